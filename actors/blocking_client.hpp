@@ -1,0 +1,89 @@
+// A blocking client for code that is not an actor: one method per
+// operation, each waiting for the reply up to a timeout. Errors are returned
+// as values (`caf::expected`), never thrown.
+//
+// Thread safety: a client object is used by one thread at a time (it owns a
+// CAF scoped_actor). Create one client per thread; they are cheap.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+#include <caf/optional.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "messages/interfaces.hpp"
+
+namespace statekeeper {
+
+class blocking_client {
+public:
+  /// Talks to the service behind `router` (local or remote). Each call waits
+  /// at most `timeout`; then it fails with `error_code::timeout`.
+  blocking_client(caf::actor_system& sys, router_actor router,
+                  caf::timespan timeout = std::chrono::seconds{5});
+
+  /// See messages/interfaces.hpp for each operation's semantics and errors.
+  caf::expected<caf::optional<entry>> get(const namespace_path& ns,
+                                          const std::string& key);
+  caf::expected<bool> contains(const namespace_path& ns,
+                               const std::string& key);
+  caf::expected<uint64_t> put(const namespace_path& ns, const std::string& key,
+                              const std::string& value, ttl_option ttl = {});
+  caf::expected<uint64_t> create(const namespace_path& ns,
+                                 const std::string& key,
+                                 const std::string& value,
+                                 ttl_option ttl = {});
+  caf::expected<uint64_t> update(const namespace_path& ns,
+                                 const std::string& key,
+                                 const std::string& value,
+                                 uint64_t expected_version,
+                                 ttl_option ttl = {});
+  caf::expected<bool> erase(const namespace_path& ns, const std::string& key);
+  caf::expected<bool> erase_if(const namespace_path& ns,
+                               const std::string& key,
+                               uint64_t expected_version);
+  caf::expected<std::vector<entry>>
+  get_many(const namespace_path& ns, const std::vector<std::string>& keys);
+  caf::expected<std::vector<uint64_t>>
+  put_many(const namespace_path& ns, const std::vector<put_item>& items);
+  caf::expected<uint64_t> erase_many(const namespace_path& ns,
+                                     const std::vector<std::string>& keys);
+  caf::expected<bool> expire(const namespace_path& ns, const std::string& key,
+                             caf::timespan ttl);
+  caf::expected<bool> persist(const namespace_path& ns,
+                              const std::string& key);
+  caf::expected<key_page> list_keys(const namespace_path& ns,
+                                    const std::string& prefix = {},
+                                    const std::string& after = {},
+                                    uint32_t limit = 100);
+  caf::expected<entry_page> scan(const namespace_path& ns,
+                                 const std::string& prefix = {},
+                                 const std::string& after = {},
+                                 uint32_t limit = 100);
+  caf::expected<uint64_t> key_count(const namespace_path& ns);
+  caf::expected<bool> namespace_exists(const namespace_path& ns);
+  caf::expected<uint64_t> clear(const namespace_path& ns);
+  caf::expected<std::vector<namespace_path>>
+  list_namespaces(const namespace_path& prefix = {});
+  /// Returns once every write acknowledged so far is durable.
+  caf::expected<void> sync();
+
+  /// Renders `err` as words, e.g.
+  /// "statekeeper: not_found: key \"a\"".
+  std::string render(const caf::error& err) const;
+
+private:
+  template <class Reply, class... Ts>
+  caf::expected<Reply> call(Ts&&... xs);
+
+  caf::actor_system& sys_;
+  caf::scoped_actor self_;
+  router_actor router_;
+  caf::timespan timeout_;
+};
+
+} // namespace statekeeper

@@ -1,0 +1,107 @@
+// The state of one namespace and every operation on it: entries (in a
+// namespace_store), the revision counter and the expiry index. Owned by one
+// namespace actor, which is the only caller; not thread-safe. Every
+// mutation goes through `commit`, the single apply path.
+//
+// Each operation takes `now` so that expiry is judged once per request.
+// Results follow messages/interfaces.hpp; errors are statekeeper errors.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+#include <caf/optional.hpp>
+#include <caf/timestamp.hpp>
+
+#include "actors/expiry_index.hpp"
+#include "actors/service_options.hpp"
+#include "backends/storage.hpp"
+#include "messages/change.hpp"
+#include "messages/entry.hpp"
+
+namespace statekeeper {
+
+class keyspace {
+public:
+  using ttl_option = caf::optional<caf::timespan>;
+
+  /// Takes over `store` and indexes the expiry times it holds.
+  keyspace(std::shared_ptr<namespace_store> store, const service_limits& lim);
+
+  caf::expected<caf::optional<entry>> get(const std::string& key,
+                                          caf::timestamp now) const;
+  caf::expected<bool> contains(const std::string& key,
+                               caf::timestamp now) const;
+  caf::expected<uint64_t> put(const std::string& key, std::string value,
+                              ttl_option ttl, caf::timestamp now);
+  caf::expected<uint64_t> create(const std::string& key, std::string value,
+                                 ttl_option ttl, caf::timestamp now);
+  caf::expected<uint64_t> update(const std::string& key, std::string value,
+                                 uint64_t expected_version, ttl_option ttl,
+                                 caf::timestamp now);
+  caf::expected<bool> erase(const std::string& key, caf::timestamp now);
+  caf::expected<bool> erase_if(const std::string& key,
+                               uint64_t expected_version, caf::timestamp now);
+  caf::expected<std::vector<entry>>
+  get_many(const std::vector<std::string>& keys, caf::timestamp now) const;
+  caf::expected<std::vector<uint64_t>>
+  put_many(std::vector<put_item> items, caf::timestamp now);
+  caf::expected<uint64_t> erase_many(const std::vector<std::string>& keys,
+                                     caf::timestamp now);
+  caf::expected<bool> expire(const std::string& key, caf::timespan ttl,
+                             caf::timestamp now);
+  caf::expected<bool> persist(const std::string& key, caf::timestamp now);
+  caf::expected<key_page> list_keys(const std::string& prefix,
+                                    const std::string& after, uint32_t limit,
+                                    caf::timestamp now) const;
+  caf::expected<entry_page> scan(const std::string& prefix,
+                                 const std::string& after, uint32_t limit,
+                                 caf::timestamp now) const;
+  uint64_t key_count(caf::timestamp now) const;
+  caf::expected<uint64_t> clear(caf::timestamp now);
+
+  /// Evicts up to `max` expired entries as one change. Returns how many.
+  caf::expected<size_t> sweep(caf::timestamp now, size_t max);
+
+  /// Returns true if expired entries wait for a sweep.
+  bool needs_sweep(caf::timestamp now) const {
+    return expiries_.any_expired(now);
+  }
+
+  /// Returns the current revision of the namespace.
+  uint64_t revision() const {
+    return store_->revision();
+  }
+
+private:
+  /// The single apply path: stamps `batch` with the next revision, hands it
+  /// to the store, and updates the expiry index. Returns the new revision.
+  caf::expected<uint64_t> commit(std::vector<change_record> batch);
+
+  /// Returns the live entry under `key`, or nullptr if absent or expired.
+  const stored_entry* live(const std::string& key, caf::timestamp now) const;
+
+  /// Visits live entries for list_keys and scan; returns whether more exist.
+  caf::expected<bool>
+  page(const std::string& prefix, const std::string& after, uint32_t limit,
+       caf::timestamp now,
+       const std::function<void(const std::string&, const stored_entry&)>& add)
+    const;
+
+  caf::error check_key(const std::string& key) const;
+  caf::error check_write(const std::string& key, const std::string& value,
+                         const ttl_option& ttl) const;
+  caf::error check_batch(size_t size) const;
+  caf::optional<caf::timestamp> expiry_of(const ttl_option& ttl,
+                                          caf::timestamp now) const;
+  caf::expected<uint64_t> write(const std::string& key, std::string value,
+                                ttl_option ttl, caf::timestamp now);
+
+  std::shared_ptr<namespace_store> store_;
+  expiry_index expiries_;
+  service_limits limits_;
+};
+
+} // namespace statekeeper

@@ -1,0 +1,45 @@
+// The entry point of the service: finds the owner of a namespace, spawning it
+// on first use, and forwards each operation to it unchanged, so operations on
+// different namespaces run in parallel. Monitors every owner and respawns one
+// that dies (its data lives on in the storage engine). Spawns the timer.
+// Stop it with an exit message (see stop_service); its owners and timer
+// monitor it and stop with it, whatever the exit reason.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <caf/actor_addr.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/service_options.hpp"
+#include "backends/storage.hpp"
+#include "messages/interfaces.hpp"
+
+namespace statekeeper {
+
+struct router_state {
+  static const char* name;
+  struct owner {
+    namespace_path ns;
+    namespace_actor handle;
+  };
+  service_options opts;
+  std::shared_ptr<storage_engine> engine;
+  /// Active namespaces by rendered name.
+  std::unordered_map<std::string, owner> owners;
+  /// Rendered name of each active owner, to handle its down message.
+  std::unordered_map<caf::actor_addr, std::string> names;
+  timer_actor timer;
+};
+
+using router_pointer = router_actor::stateful_pointer<router_state>;
+
+/// Behavior of the router. `engine` must not be shared with another router.
+router_actor::behavior_type
+router_actor_impl(router_pointer self, service_options opts,
+                  std::shared_ptr<storage_engine> engine);
+
+} // namespace statekeeper

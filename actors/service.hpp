@@ -1,0 +1,32 @@
+// Starting and stopping statekeeper inside an existing CAF actor system.
+// Call from any thread that owns a reference to the actor system.
+#pragma once
+
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/service_options.hpp"
+#include "backends/storage.hpp"
+#include "messages/interfaces.hpp"
+
+namespace statekeeper {
+
+/// Spawns the service (router and timer) in `sys` and returns the router,
+/// the handle for every operation. `engine` defaults to a new in-memory
+/// engine; the service takes it over. The actor system's config must have
+/// gone through `register_types` (messages/register.hpp).
+/// Errors: `invalid_argument` naming an option that cannot work.
+/// The service runs until `stop_service`; the actor system's destructor
+/// waits for that.
+caf::expected<router_actor>
+spawn_service(caf::actor_system& sys, const service_options& opts = {},
+              std::shared_ptr<storage_engine> engine = nullptr);
+
+/// Asks the service behind `router` to stop: the router, every namespace
+/// actor and the timer terminate. Returns at once; the actor system's
+/// destructor (or `await_all_actors_done`) waits for them.
+void stop_service(const router_actor& router);
+
+} // namespace statekeeper

@@ -1,0 +1,17 @@
+// The timer: every `interval` it asks the router to make all namespaces
+// evict expired entries. Spawned by the router; monitors it and stops with
+// it. Holds no state but the router's handle.
+#pragma once
+
+#include <caf/timestamp.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/interfaces.hpp"
+
+namespace statekeeper {
+
+timer_actor::behavior_type timer_actor_impl(timer_actor::pointer self,
+                                            router_actor router,
+                                            caf::timespan interval);
+
+} // namespace statekeeper

@@ -1,0 +1,70 @@
+#include "messages/error.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/message.hpp>
+
+namespace statekeeper {
+
+std::string to_string(error_code code) {
+  switch (code) {
+    case error_code::invalid_argument:
+      return "invalid_argument";
+    case error_code::not_found:
+      return "not_found";
+    case error_code::already_exists:
+      return "already_exists";
+    case error_code::revision_mismatch:
+      return "revision_mismatch";
+    case error_code::limit_exceeded:
+      return "limit_exceeded";
+    case error_code::storage_unavailable:
+      return "storage_unavailable";
+    case error_code::timeout:
+      return "timeout";
+    case error_code::unauthorized:
+      return "unauthorized";
+    case error_code::internal:
+      return "internal";
+  }
+  return "unknown_error_" + std::to_string(static_cast<int>(code));
+}
+
+caf::error make_error(error_code code, std::string what) {
+  return caf::error{static_cast<uint8_t>(code), error_category,
+                    caf::make_message(std::move(what))};
+}
+
+caf::error make_error(error_code code) {
+  return caf::error{static_cast<uint8_t>(code), error_category};
+}
+
+bool is_retryable(error_code code) {
+  return code == error_code::storage_unavailable
+         || code == error_code::timeout;
+}
+
+error_code code_of(const caf::error& err) {
+  if (err.category() != error_category)
+    return error_code::internal;
+  return static_cast<error_code>(err.code());
+}
+
+bool has_code(const caf::error& err, error_code code) {
+  return err.category() == error_category
+         && err.code() == static_cast<uint8_t>(code);
+}
+
+void add_error_category(caf::actor_system_config& cfg) {
+  cfg.add_error_category(
+    error_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+      std::string out = "statekeeper: ";
+      out += to_string(static_cast<error_code>(code));
+      if (ctx.size() == 1 && ctx.match_element<std::string>(0)) {
+        out += ": ";
+        out += ctx.get_as<std::string>(0);
+      }
+      return out;
+    });
+}
+
+} // namespace statekeeper

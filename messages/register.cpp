@@ -1,0 +1,28 @@
+#include "messages/register.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+#include "messages/change.hpp"
+#include "messages/error.hpp"
+#include "messages/interfaces.hpp"
+
+namespace statekeeper {
+
+caf::actor_system_config& register_types(caf::actor_system_config& cfg) {
+  // add_message_type<T> also announces std::vector<T>.
+  cfg.add_message_type<namespace_path>("statekeeper::namespace_path")
+    .add_message_type<entry>("statekeeper::entry")
+    .add_message_type<caf::optional<entry>>("statekeeper::optional_entry")
+    .add_message_type<put_item>("statekeeper::put_item")
+    .add_message_type<key_page>("statekeeper::key_page")
+    .add_message_type<entry_page>("statekeeper::entry_page")
+    .add_message_type<change_record>("statekeeper::change_record")
+    .add_message_type<ttl_option>("statekeeper::ttl")
+    .add_message_type<std::vector<uint64_t>>("statekeeper::versions")
+    .add_message_type<router_actor>("statekeeper::router_actor")
+    .add_message_type<namespace_actor>("statekeeper::namespace_actor");
+  add_error_category(cfg);
+  return cfg;
+}
+
+} // namespace statekeeper
