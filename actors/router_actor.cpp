@@ -79,14 +79,15 @@ list_namespaces(router_pointer self, const namespace_path& prefix) {
     size_t pending = 0;
     std::vector<namespace_path> found;
   };
-  auto acc = std::make_shared<gather>();
-  auto rp = self->make_response_promise<std::vector<namespace_path>>();
   std::vector<router_state::owner> candidates;
   for (auto& kvp : self->state.owners)
     if (is_within(kvp.second.ns, prefix))
       candidates.push_back(kvp.second);
   if (candidates.empty())
     return std::vector<namespace_path>{};
+  // Only now: a promise taken over the request must be delivered.
+  auto rp = self->make_response_promise<std::vector<namespace_path>>();
+  auto acc = std::make_shared<gather>();
   acc->pending = candidates.size();
   for (auto& candidate : candidates) {
     auto ns = candidate.ns;

@@ -19,6 +19,13 @@ namespace statekeeper {
 /// Names the namespace an operation acts on. A plain store id is a namespace
 /// with a tenant and no scopes: `namespace_path{"my-store"}`.
 struct namespace_path {
+  namespace_path() = default;
+
+  namespace_path(std::string tenant, std::vector<std::string> scopes = {})
+    : tenant(std::move(tenant)), scopes(std::move(scopes)) {
+    // nop
+  }
+
   /// Required, non-empty UTF-8.
   std::string tenant;
   /// Zero or more non-empty UTF-8 segments below the tenant.

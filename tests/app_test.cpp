@@ -1,0 +1,115 @@
+// The standalone binary as a user runs it: --help lists the options, bad
+// options are refused, it logs one line at start and stops cleanly on
+// SIGTERM and SIGINT.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string output;
+};
+
+run_result run(const std::string& args) {
+  run_result result;
+  auto cmd = std::string{STATEKEEPER_BINARY} + " " + args + " 2>&1";
+  FILE* out = popen(cmd.c_str(), "r");
+  REQUIRE(out != nullptr);
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), out)) > 0)
+    result.output.append(buf.data(), n);
+  int status = pclose(out);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Starts the service with stdout on a pipe; returns its pid and read end.
+std::pair<pid_t, int> start_service() {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execl(STATEKEEPER_BINARY, STATEKEEPER_BINARY, nullptr);
+    _exit(127);
+  }
+  close(fds[1]);
+  return {pid, fds[0]};
+}
+
+std::string read_line(int fd) {
+  std::string line;
+  char c;
+  while (read(fd, &c, 1) == 1 && c != '\n')
+    line += c;
+  return line;
+}
+
+// Waits up to `limit` for `pid`; returns its exit code, or -1 on timeout
+// (the process is then killed).
+int wait_exit(pid_t pid, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+} // namespace
+
+TEST_CASE("--help lists every option with its default", "[app]") {
+  auto help = run("--help");
+  CHECK(help.status == 0);
+  for (auto option :
+       {"statekeeper.max-key-bytes", "statekeeper.max-value-bytes",
+        "statekeeper.max-batch", "statekeeper.max-page",
+        "statekeeper.sweep-interval", "statekeeper.pin-namespaces",
+        "scheduler.max-threads", "work-stealing.moderate-poll-attempts"}) {
+    INFO(option);
+    CHECK(help.output.find(option) != std::string::npos);
+  }
+  CHECK(help.output.find("(default: 4096)") != std::string::npos);
+}
+
+TEST_CASE("bad configuration is refused with the offending option", "[app]") {
+  auto unknown = run("--statekeeper.no-such-option=1");
+  CHECK(unknown.status == 2);
+  CHECK(unknown.output.find("no-such-option") != std::string::npos);
+  auto invalid = run("--statekeeper.sweep-interval=0s");
+  CHECK(invalid.status == 2);
+  CHECK(invalid.output.find("sweep-interval must be positive")
+        != std::string::npos);
+}
+
+TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
+          "[app]") {
+  for (int sig : {SIGTERM, SIGINT}) {
+    auto [pid, out] = start_service();
+    auto line = read_line(out);
+    CHECK(line.find("statekeeper: serving") != std::string::npos);
+    CHECK(line.find("backend=memory") != std::string::npos);
+    REQUIRE(kill(pid, sig) == 0);
+    CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
+    close(out);
+  }
+}

@@ -1,0 +1,106 @@
+// Namespaces: the rendered form round-trips for hostile segments, malformed
+// forms are refused by name, and list_namespaces finds every namespace with
+// a live entry at or under a prefix, escaped segments included.
+#include <catch2/catch.hpp>
+
+#include "tests/support/fixture.hpp"
+
+using namespace statekeeper;
+using namespace statekeeper::test;
+
+TEST_CASE("rendering joins segments with '/'", "[namespace]") {
+  CHECK(render(namespace_path{"acme", {"agent-a", "conv-1"}})
+        == "acme/agent-a/conv-1");
+  CHECK(render(namespace_path{"plain-store"}) == "plain-store");
+  CHECK(render(namespace_path{"a/b", {"50%"}}) == "a%2Fb/50%25");
+}
+
+TEST_CASE("rendering round-trips hostile segments", "[namespace]") {
+  std::vector<namespace_path> cases{
+    {"acme", {}},
+    {"acme", {"a:b", "c::d", ":"}},
+    {"a/b", {"/", "//", "x/y/z"}},
+    {"%", {"%25", "%2F", "%%2F", "100%"}},
+    {"t", {"x%2Fy", "%2f"}},
+    {"ünïcødé", {"日本語", "emoji \xF0\x9F\x98\x80"}},
+    {"sp ace", {" ", "\t", "a b"}},
+    {"acme", {"agent-a", "conv-1"}},
+  };
+  for (auto& ns : cases) {
+    auto rendered = render(ns);
+    auto parsed = parse_namespace(rendered);
+    INFO(rendered);
+    REQUIRE(parsed);
+    CHECK(*parsed == ns);
+  }
+  // Different namespaces never render alike.
+  CHECK(render(namespace_path{"a", {"b"}}) != render(namespace_path{"a/b"}));
+  CHECK(render(namespace_path{"a", {"b/c"}})
+        != render(namespace_path{"a", {"b", "c"}}));
+}
+
+TEST_CASE("malformed rendered namespaces are refused by name", "[namespace]") {
+  for (auto bad : {"", "/", "acme/", "/acme", "acme//x", "a%", "a%2", "a%41",
+                   "a%2f", "\xc3\x28"}) {
+    auto parsed = parse_namespace(bad);
+    INFO(bad);
+    REQUIRE_FALSE(parsed);
+    CHECK(code(parsed) == error_code::invalid_argument);
+    CHECK_THAT(what(parsed), Catch::Contains("malformed rendered namespace"));
+  }
+  CHECK_THAT(what(parse_namespace("a%41")), Catch::Contains("offset 1"));
+  CHECK_THAT(what(parse_namespace("acme//x")),
+             Catch::Contains("scope segment 0 is empty"));
+}
+
+TEST_CASE("is_within matches whole segments", "[namespace]") {
+  namespace_path ns{"acme", {"agent-a", "conv-1"}};
+  CHECK(is_within(ns, namespace_path{}));
+  CHECK(is_within(ns, namespace_path{"acme"}));
+  CHECK(is_within(ns, namespace_path{"acme", {"agent-a"}}));
+  CHECK(is_within(ns, ns));
+  CHECK_FALSE(is_within(ns, namespace_path{"acm"}));
+  CHECK_FALSE(is_within(ns, namespace_path{"acme", {"agent"}}));
+  CHECK_FALSE(is_within(namespace_path{"acme"}, ns));
+}
+
+TEST_CASE("list_namespaces finds live namespaces under a prefix",
+          "[namespace]") {
+  service_fixture f;
+  namespace_path c1{"acme", {"agent-a", "conv-1"}};
+  namespace_path c2{"acme", {"agent-a", "conv:2"}};
+  namespace_path b{"acme", {"agent-b"}};
+  namespace_path slash{"acme", {"agent/a", "x"}};
+  namespace_path other{"globex", {"agent-a"}};
+  namespace_path emptied{"acme", {"agent-a", "emptied"}};
+  for (auto& ns : {c1, c2, b, slash, other, emptied})
+    REQUIRE(f.client.put(ns, "k", "v"));
+  REQUIRE(must(f.client.clear(emptied)) == 1);
+  // A namespace that was only read holds nothing and is not listed.
+  REQUIRE_FALSE(must(f.client.get(namespace_path{"acme", {"read-only"}}, "k")));
+
+  auto agent_a = f.client.list_namespaces(namespace_path{"acme", {"agent-a"}});
+  REQUIRE(agent_a);
+  CHECK(*agent_a == std::vector<namespace_path>{c1, c2});
+
+  auto acme = f.client.list_namespaces(namespace_path{"acme"});
+  REQUIRE(acme);
+  CHECK(*acme == std::vector<namespace_path>{c1, c2, b, slash});
+
+  // A segment holding '/' is one segment, not a prefix of "agent".
+  auto escaped = f.client.list_namespaces(namespace_path{"acme", {"agent/a"}});
+  REQUIRE(escaped);
+  CHECK(*escaped == std::vector<namespace_path>{slash});
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme", {"agent"}}))
+          .empty());
+
+  auto all = f.client.list_namespaces();
+  REQUIRE(all);
+  CHECK(all->size() == 5);
+
+  auto exact = f.client.list_namespaces(c1);
+  CHECK(must(exact) == std::vector<namespace_path>{c1});
+
+  auto bad = f.client.list_namespaces(namespace_path{"", {"x"}});
+  CHECK(code(bad) == error_code::invalid_argument);
+}

@@ -1,0 +1,269 @@
+// Every key/value operation through the public API (router + blocking
+// client): results, versions, compare-and-swap, batches, limits, bad input.
+#include <catch2/catch.hpp>
+
+#include "tests/support/fixture.hpp"
+
+using namespace statekeeper;
+using namespace statekeeper::test;
+
+namespace {
+
+const namespace_path ns{"acme", {"agent-a", "conv-1"}};
+
+} // namespace
+
+TEST_CASE("get of a missing key is no value, not an error", "[ops]") {
+  service_fixture f;
+  auto got = f.client.get(ns, "missing");
+  REQUIRE(got);
+  CHECK_FALSE(*got);
+  auto has = f.client.contains(ns, "missing");
+  REQUIRE(has);
+  CHECK_FALSE(*has);
+}
+
+TEST_CASE("put overwrites and returns growing versions", "[ops]") {
+  service_fixture f;
+  auto v1 = f.client.put(ns, "k", "one");
+  auto v2 = f.client.put(ns, "k", "two");
+  auto other = f.client.put(ns, "other", "x");
+  REQUIRE(v1);
+  REQUIRE(v2);
+  REQUIRE(other);
+  CHECK(*v1 == 1);
+  CHECK(*v2 == 2);
+  CHECK(*other == 3);
+  auto got = f.client.get(ns, "k");
+  REQUIRE(got);
+  REQUIRE(*got);
+  CHECK((*got)->key == "k");
+  CHECK((*got)->value == "two");
+  CHECK((*got)->version == *v2);
+  CHECK_FALSE((*got)->expires_at);
+  CHECK(must(f.client.contains(ns, "k")));
+}
+
+TEST_CASE("values are bytes: NUL and 0xFF round-trip intact", "[ops]") {
+  service_fixture f;
+  std::string value{"a\0b\xff\xfe\0", 6};
+  REQUIRE(f.client.put(ns, "bin", value));
+  auto got = f.client.get(ns, "bin");
+  REQUIRE(got);
+  REQUIRE(*got);
+  CHECK((*got)->value.size() == 6);
+  CHECK((*got)->value == value);
+  REQUIRE(f.client.put(ns, "empty", ""));
+  CHECK(must(f.client.get(ns, "empty"))->value.empty());
+}
+
+TEST_CASE("namespaces are isolated from each other", "[ops]") {
+  service_fixture f;
+  namespace_path a{"acme", {"a"}};
+  namespace_path b{"acme", {"b"}};
+  namespace_path store_id{"plugin-1"};
+  REQUIRE(f.client.put(a, "k", "in a"));
+  REQUIRE(f.client.put(store_id, "k", "in store"));
+  CHECK_FALSE(must(f.client.get(b, "k")));
+  CHECK(must(f.client.get(a, "k"))->value == "in a");
+  CHECK(must(f.client.get(store_id, "k"))->value == "in store");
+  // Revisions are per namespace.
+  CHECK(must(f.client.put(b, "k", "in b")) == 1);
+}
+
+TEST_CASE("create refuses a live key", "[ops]") {
+  service_fixture f;
+  auto v = f.client.create(ns, "k", "first");
+  REQUIRE(v);
+  auto again = f.client.create(ns, "k", "second");
+  REQUIRE_FALSE(again);
+  CHECK(code(again) == error_code::already_exists);
+  CHECK_THAT(what(again), Catch::Contains("\"k\""));
+  CHECK(must(f.client.get(ns, "k"))->value == "first");
+  // After an erase the key can be created again.
+  REQUIRE(must(f.client.erase(ns, "k")));
+  CHECK(f.client.create(ns, "k", "third"));
+}
+
+TEST_CASE("update is a compare-and-swap on the version", "[ops]") {
+  service_fixture f;
+  auto missing = f.client.update(ns, "k", "v", 1);
+  CHECK(code(missing) == error_code::not_found);
+  auto v1 = must(f.client.put(ns, "k", "one"));
+  auto stale = f.client.update(ns, "k", "lost", v1 + 7);
+  REQUIRE_FALSE(stale);
+  CHECK(code(stale) == error_code::revision_mismatch);
+  CHECK_THAT(what(stale), Catch::Contains("version " + std::to_string(v1)));
+  CHECK(must(f.client.get(ns, "k"))->value == "one");
+  auto v2 = f.client.update(ns, "k", "two", v1);
+  REQUIRE(v2);
+  CHECK(*v2 > v1);
+  // The old version no longer matches: a second writer with it loses.
+  CHECK(code(f.client.update(ns, "k", "three", v1))
+        == error_code::revision_mismatch);
+  CHECK(must(f.client.get(ns, "k"))->value == "two");
+}
+
+TEST_CASE("erase says whether a live entry existed", "[ops]") {
+  service_fixture f;
+  REQUIRE(f.client.put(ns, "k", "v"));
+  CHECK(must(f.client.erase(ns, "k")));
+  CHECK_FALSE(must(f.client.erase(ns, "k")));
+  CHECK_FALSE(must(f.client.erase(ns, "never")));
+  CHECK_FALSE(must(f.client.get(ns, "k")));
+}
+
+TEST_CASE("erase_if erases only at the expected version", "[ops]") {
+  service_fixture f;
+  CHECK_FALSE(must(f.client.erase_if(ns, "k", 1)));
+  auto v = must(f.client.put(ns, "k", "v"));
+  auto wrong = f.client.erase_if(ns, "k", v + 1);
+  CHECK(code(wrong) == error_code::revision_mismatch);
+  CHECK(must(f.client.contains(ns, "k")));
+  CHECK(must(f.client.erase_if(ns, "k", v)));
+  CHECK_FALSE(must(f.client.contains(ns, "k")));
+}
+
+TEST_CASE("revision only moves on real changes", "[ops]") {
+  service_fixture f;
+  auto v1 = must(f.client.put(ns, "a", "1"));
+  // No-ops: erasing absent keys, failed compares, empty clear elsewhere.
+  REQUIRE_FALSE(must(f.client.erase(ns, "absent")));
+  REQUIRE_FALSE(f.client.update(ns, "a", "x", v1 + 5));
+  REQUIRE(must(f.client.erase_many(ns, {"x", "y"})) == 0);
+  CHECK(must(f.client.put(ns, "b", "2")) == v1 + 1);
+}
+
+TEST_CASE("get_many returns the live entries among the keys", "[ops]") {
+  service_fixture f;
+  REQUIRE(f.client.put(ns, "a", "1"));
+  REQUIRE(f.client.put(ns, "c", "3"));
+  auto got = f.client.get_many(ns, {"c", "b", "a", "c"});
+  REQUIRE(got);
+  REQUIRE(got->size() == 2);
+  CHECK((*got)[0].key == "c");
+  CHECK((*got)[0].value == "3");
+  CHECK((*got)[1].key == "a");
+  CHECK(must(f.client.get_many(ns, {})).empty());
+}
+
+TEST_CASE("put_many is one revision and all or nothing", "[ops]") {
+  service_fixture f;
+  std::vector<put_item> items{{"a", "1", {}}, {"b", "2", {}}, {"c", "3", {}}};
+  auto versions = f.client.put_many(ns, items);
+  REQUIRE(versions);
+  REQUIRE(versions->size() == 3);
+  CHECK((*versions)[0] == (*versions)[2]);
+  CHECK(must(f.client.key_count(ns)) == 3);
+  // One bad item rejects the batch: nothing of it is applied.
+  std::vector<put_item> bad{{"d", "4", {}}, {"", "empty key", {}}};
+  auto rejected = f.client.put_many(ns, bad);
+  REQUIRE_FALSE(rejected);
+  CHECK(code(rejected) == error_code::invalid_argument);
+  CHECK_FALSE(must(f.client.contains(ns, "d")));
+  std::vector<put_item> big{{"d", "4", {}}, {"e", std::string(2000, 'x'), {}}};
+  CHECK(code(f.client.put_many(ns, big)) == error_code::limit_exceeded);
+  CHECK_FALSE(must(f.client.contains(ns, "d")));
+  // The revision did not move for the rejected batches.
+  CHECK(must(f.client.put(ns, "z", "")) == (*versions)[0] + 1);
+}
+
+TEST_CASE("erase_many counts the live entries it erased", "[ops]") {
+  service_fixture f;
+  REQUIRE(f.client.put_many(ns, {{"a", "1", {}}, {"b", "2", {}}, {"c", "3", {}}}));
+  CHECK(must(f.client.erase_many(ns, {"a", "b", "b", "zz"})) == 2);
+  CHECK(must(f.client.key_count(ns)) == 1);
+  CHECK(must(f.client.contains(ns, "c")));
+}
+
+TEST_CASE("key_count, namespace_exists and clear see live entries", "[ops]") {
+  service_fixture f;
+  namespace_path empty{"acme", {"empty"}};
+  CHECK(must(f.client.key_count(empty)) == 0);
+  CHECK_FALSE(must(f.client.namespace_exists(empty)));
+  REQUIRE(f.client.put(ns, "a", "1"));
+  REQUIRE(f.client.put(ns, "b", "2"));
+  CHECK(must(f.client.key_count(ns)) == 2);
+  CHECK(must(f.client.namespace_exists(ns)));
+  CHECK(must(f.client.clear(ns)) == 2);
+  CHECK(must(f.client.key_count(ns)) == 0);
+  CHECK_FALSE(must(f.client.namespace_exists(ns)));
+  CHECK(must(f.client.clear(ns)) == 0);
+  // Versions keep growing after a clear.
+  CHECK(must(f.client.put(ns, "a", "again")) > 2);
+}
+
+TEST_CASE("sync succeeds in memory", "[ops]") {
+  service_fixture f;
+  REQUIRE(f.client.put(ns, "a", "1"));
+  CHECK(f.client.sync());
+}
+
+TEST_CASE("bad input is invalid_argument naming the field", "[ops][errors]") {
+  service_fixture f;
+  auto empty_key = f.client.put(ns, "", "v");
+  CHECK(code(empty_key) == error_code::invalid_argument);
+  CHECK_THAT(what(empty_key), Catch::Contains("key is empty"));
+  auto bad_utf8 = f.client.get(ns, std::string{"\xc3\x28"});
+  CHECK(code(bad_utf8) == error_code::invalid_argument);
+  CHECK_THAT(what(bad_utf8), Catch::Contains("UTF-8"));
+  auto no_tenant = f.client.put(namespace_path{"", {"x"}}, "k", "v");
+  CHECK(code(no_tenant) == error_code::invalid_argument);
+  CHECK_THAT(what(no_tenant), Catch::Contains("tenant"));
+  auto empty_scope = f.client.get(namespace_path{"acme", {"a", ""}}, "k");
+  CHECK(code(empty_scope) == error_code::invalid_argument);
+  CHECK_THAT(what(empty_scope), Catch::Contains("scope segment 1"));
+  auto zero_ttl = f.client.put(ns, "k", "v", caf::timespan{0});
+  CHECK(code(zero_ttl) == error_code::invalid_argument);
+  CHECK_THAT(what(zero_ttl), Catch::Contains("ttl"));
+  auto negative_ttl = f.client.expire(ns, "k", -1s);
+  CHECK(code(negative_ttl) == error_code::invalid_argument);
+  auto zero_limit = f.client.list_keys(ns, "", "", 0);
+  CHECK(code(zero_limit) == error_code::invalid_argument);
+  CHECK_THAT(what(zero_limit), Catch::Contains("limit"));
+  // Nothing of the rejected requests was stored.
+  CHECK(must(f.client.key_count(ns)) == 0);
+}
+
+TEST_CASE("limits are limit_exceeded naming the limit", "[ops][errors]") {
+  service_fixture f; // max key 64, value 1024, batch 16, page 100
+  auto long_key = f.client.put(ns, std::string(65, 'k'), "v");
+  CHECK(code(long_key) == error_code::limit_exceeded);
+  CHECK_THAT(what(long_key), Catch::Contains("max-key-bytes"));
+  auto big_value = f.client.put(ns, "k", std::string(1025, 'v'));
+  CHECK(code(big_value) == error_code::limit_exceeded);
+  CHECK_THAT(what(big_value), Catch::Contains("max-value-bytes"));
+  CHECK(f.client.put(ns, std::string(64, 'k'), std::string(1024, 'v')));
+  std::vector<std::string> keys(17, "k");
+  auto big_batch = f.client.get_many(ns, keys);
+  CHECK(code(big_batch) == error_code::limit_exceeded);
+  CHECK_THAT(what(big_batch), Catch::Contains("max-batch"));
+  auto big_page = f.client.list_keys(ns, "", "", 101);
+  CHECK(code(big_page) == error_code::limit_exceeded);
+  CHECK_THAT(what(big_page), Catch::Contains("max-page"));
+  namespace_path long_ns{"acme", {std::string(200, 's')}};
+  auto ns_too_long = f.client.put(long_ns, "k", "v");
+  CHECK(code(ns_too_long) == error_code::limit_exceeded);
+  CHECK_THAT(what(ns_too_long), Catch::Contains("max-namespace-bytes"));
+}
+
+TEST_CASE("errors render as words with their context", "[ops][errors]") {
+  service_fixture f;
+  auto missing = f.client.update(ns, "nope", "v", 3);
+  REQUIRE_FALSE(missing);
+  CHECK(f.client.render(missing.error())
+        == "statekeeper: not_found: key \"nope\"");
+  CHECK_FALSE(is_retryable(code(missing)));
+  CHECK(is_retryable(error_code::storage_unavailable));
+}
+
+TEST_CASE("invalid service options are refused by name", "[ops][errors]") {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto opts = test_options();
+  opts.sweep_interval = caf::timespan{0};
+  auto router = spawn_service(sys, opts);
+  REQUIRE_FALSE(router);
+  CHECK(code(router) == error_code::invalid_argument);
+  CHECK_THAT(what(router), Catch::Contains("sweep-interval"));
+}
