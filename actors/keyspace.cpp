@@ -91,18 +91,31 @@ caf::optional<caf::timestamp> keyspace::expiry_of(const ttl_option& ttl,
 
 // -- the apply path -----------------------------------------------------------
 
-caf::expected<uint64_t> keyspace::commit(std::vector<change_record> batch) {
+uint64_t keyspace::commit(std::vector<change_record> batch) {
   auto next = store_->revision() + 1;
   for (auto& change : batch)
     change.version = next;
+  staged_ = std::move(batch);
+  return next;
+}
+
+std::optional<std::vector<change_record>> keyspace::take_staged() {
+  auto result = std::move(staged_);
+  staged_.reset();
+  return result;
+}
+
+caf::error keyspace::apply(const std::vector<change_record>& changes) {
+  if (changes.empty())
+    return caf::none;
   try {
-    if (auto err = store_->apply(batch, next))
+    if (auto err = store_->apply(changes, changes.front().version))
       return err;
   } catch (const std::exception& ex) {
     return make_error(error_code::internal,
                       std::string{"backend threw: "} + ex.what());
   }
-  for (auto& change : batch) {
+  for (auto& change : changes) {
     switch (change.kind) {
       case change_kind::put:
         expiries_.set(change.key, change.expires_at);
@@ -116,7 +129,7 @@ caf::expected<uint64_t> keyspace::commit(std::vector<change_record> batch) {
         break;
     }
   }
-  return next;
+  return caf::none;
 }
 
 const stored_entry* keyspace::live(const std::string& key,
@@ -127,9 +140,8 @@ const stored_entry* keyspace::live(const std::string& key,
   return found;
 }
 
-caf::expected<uint64_t> keyspace::write(const std::string& key,
-                                        std::string value, ttl_option ttl,
-                                        caf::timestamp now) {
+uint64_t keyspace::write(const std::string& key, std::string value,
+                         ttl_option ttl, caf::timestamp now) {
   std::vector<change_record> batch(1);
   batch[0].kind = change_kind::put;
   batch[0].key = key;
@@ -199,9 +211,7 @@ caf::expected<bool> keyspace::erase(const std::string& key,
     return err;
   if (live(key, now) == nullptr)
     return false;
-  auto committed = commit({change_record{change_kind::erase, key, 0, {}, {}}});
-  if (!committed)
-    return std::move(committed.error());
+  commit({change_record{change_kind::erase, key, 0, {}, {}}});
   return true;
 }
 
@@ -228,9 +238,7 @@ caf::expected<bool> keyspace::expire(const std::string& key,
     return err;
   if (found == nullptr)
     return false;
-  auto committed = write(key, found->value, ttl, now);
-  if (!committed)
-    return std::move(committed.error());
+  write(key, found->value, ttl, now);
   return true;
 }
 
@@ -243,9 +251,7 @@ caf::expected<bool> keyspace::persist(const std::string& key,
     return false;
   if (!found->expires_at)
     return true;
-  auto committed = write(key, found->value, caf::none, now);
-  if (!committed)
-    return std::move(committed.error());
+  write(key, found->value, caf::none, now);
   return true;
 }
 
@@ -285,9 +291,7 @@ keyspace::put_many(std::vector<put_item> items, caf::timestamp now) {
                                   std::move(item.value),
                                   expiry_of(item.ttl, now)});
   auto committed = commit(std::move(batch));
-  if (!committed)
-    return std::move(committed.error());
-  return std::vector<uint64_t>(items.size(), *committed);
+  return std::vector<uint64_t>(items.size(), committed);
 }
 
 caf::expected<uint64_t>
@@ -306,9 +310,7 @@ keyspace::erase_many(const std::vector<std::string>& keys,
   if (batch.empty())
     return uint64_t{0};
   auto erased = batch.size();
-  auto committed = commit(std::move(batch));
-  if (!committed)
-    return std::move(committed.error());
+  commit(std::move(batch));
   return uint64_t{erased};
 }
 
@@ -382,9 +384,7 @@ caf::expected<uint64_t> keyspace::clear(caf::timestamp now) {
   auto live_count = key_count(now);
   if (store_->size() == 0)
     return uint64_t{0};
-  auto committed = commit({change_record{change_kind::clear, {}, 0, {}, {}}});
-  if (!committed)
-    return std::move(committed.error());
+  commit({change_record{change_kind::clear, {}, 0, {}, {}}});
   return live_count;
 }
 
@@ -396,9 +396,7 @@ caf::expected<size_t> keyspace::sweep(caf::timestamp now, size_t max) {
   batch.reserve(keys.size());
   for (auto& key : keys)
     batch.push_back(change_record{change_kind::expire, std::move(key), 0, {}, {}});
-  auto committed = commit(std::move(batch));
-  if (!committed)
-    return std::move(committed.error());
+  commit(std::move(batch));
   return keys.size();
 }
 

@@ -1,13 +1,21 @@
 // The state of one namespace and every operation on it: entries (in a
 // namespace_store), the revision counter and the expiry index. Owned by one
-// namespace actor, which is the only caller; not thread-safe. Every
-// mutation goes through `commit`, the single apply path.
+// namespace actor, which is the only caller; not thread-safe.
+//
+// The single apply path has two halves. An operation validates, checks its
+// precondition and *stages* its changes (`commit`), computing its result as
+// if they were applied; the owner then makes them durable if it persists,
+// and `apply`s them, or drops them with `discard` if that failed. Nothing is
+// visible before `apply`. At most one batch is staged at a time: the owner
+// finishes one operation before it starts the next.
 //
 // Each operation takes `now` so that expiry is judged once per request.
 // Results follow messages/interfaces.hpp; errors are statekeeper errors.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +37,14 @@ public:
 
   /// Takes over `store` and indexes the expiry times it holds.
   keyspace(std::shared_ptr<namespace_store> store, const service_limits& lim);
+
+  /// Returns the changes the last operation staged, if any, and forgets
+  /// them; they carry the revision they will have once applied.
+  std::optional<std::vector<change_record>> take_staged();
+
+  /// Applies staged changes: to the store, then the expiry index.
+  /// Errors: what the store reports (nothing is applied then).
+  [[nodiscard]] caf::error apply(const std::vector<change_record>& changes);
 
   caf::expected<caf::optional<entry>> get(const std::string& key,
                                           caf::timestamp now) const;
@@ -76,9 +92,8 @@ public:
   }
 
 private:
-  /// The single apply path: stamps `batch` with the next revision, hands it
-  /// to the store, and updates the expiry index. Returns the new revision.
-  caf::expected<uint64_t> commit(std::vector<change_record> batch);
+  /// Stages `batch`, stamped with the next revision, which it returns.
+  uint64_t commit(std::vector<change_record> batch);
 
   /// Returns the live entry under `key`, or nullptr if absent or expired.
   const stored_entry* live(const std::string& key, caf::timestamp now) const;
@@ -96,10 +111,11 @@ private:
   caf::error check_batch(size_t size) const;
   caf::optional<caf::timestamp> expiry_of(const ttl_option& ttl,
                                           caf::timestamp now) const;
-  caf::expected<uint64_t> write(const std::string& key, std::string value,
-                                ttl_option ttl, caf::timestamp now);
+  uint64_t write(const std::string& key, std::string value, ttl_option ttl,
+                 caf::timestamp now);
 
   std::shared_ptr<namespace_store> store_;
+  std::optional<std::vector<change_record>> staged_;
   expiry_index expiries_;
   service_limits limits_;
 };

@@ -1,104 +1,277 @@
 #include "actors/namespace_actor.hpp"
 
-#include <caf/typed_event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/sec.hpp>
+
+#include "backends/memory_storage.hpp"
+#include "messages/error.hpp"
 
 namespace statekeeper {
 
 const char* namespace_state::name = "statekeeper.namespace";
 
+namespace {
+
+caf::timestamp now() {
+  return caf::make_timestamp();
+}
+
+caf::error in_our_terms(caf::error err) {
+  if (err == caf::sec::request_timeout)
+    return make_error(error_code::timeout,
+                      "PostgreSQL did not answer in time; the write may or "
+                      "may not be durable");
+  if (err == caf::sec::request_receiver_down)
+    return make_error(error_code::storage_unavailable,
+                      "persistence is shutting down");
+  return err;
+}
+
+/// Fills the keyspace from a snapshot of the database.
+caf::error install(namespace_pointer self, const namespace_snapshot& snap) {
+  std::vector<change_record> rows;
+  rows.reserve(snap.entries.size());
+  for (auto& e : snap.entries)
+    rows.push_back(
+      change_record{change_kind::put, e.key, e.version, e.value, e.expires_at});
+  auto store = std::make_shared<memory_store>();
+  if (auto err = store->apply(rows, snap.revision))
+    return err;
+  self->state.space.emplace(std::move(store), self->state.opts.limits);
+  return caf::none;
+}
+
+/// Loads the namespace if it is not loaded, then calls `done(error)`. The
+/// load is awaited: later requests stay queued until it is done.
+template <class Done>
+void ensure_loaded(namespace_pointer self, Done done) {
+  auto& st = self->state;
+  if (st.space) {
+    done(caf::error{});
+    return;
+  }
+  self->request(st.persistence, st.opts.postgres->timeout, load_atom::value,
+                st.ns)
+    .await(
+      [self, done](namespace_snapshot& snap) mutable {
+        done(install(self, snap));
+      },
+      [done](caf::error& err) mutable { done(in_our_terms(std::move(err))); });
+}
+
+/// Makes staged changes durable as the durability mode says, applies them,
+/// then calls `done(error)`.
+template <class Done>
+void persist_and_apply(namespace_pointer self,
+                       std::vector<change_record> changes, Done done) {
+  auto& st = self->state;
+  if (!st.persistence) {
+    done(st.space->apply(changes));
+    return;
+  }
+  persist_batch batch{st.ns, changes, changes.front().version};
+  if (st.opts.postgres->mode == durability::async) {
+    auto err = st.space->apply(changes);
+    if (!err)
+      self->send(st.persistence, queue_atom::value, std::move(batch));
+    done(std::move(err));
+    return;
+  }
+  self
+    ->request(st.persistence, st.opts.postgres->timeout, write_atom::value,
+              std::move(batch))
+    .await(
+      [self, changes = std::move(changes), done](ok_atom) mutable {
+        done(self->state.space->apply(changes));
+      },
+      [self, done](caf::error& err) mutable {
+        // The commit may have happened after all (connection lost during
+        // COMMIT, or a timeout): re-read the database before serving again.
+        self->state.space.reset();
+        done(in_our_terms(std::move(err)));
+      });
+}
+
+/// Runs `op(keyspace, now)` and answers with its result once whatever it
+/// changed is applied (and durable, with sync persistence).
+template <class T, class Op>
+caf::result<T> run(namespace_pointer self, Op op) {
+  auto& st = self->state;
+  if (st.space) {
+    auto result = op(*st.space, now());
+    if (!result)
+      return std::move(result.error());
+    auto staged = st.space->take_staged();
+    if (!staged)
+      return std::move(*result);
+    if (!st.persistence) {
+      if (auto err = st.space->apply(*staged))
+        return err;
+      return std::move(*result);
+    }
+    auto rp = self->make_response_promise<T>();
+    persist_and_apply(self, std::move(*staged),
+                      [rp, value = std::move(*result)](caf::error err) mutable {
+                        if (err)
+                          rp.deliver(std::move(err));
+                        else
+                          rp.deliver(std::move(value));
+                      });
+    return rp;
+  }
+  auto rp = self->make_response_promise<T>();
+  ensure_loaded(self, [self, rp, op](caf::error err) mutable {
+    if (err) {
+      rp.deliver(std::move(err));
+      return;
+    }
+    auto result = op(*self->state.space, now());
+    if (!result) {
+      rp.deliver(std::move(result.error()));
+      return;
+    }
+    auto staged = self->state.space->take_staged();
+    if (!staged) {
+      rp.deliver(std::move(*result));
+      return;
+    }
+    persist_and_apply(self, std::move(*staged),
+                      [rp, value = std::move(*result)](caf::error err) mutable {
+                        if (err)
+                          rp.deliver(std::move(err));
+                        else
+                          rp.deliver(std::move(value));
+                      });
+  });
+  return rp;
+}
+
+void sweep(namespace_pointer self) {
+  auto& st = self->state;
+  if (!st.space)
+    return; // not loaded: the database purges it
+  auto swept = st.space->sweep(now(), st.opts.sweep_batch);
+  auto staged = st.space->take_staged();
+  if (!swept || !staged)
+    return;
+  persist_and_apply(self, std::move(*staged), [self](caf::error err) {
+    // On failure the next tick retries; reads already hide expired entries.
+    // More expired entries than one batch: continue after the requests
+    // that are already waiting, instead of blocking them.
+    if (!err && self->state.space && self->state.space->needs_sweep(now()))
+      self->send(self, sweep_atom::value);
+  });
+}
+
+} // namespace
+
 namespace_actor::behavior_type
 namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
-                     std::shared_ptr<namespace_store> store,
-                     service_options opts) {
+                     std::string ns, std::shared_ptr<namespace_store> store,
+                     persistence_actor persistence, service_options opts) {
   self->monitor(router);
   self->set_down_handler([self, router](caf::down_msg& msg) {
     if (msg.source == router)
       self->quit(msg.reason);
   });
-  self->state.space.emplace(std::move(store), opts.limits);
-  // Valid for the actor's lifetime: the state outlives its behavior.
-  auto& ks = *self->state.space;
-  auto now = [] { return caf::make_timestamp(); };
+  auto& st = self->state;
+  st.ns = std::move(ns);
+  st.persistence = std::move(persistence);
+  st.opts = std::move(opts);
+  if (store)
+    st.space.emplace(std::move(store), st.opts.limits);
+  using ks = keyspace;
+  using ts = caf::timestamp;
   return {
-    [&ks, now](get_atom, const namespace_path&, const std::string& key)
-      -> caf::result<caf::optional<entry>> { return ks.get(key, now()); },
-    [&ks, now](contains_atom, const namespace_path&,
-               const std::string& key) -> caf::result<bool> {
-      return ks.contains(key, now());
+    [self](get_atom, const namespace_path&, std::string& key) {
+      return run<caf::optional<entry>>(
+        self, [key](ks& k, ts now) { return k.get(key, now); });
     },
-    [&ks, now](put_atom, const namespace_path&, const std::string& key,
-               std::string& value, ttl_option ttl) -> caf::result<uint64_t> {
-      return ks.put(key, std::move(value), ttl, now());
+    [self](contains_atom, const namespace_path&, std::string& key) {
+      return run<bool>(self,
+                       [key](ks& k, ts now) { return k.contains(key, now); });
     },
-    [&ks, now](create_atom, const namespace_path&, const std::string& key,
-               std::string& value, ttl_option ttl) -> caf::result<uint64_t> {
-      return ks.create(key, std::move(value), ttl, now());
+    [self](put_atom, const namespace_path&, std::string& key,
+           std::string& value, ttl_option ttl) {
+      return run<uint64_t>(self, [key = std::move(key), value = std::move(value),
+                                  ttl](ks& k, ts now) mutable {
+        return k.put(key, std::move(value), ttl, now);
+      });
     },
-    [&ks, now](update_atom, const namespace_path&, const std::string& key,
-               std::string& value, uint64_t expected,
-               ttl_option ttl) -> caf::result<uint64_t> {
-      return ks.update(key, std::move(value), expected, ttl, now());
+    [self](create_atom, const namespace_path&, std::string& key,
+           std::string& value, ttl_option ttl) {
+      return run<uint64_t>(self, [key = std::move(key), value = std::move(value),
+                                  ttl](ks& k, ts now) mutable {
+        return k.create(key, std::move(value), ttl, now);
+      });
     },
-    [&ks, now](erase_atom, const namespace_path&,
-               const std::string& key) -> caf::result<bool> {
-      return ks.erase(key, now());
+    [self](update_atom, const namespace_path&, std::string& key,
+           std::string& value, uint64_t expected, ttl_option ttl) {
+      return run<uint64_t>(self, [key = std::move(key), value = std::move(value),
+                                  expected, ttl](ks& k, ts now) mutable {
+        return k.update(key, std::move(value), expected, ttl, now);
+      });
     },
-    [&ks, now](erase_if_atom, const namespace_path&, const std::string& key,
-               uint64_t expected) -> caf::result<bool> {
-      return ks.erase_if(key, expected, now());
+    [self](erase_atom, const namespace_path&, std::string& key) {
+      return run<bool>(self,
+                       [key](ks& k, ts now) { return k.erase(key, now); });
     },
-    [&ks, now](get_many_atom, const namespace_path&,
-               const std::vector<std::string>& keys)
-      -> caf::result<std::vector<entry>> { return ks.get_many(keys, now()); },
-    [&ks, now](put_many_atom, const namespace_path&,
-               std::vector<put_item>& items)
-      -> caf::result<std::vector<uint64_t>> {
-      return ks.put_many(std::move(items), now());
+    [self](erase_if_atom, const namespace_path&, std::string& key,
+           uint64_t expected) {
+      return run<bool>(self, [key, expected](ks& k, ts now) {
+        return k.erase_if(key, expected, now);
+      });
     },
-    [&ks, now](erase_many_atom, const namespace_path&,
-               const std::vector<std::string>& keys) -> caf::result<uint64_t> {
-      return ks.erase_many(keys, now());
+    [self](get_many_atom, const namespace_path&,
+           std::vector<std::string>& keys) {
+      return run<std::vector<entry>>(
+        self, [keys](ks& k, ts now) { return k.get_many(keys, now); });
     },
-    [&ks, now](expire_atom, const namespace_path&, const std::string& key,
-               caf::timespan ttl) -> caf::result<bool> {
-      return ks.expire(key, ttl, now());
+    [self](put_many_atom, const namespace_path&, std::vector<put_item>& items) {
+      return run<std::vector<uint64_t>>(
+        self, [items = std::move(items)](ks& k, ts now) mutable {
+          return k.put_many(std::move(items), now);
+        });
     },
-    [&ks, now](persist_atom, const namespace_path&,
-               const std::string& key) -> caf::result<bool> {
-      return ks.persist(key, now());
+    [self](erase_many_atom, const namespace_path&,
+           std::vector<std::string>& keys) {
+      return run<uint64_t>(
+        self, [keys](ks& k, ts now) { return k.erase_many(keys, now); });
     },
-    [&ks, now](list_keys_atom, const namespace_path&, const std::string& prefix,
-               const std::string& after,
-               uint32_t limit) -> caf::result<key_page> {
-      return ks.list_keys(prefix, after, limit, now());
+    [self](expire_atom, const namespace_path&, std::string& key,
+           caf::timespan ttl) {
+      return run<bool>(
+        self, [key, ttl](ks& k, ts now) { return k.expire(key, ttl, now); });
     },
-    [&ks, now](scan_atom, const namespace_path&, const std::string& prefix,
-               const std::string& after,
-               uint32_t limit) -> caf::result<entry_page> {
-      return ks.scan(prefix, after, limit, now());
+    [self](persist_atom, const namespace_path&, std::string& key) {
+      return run<bool>(self,
+                       [key](ks& k, ts now) { return k.persist(key, now); });
     },
-    [&ks, now](key_count_atom, const namespace_path&) -> caf::result<uint64_t> {
-      return ks.key_count(now());
+    [self](list_keys_atom, const namespace_path&, std::string& prefix,
+           std::string& after, uint32_t limit) {
+      return run<key_page>(self, [prefix, after, limit](ks& k, ts now) {
+        return k.list_keys(prefix, after, limit, now);
+      });
     },
-    [&ks, now](ns_exists_atom, const namespace_path&) -> caf::result<bool> {
-      return ks.key_count(now()) > 0;
+    [self](scan_atom, const namespace_path&, std::string& prefix,
+           std::string& after, uint32_t limit) {
+      return run<entry_page>(self, [prefix, after, limit](ks& k, ts now) {
+        return k.scan(prefix, after, limit, now);
+      });
     },
-    [&ks, now](clear_atom, const namespace_path&) -> caf::result<uint64_t> {
-      return ks.clear(now());
+    [self](key_count_atom, const namespace_path&) {
+      return run<uint64_t>(self, [](ks& k, ts now) {
+        return caf::expected<uint64_t>{k.key_count(now)};
+      });
     },
-    [self, &ks, now, opts](sweep_atom) {
-      auto swept = ks.sweep(now(), opts.sweep_batch);
-      if (!swept) {
-        // The next tick retries; reads already hide expired entries.
-        CAF_LOG_WARNING("sweep failed:" << swept.error());
-        return;
-      }
-      // More expired entries than one batch: continue after the requests
-      // that are already waiting, instead of blocking them.
-      if (ks.needs_sweep(now()))
-        self->send(self, sweep_atom::value);
+    [self](ns_exists_atom, const namespace_path&) {
+      return run<bool>(self, [](ks& k, ts now) {
+        return caf::expected<bool>{k.key_count(now) > 0};
+      });
     },
+    [self](clear_atom, const namespace_path&) {
+      return run<uint64_t>(self, [](ks& k, ts now) { return k.clear(now); });
+    },
+    [self](sweep_atom) { sweep(self); },
   };
 }
 

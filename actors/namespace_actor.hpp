@@ -2,34 +2,48 @@
 // code that touches the namespace's keyspace and backend store, so neither
 // needs a lock. Runs on the cooperative scheduler, or on a thread of its own
 // when service_options::pin_namespaces is set.
+//
+// With PostgreSQL, it loads its namespace from its persistence actor on
+// first use (requests that arrive meanwhile wait, in order), and in sync
+// durability it applies a change only once its commit is acknowledged.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <optional>
 
 #include "actors/keyspace.hpp"
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/persistence.hpp"
 
 namespace statekeeper {
 
 struct namespace_state {
   static const char* name;
+  /// Rendered namespace.
+  std::string ns;
+  service_options opts;
+  /// Null without PostgreSQL.
+  persistence_actor persistence;
+  /// Empty until loaded (PostgreSQL), and again after a failed commit whose
+  /// outcome must be re-read from the database.
   std::optional<keyspace> space;
 };
 
 using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;
 
-/// Behavior of a namespace actor owning `store` under `opts`. It stops when
-/// `router` does.
+/// Behavior of the owner of namespace `ns` (rendered). It stops when
+/// `router` does. Without persistence it serves `store`; with it, `store` is
+/// null and the namespace is loaded from `persistence`.
 namespace_actor::behavior_type
 namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
-                     std::shared_ptr<namespace_store> store,
-                     service_options opts);
+                     std::string ns, std::shared_ptr<namespace_store> store,
+                     persistence_actor persistence, service_options opts);
 
 } // namespace statekeeper

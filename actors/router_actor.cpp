@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include <caf/sec.hpp>
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/namespace_actor.hpp"
+#include "actors/persistence_actor.hpp"
 #include "actors/timer_actor.hpp"
 #include "messages/error.hpp"
 
@@ -15,26 +18,39 @@ const char* router_state::name = "statekeeper.router";
 
 namespace {
 
+const persistence_actor& persistence_of(router_pointer self,
+                                        const std::string& name) {
+  auto& all = self->state.persistence;
+  return all[std::hash<std::string>{}(name) % all.size()];
+}
+
 caf::expected<namespace_actor> activate(router_pointer self,
                                         const namespace_path& ns,
                                         const std::string& name) {
   auto& st = self->state;
   std::shared_ptr<namespace_store> store;
-  try {
-    store = st.engine->open(ns, name);
-  } catch (const std::exception& ex) {
-    return make_error(error_code::storage_unavailable,
-                      "cannot open namespace \"" + name + "\": " + ex.what());
+  persistence_actor persistence;
+  if (st.engine) {
+    try {
+      store = st.engine->open(ns, name);
+    } catch (const std::exception& ex) {
+      return make_error(error_code::storage_unavailable,
+                        "cannot open namespace \"" + name + "\": " + ex.what());
+    }
+  } else {
+    persistence = persistence_of(self, name);
   }
   auto router = self->address();
   auto owner = st.opts.pin_namespaces
                  ? self->spawn<caf::detached>(namespace_actor_impl, router,
-                                              std::move(store), st.opts)
-                 : self->spawn(namespace_actor_impl, router, std::move(store),
-                               st.opts);
+                                              name, std::move(store),
+                                              persistence, st.opts)
+                 : self->spawn(namespace_actor_impl, router, name,
+                               std::move(store), persistence, st.opts);
   self->monitor(owner);
   st.names.emplace(owner.address(), name);
-  st.owners.emplace(name, router_state::owner{ns, owner});
+  st.owners.emplace(name,
+                    router_state::owner{ns, owner, caf::make_timestamp()});
   return owner;
 }
 
@@ -68,46 +84,119 @@ caf::result<Reply> forward(router_pointer self, Atom atom, namespace_path& ns,
   return self->delegate(*owner, atom, std::move(ns), std::forward<Ts>(xs)...);
 }
 
-/// Asks every active namespace at or under `prefix` whether it holds a live
-/// entry and delivers the sorted list of those that do.
-caf::result<std::vector<namespace_path>>
-list_namespaces(router_pointer self, const namespace_path& prefix) {
-  if (!prefix.tenant.empty() || !prefix.scopes.empty())
-    if (auto err = validate_namespace(prefix))
-      return err;
+caf::error in_our_terms(caf::error err) {
+  if (err == caf::sec::request_timeout)
+    return make_error(error_code::timeout, "a namespace or persistence actor "
+                                           "did not answer in time");
+  if (err == caf::sec::request_receiver_down)
+    return make_error(error_code::storage_unavailable,
+                      "a namespace or persistence actor stopped");
+  return err;
+}
+
+/// Sends `xs...` to every target and folds the replies into `acc` with
+/// `fold(acc, reply)`; delivers `finish(acc)` once all replied, or the first
+/// error.
+template <class Reply, class Result, class Acc, class Target, class Fold,
+          class Finish, class... Ts>
+caf::result<Result> fan_out(router_pointer self, std::vector<Target> targets,
+                            Acc acc, Fold fold, Finish finish, Ts... xs) {
+  if (targets.empty())
+    return finish(acc);
+  auto rp = self->make_response_promise<Result>();
   struct gather {
-    size_t pending = 0;
-    std::vector<namespace_path> found;
+    size_t pending;
+    Acc acc;
   };
-  std::vector<router_state::owner> candidates;
-  for (auto& kvp : self->state.owners)
-    if (is_within(kvp.second.ns, prefix))
-      candidates.push_back(kvp.second);
-  if (candidates.empty())
-    return std::vector<namespace_path>{};
-  // Only now: a promise taken over the request must be delivered.
-  auto rp = self->make_response_promise<std::vector<namespace_path>>();
-  auto acc = std::make_shared<gather>();
-  acc->pending = candidates.size();
-  for (auto& candidate : candidates) {
-    auto ns = candidate.ns;
-    self
-      ->request(candidate.handle, self->state.opts.internal_timeout,
-                ns_exists_atom::value, ns)
+  auto g = std::make_shared<gather>(gather{targets.size(), std::move(acc)});
+  for (auto& target : targets)
+    self->request(target, self->state.opts.internal_timeout, xs...)
       .then(
-        [acc, rp, ns](bool exists) mutable {
-          if (exists)
-            acc->found.push_back(ns);
-          if (--acc->pending == 0 && rp.pending()) {
-            std::sort(acc->found.begin(), acc->found.end());
-            rp.deliver(std::move(acc->found));
-          }
+        [rp, g, fold, finish](Reply& reply) mutable {
+          fold(g->acc, reply);
+          if (--g->pending == 0 && rp.pending())
+            rp.deliver(finish(g->acc));
         },
         [rp](caf::error& err) mutable {
           if (rp.pending())
-            rp.deliver(std::move(err));
+            rp.deliver(in_our_terms(std::move(err)));
         });
+  return rp;
+}
+
+using namespace_list = std::vector<namespace_path>;
+
+/// Asks each owner whether its namespace holds a live entry; delivers
+/// `found` plus the paths of those that do, sorted.
+void ask_owners(router_pointer self,
+                caf::typed_response_promise<namespace_list> rp,
+                std::vector<router_state::owner> owners, namespace_list found) {
+  auto finish = [](namespace_list& xs) {
+    std::sort(xs.begin(), xs.end());
+    return std::move(xs);
+  };
+  if (owners.empty()) {
+    rp.deliver(finish(found));
+    return;
   }
+  auto acc = std::make_shared<std::pair<size_t, namespace_list>>(
+    owners.size(), std::move(found));
+  for (auto& owner : owners)
+    self
+      ->request(owner.handle, self->state.opts.internal_timeout,
+                ns_exists_atom::value, owner.ns)
+      .then(
+        [rp, acc, finish, ns = owner.ns](bool exists) mutable {
+          if (exists)
+            acc->second.push_back(ns);
+          if (--acc->first == 0 && rp.pending())
+            rp.deliver(finish(acc->second));
+        },
+        [rp](caf::error& err) mutable {
+          if (rp.pending())
+            rp.deliver(in_our_terms(std::move(err)));
+        });
+}
+
+/// Every active namespace at or under `prefix` that holds a live entry,
+/// plus, with PostgreSQL, the inactive ones the database knows. Active
+/// owners answer for themselves: their latest (async) writes may not be
+/// committed yet.
+caf::result<namespace_list> list_namespaces(router_pointer self,
+                                            const namespace_path& prefix) {
+  bool everything = prefix.tenant.empty() && prefix.scopes.empty();
+  if (!everything)
+    if (auto err = validate_namespace(prefix))
+      return err;
+  auto& st = self->state;
+  std::vector<router_state::owner> owners;
+  for (auto& kvp : st.owners)
+    if (is_within(kvp.second.ns, prefix))
+      owners.push_back(kvp.second);
+  if (owners.empty() && st.persistence.empty())
+    return namespace_list{};
+  auto rp = self->make_response_promise<namespace_list>();
+  if (st.persistence.empty()) {
+    ask_owners(self, rp, std::move(owners), {});
+    return rp;
+  }
+  self
+    ->request(st.persistence.front(), st.opts.internal_timeout,
+              list_ns_atom::value,
+              everything ? std::string{} : render(prefix))
+    .then(
+      [self, rp, owners](std::vector<std::string>& stored) mutable {
+        namespace_list inactive;
+        for (auto& name : stored)
+          if (self->state.owners.count(name) == 0)
+            if (auto ns = parse_namespace(name))
+              inactive.push_back(std::move(*ns));
+        ask_owners(self, rp, std::move(owners), std::move(inactive));
+      },
+      [rp](caf::error& err) mutable {
+        if (rp.pending())
+          rp.deliver(in_our_terms(std::move(err)));
+      });
   return rp;
 }
 
@@ -118,6 +207,14 @@ router_actor_impl(router_pointer self, service_options opts,
                   std::shared_ptr<storage_engine> engine) {
   self->state.opts = opts;
   self->state.engine = std::move(engine);
+  if (opts.postgres) {
+    // Detached: libpqxx blocks. Linked: they stop with the router, after
+    // committing what they hold (see persistence_actor_impl).
+    for (size_t i = 0; i < opts.postgres->connections; ++i)
+      self->state.persistence.push_back(
+        self->spawn<caf::detached + caf::linked>(persistence_actor_impl,
+                                                 *opts.postgres));
+  }
   self->state.timer = self->spawn(timer_actor_impl,
                                   caf::actor_cast<router_actor>(self),
                                   opts.sweep_interval);
@@ -132,11 +229,16 @@ router_actor_impl(router_pointer self, service_options opts,
     if (j == st.owners.end())
       return;
     auto ns = std::move(j->second.ns);
+    auto age = caf::make_timestamp() - j->second.spawned;
     st.owners.erase(j);
-    // Respawn at once: the engine still holds the namespace's data, and an
-    // owner that waits for its next request would be missing from
-    // list_namespaces until then.
     CAF_LOG_WARNING("namespace owner" << name << "stopped:" << msg.reason);
+    // In memory, respawn at once: the engine still holds the namespace's
+    // data, and a namespace without owner would be missing from
+    // list_namespaces. Not an owner that died young, though: it would
+    // likely die again, in a loop; its next request respawns it.
+    // With PostgreSQL the next request loads it again.
+    if (!st.engine || age < std::chrono::seconds{1})
+      return;
     if (auto respawned = activate(self, ns, name); !respawned)
       CAF_LOG_ERROR("cannot respawn" << name << ":" << respawned.error());
   });
@@ -200,23 +302,51 @@ router_actor_impl(router_pointer self, service_options opts,
     [self](key_count_atom a, namespace_path& ns) {
       return forward<uint64_t>(self, a, ns);
     },
-    [self](ns_exists_atom a, namespace_path& ns) {
+    [self](ns_exists_atom a, namespace_path& ns) -> caf::result<bool> {
+      auto& st = self->state;
+      // An inactive namespace is answered by the database, not loaded.
+      if (!st.persistence.empty() && validate_namespace(ns) == caf::none) {
+        auto name = render(ns);
+        if (st.owners.count(name) == 0)
+          return self->delegate(persistence_of(self, name), a,
+                                std::move(name));
+      }
       return forward<bool>(self, a, ns);
     },
     [self](clear_atom a, namespace_path& ns) {
       return forward<uint64_t>(self, a, ns);
     },
     [self](sweep_atom) {
-      for (auto& kvp : self->state.owners)
+      auto& st = self->state;
+      for (auto& kvp : st.owners)
         self->send(kvp.second.handle, sweep_atom::value);
+      // Expired rows of inactive namespaces: one bounded delete per tick.
+      if (!st.persistence.empty())
+        self->request(st.persistence.front(), st.opts.internal_timeout,
+                      purge_atom::value)
+          .then([](uint64_t) {}, [](caf::error&) {});
     },
     [self](list_ns_atom, const namespace_path& prefix) {
       return list_namespaces(self, prefix);
     },
-    [](sync_atom) -> caf::result<ok_atom> {
-      // The in-memory engine has nothing to flush: every acknowledged write
-      // is as durable as it will ever be.
-      return ok_atom::value;
+    [self](sync_atom) -> caf::result<ok_atom> {
+      // In memory every acknowledged write is as durable as it gets; with
+      // PostgreSQL, each persistence actor commits what it holds.
+      return fan_out<ok_atom, ok_atom>(
+        self, self->state.persistence, 0, [](int&, ok_atom) {},
+        [](int&) { return ok_atom::value; }, sync_atom::value);
+    },
+    [self](stats_atom) -> caf::result<service_stats> {
+      service_stats init;
+      init.active_namespaces = self->state.owners.size();
+      return fan_out<persistence_stats, service_stats>(
+        self, self->state.persistence, init,
+        [](service_stats& acc, const persistence_stats& x) {
+          acc.commits += x.commits;
+          acc.batches += x.batches;
+          acc.commit_failures += x.failures;
+        },
+        [](service_stats& acc) { return acc; }, stats_atom::value);
     },
   };
 }

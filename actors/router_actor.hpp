@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
@@ -17,6 +18,7 @@
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/persistence.hpp"
 
 namespace statekeeper {
 
@@ -25,9 +27,16 @@ struct router_state {
   struct owner {
     namespace_path ns;
     namespace_actor handle;
+    /// When it was spawned: an owner that dies young is not respawned at
+    /// once (it would likely die again), only on its next request.
+    caf::timestamp spawned;
   };
   service_options opts;
+  /// The in-memory engine; null with PostgreSQL.
   std::shared_ptr<storage_engine> engine;
+  /// With PostgreSQL: the persistence actors; a namespace always uses the
+  /// same one (by hash), which keeps its writes in order.
+  std::vector<persistence_actor> persistence;
   /// Active namespaces by rendered name.
   std::unordered_map<std::string, owner> owners;
   /// Rendered name of each active owner, to handle its down message.

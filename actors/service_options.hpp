@@ -7,7 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <string>
+
 #include <caf/error.hpp>
+#include <caf/optional.hpp>
 #include <caf/timestamp.hpp>
 
 namespace statekeeper {
@@ -28,8 +31,45 @@ struct service_limits {
   caf::timespan max_ttl = std::chrono::hours{24 * 365 * 100};
 };
 
+/// When a write is acknowledged with PostgreSQL.
+enum class durability {
+  /// After its transaction committed. A crash loses no acknowledged write.
+  sync,
+  /// After the in-memory apply; committed within `async_delay` (longer while
+  /// PostgreSQL is unreachable). A crash loses what was not committed yet.
+  async,
+};
+
+/// PostgreSQL persistence. Used when `service_options::postgres` is set.
+struct postgres_options {
+  /// libpq connection string or URI; "" uses the PG* environment variables.
+  std::string conninfo;
+  /// Default: sync.
+  durability mode = durability::sync;
+  /// Async mode: the longest a queued write waits for its commit while the
+  /// database is reachable. Default: 10 ms.
+  caf::timespan async_delay = std::chrono::milliseconds{10};
+  /// Number of persistence actors (connections) sharing the namespaces.
+  /// Default: 1.
+  size_t connections = 1;
+  /// First and longest delay between reconnection attempts. Defaults:
+  /// 100 ms and 5 s.
+  caf::timespan reconnect_min = std::chrono::milliseconds{100};
+  caf::timespan reconnect_max = std::chrono::seconds{5};
+  /// How long a namespace actor waits for a load or a commit. Default: 30 s.
+  caf::timespan timeout = std::chrono::seconds{30};
+  /// Most expired rows of inactive namespaces deleted per sweep tick.
+  /// Default: 1000.
+  uint64_t purge_batch = 1000;
+  /// How long spawn_service waits for PostgreSQL to become reachable
+  /// before it fails. Default: 0 (fail at once).
+  caf::timespan startup_wait{0};
+};
+
 struct service_options {
   service_limits limits;
+  /// Persist to PostgreSQL; none keeps everything in memory (the default).
+  caf::optional<postgres_options> postgres;
   /// How often the timer asks every namespace to evict expired entries.
   /// Expired entries are invisible before that; the sweep frees their
   /// memory. Default: 1 s.

@@ -1,32 +1,144 @@
 #include "app/config.hpp"
 
+#include <caf/config_option.hpp>
+#include <caf/config_value.hpp>
+#include <caf/deep_to_string.hpp>
+#include <caf/settings.hpp>
+
+#include "messages/error.hpp"
 #include "messages/register.hpp"
 
 namespace statekeeper {
+
+namespace {
+
+// Appends the default, taken from the field itself so it cannot drift.
+template <class T>
+std::string with_default(const char* text, const T& value) {
+  return std::string{text} + " (default: " + caf::deep_to_string(value) + ")";
+}
+
+std::string str(caf::string_view x) {
+  return std::string{x.data(), x.size()};
+}
+
+std::string with_default(const char* text, const std::string& value) {
+  return std::string{text} + " (default: \"" + value + "\")";
+}
+
+} // namespace
 
 app_config::app_config() {
   register_types(*this);
   auto& lim = service.limits;
   opt_group{custom_options_, "statekeeper"}
+    .add(backend, "backend",
+         with_default("where data lives: memory or postgres", backend))
     .add(lim.max_key_bytes, "max-key-bytes",
-         "longest key in bytes (default: 4096)")
+         with_default("longest key in bytes", lim.max_key_bytes))
     .add(lim.max_value_bytes, "max-value-bytes",
-         "largest value in bytes (default: 1048576)")
+         with_default("largest value in bytes", lim.max_value_bytes))
     .add(lim.max_namespace_bytes, "max-namespace-bytes",
-         "longest rendered namespace in bytes (default: 1024)")
+         with_default("longest rendered namespace in bytes",
+                      lim.max_namespace_bytes))
     .add(lim.max_batch, "max-batch",
-         "most items in get_many/put_many/erase_many (default: 1000)")
+         with_default("most items in get_many/put_many/erase_many",
+                      lim.max_batch))
     .add(lim.max_page, "max-page",
-         "largest page of list_keys/scan (default: 1000)")
-    .add(lim.max_ttl, "max-ttl", "longest TTL (default: 876000h)")
+         with_default("largest page of list_keys/scan", lim.max_page))
+    .add(lim.max_ttl, "max-ttl", with_default("longest TTL", lim.max_ttl))
     .add(service.sweep_interval, "sweep-interval",
-         "how often expired entries are evicted (default: 1s)")
+         with_default("how often expired entries are evicted",
+                      service.sweep_interval))
     .add(service.sweep_batch, "sweep-batch",
-         "most entries one namespace evicts per sweep (default: 1000)")
+         with_default("most entries one namespace evicts per sweep",
+                      service.sweep_batch))
     .add(service.pin_namespaces, "pin-namespaces",
-         "give every namespace actor its own OS thread (default: false)")
+         with_default("give every namespace actor its own OS thread",
+                      service.pin_namespaces))
     .add(service.internal_timeout, "internal-timeout",
-         "how long the router waits on namespace actors (default: 10s)");
+         with_default("how long the router waits on namespace actors",
+                      service.internal_timeout));
+  opt_group{custom_options_, "statekeeper.postgres"}
+    .add(postgres.conninfo, "conninfo",
+         with_default("libpq connection string or URI; empty: PG* "
+                      "environment variables",
+                      postgres.conninfo))
+    .add(durability_mode, "durability",
+         with_default("sync: acknowledge after commit; async: after the "
+                      "in-memory apply, commit within async-delay",
+                      durability_mode))
+    .add(postgres.async_delay, "async-delay",
+         with_default("async: longest wait of a write for its commit",
+                      postgres.async_delay))
+    .add(postgres.connections, "connections",
+         with_default("persistence actors (one connection each)",
+                      postgres.connections))
+    .add(postgres.timeout, "timeout",
+         with_default("how long a namespace waits for a load or commit",
+                      postgres.timeout))
+    .add(postgres.reconnect_min, "reconnect-min",
+         with_default("first delay between reconnection attempts",
+                      postgres.reconnect_min))
+    .add(postgres.reconnect_max, "reconnect-max",
+         with_default("longest delay between reconnection attempts",
+                      postgres.reconnect_max))
+    .add(postgres.purge_batch, "purge-batch",
+         with_default("most expired rows of inactive namespaces deleted per "
+                      "sweep",
+                      postgres.purge_batch))
+    .add(postgres.startup_wait, "startup-wait",
+         with_default("how long to wait for PostgreSQL at start before "
+                      "exiting; 0: exit at once",
+                      postgres.startup_wait));
+}
+
+caf::expected<service_options> app_config::make_service_options() const {
+  auto result = service;
+  if (backend == "memory")
+    return result;
+  if (backend != "postgres")
+    return make_error(error_code::invalid_argument,
+                      "statekeeper.backend must be memory or postgres, got \""
+                        + backend + "\"");
+  auto pg = postgres;
+  if (durability_mode == "sync")
+    pg.mode = durability::sync;
+  else if (durability_mode == "async")
+    pg.mode = durability::async;
+  else
+    return make_error(error_code::invalid_argument,
+                      "statekeeper.postgres.durability must be sync or async, "
+                      "got \""
+                        + durability_mode + "\"");
+  result.postgres = std::move(pg);
+  return result;
+}
+
+void app_config::print_help(std::ostream& out) const {
+  out << "statekeeper: a key/value state service\n\n"
+         "Usage: statekeeper [--config-file=FILE] [--OPTION=VALUE ...]\n"
+         "Options are read from FILE (default: statekeeper.ini), then from "
+         "the command line.\n";
+  // CAF's own options carry their defaults in the settings it dumps.
+  auto defaults = dump_content();
+  std::string category;
+  for (auto& opt : custom_options_) {
+    if (opt.category() != category) {
+      category = str(opt.category());
+      out << "\n" << category << ":\n";
+    }
+    auto name = str(opt.full_name());
+    out << "  --" << name;
+    if (opt.type_name() != "boolean")
+      out << "=<" << opt.type_name() << ">";
+    out << "\n      " << opt.description();
+    auto description = str(opt.description());
+    if (description.find("(default:") == std::string::npos)
+      if (auto value = caf::get_if(&defaults, name))
+        out << " (default: " << caf::to_string(*value) << ")";
+    out << "\n";
+  }
 }
 
 } // namespace statekeeper

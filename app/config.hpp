@@ -4,7 +4,11 @@
 // from `--key=value` flags; `--help` lists every option.
 #pragma once
 
+#include <ostream>
+#include <string>
+
 #include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
 
 #include "actors/service_options.hpp"
 
@@ -14,7 +18,19 @@ class app_config : public caf::actor_system_config {
 public:
   app_config();
 
+  /// Builds the service options from what was parsed. Errors:
+  /// invalid_argument naming an option with a bad value.
+  caf::expected<service_options> make_service_options() const;
+
+  /// Prints every option with its type, description and default.
+  void print_help(std::ostream& out) const;
+
   service_options service;
+  /// "memory" (default) or "postgres".
+  std::string backend = "memory";
+  postgres_options postgres;
+  /// "sync" (default) or "async".
+  std::string durability_mode = "sync";
 };
 
 } // namespace statekeeper

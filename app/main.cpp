@@ -10,6 +10,7 @@
 #include <caf/defaults.hpp>
 #include <caf/deep_to_string.hpp>
 
+#include "actors/blocking_client.hpp"
 #include "actors/service.hpp"
 #include "app/config.hpp"
 
@@ -22,12 +23,15 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // CAF's --help lists only its global options; users want all of them.
+  statekeeper::app_config cfg;
+  // CAF's --help lists only its global options and no defaults; ours lists
+  // every option with its default.
   std::vector<std::string> args(argv + 1, argv + argc);
   for (auto& arg : args)
-    if (arg == "--help" || arg == "-h" || arg == "-?")
-      arg = "--long-help";
-  statekeeper::app_config cfg;
+    if (arg == "--help" || arg == "-h" || arg == "-?" || arg == "--long-help") {
+      cfg.print_help(std::cout);
+      return 0;
+    }
   if (auto err = cfg.parse(std::move(args), "statekeeper.ini")) {
     std::cerr << "statekeeper: bad configuration: " << cfg.render(err)
               << std::endl;
@@ -35,8 +39,14 @@ int main(int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
+  auto opts = cfg.make_service_options();
+  if (!opts) {
+    std::cerr << "statekeeper: bad configuration: " << cfg.render(opts.error())
+              << std::endl;
+    return 2;
+  }
   caf::actor_system sys{cfg};
-  auto router = statekeeper::spawn_service(sys, cfg.service);
+  auto router = statekeeper::spawn_service(sys, *opts);
   if (!router) {
     std::cerr << "statekeeper: cannot start: " << sys.render(router.error())
               << std::endl;
@@ -44,16 +54,25 @@ int main(int argc, char** argv) {
   }
   auto threads = caf::get_or(sys.config(), "scheduler.max-threads",
                              caf::defaults::scheduler::max_threads);
-  std::cout << "statekeeper: serving namespaces from memory (backend=memory,"
-            << " scheduler threads=" << threads << ", sweep interval="
-            << caf::deep_to_string(cfg.service.sweep_interval)
-            << ", pinned namespaces="
-            << (cfg.service.pin_namespaces ? "yes" : "no") << ")"
-            << std::endl;
+  std::cout << "statekeeper: serving namespaces (backend=" << cfg.backend;
+  if (opts->postgres)
+    std::cout << ", durability=" << cfg.durability_mode
+              << ", connections=" << opts->postgres->connections;
+  std::cout << ", scheduler threads=" << threads << ", sweep interval="
+            << caf::deep_to_string(opts->sweep_interval)
+            << ", pinned namespaces=" << (opts->pin_namespaces ? "yes" : "no")
+            << ")" << std::endl;
   int received = 0;
   sigwait(&stop_signals, &received);
   std::cout << "statekeeper: " << strsignal(received) << ", stopping"
             << std::endl;
+  // Commit what async durability acknowledged before stopping.
+  if (opts->postgres) {
+    statekeeper::blocking_client client{sys, *router, opts->postgres->timeout};
+    if (auto done = client.sync(); !done)
+      std::cerr << "statekeeper: final sync failed: "
+                << sys.render(done.error()) << std::endl;
+  }
   statekeeper::stop_service(*router);
   sys.await_all_actors_done();
   std::cout << "statekeeper: stopped" << std::endl;

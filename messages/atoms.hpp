@@ -26,6 +26,7 @@ using ns_exists_atom = caf::atom_constant<caf::atom("ns_exists")>;
 using clear_atom = caf::atom_constant<caf::atom("clear")>;
 using list_ns_atom = caf::atom_constant<caf::atom("list_ns")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 
 // Internal: the timer's heartbeat and the sweep it triggers.

@@ -26,6 +26,7 @@
 #include "messages/atoms.hpp"
 #include "messages/entry.hpp"
 #include "messages/namespace_path.hpp"
+#include "messages/stats.hpp"
 
 namespace statekeeper {
 
@@ -101,7 +102,9 @@ using router_actor = namespace_actor::extend<
   caf::replies_to<list_ns_atom, namespace_path>::with<
     std::vector<namespace_path>>,
   /// sync() -> ok once every acknowledged write is durable.
-  caf::replies_to<sync_atom>::with<ok_atom>>;
+  caf::replies_to<sync_atom>::with<ok_atom>,
+  /// stats() -> service counters.
+  caf::replies_to<stats_atom>::with<service_stats>>;
 
 /// Drives TTL eviction: on each tick it asks the router to sweep.
 using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;

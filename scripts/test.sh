@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with warnings as errors, and runs the
-# whole test suite under ctest.
+# Installs what is missing, builds with warnings as errors, starts a
+# throwaway PostgreSQL 15, and runs the whole test suite under ctest.
 #   scripts/test.sh              the normal build, in build/
 #   scripts/test.sh --sanitize   an address+undefined sanitizer build, in
 #                                build-sanitize/
@@ -19,4 +19,4 @@ fi
 
 BUILD_DIR=$build_dir scripts/build.sh "${cmake_args[@]}"
 cd "$build_dir"
-ctest --output-on-failure -j 2 --timeout 600
+../scripts/with-postgres.sh ctest --output-on-failure -j 2 --timeout 600

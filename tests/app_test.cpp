@@ -84,11 +84,16 @@ TEST_CASE("--help lists every option with its default", "[app]") {
        {"statekeeper.max-key-bytes", "statekeeper.max-value-bytes",
         "statekeeper.max-batch", "statekeeper.max-page",
         "statekeeper.sweep-interval", "statekeeper.pin-namespaces",
-        "scheduler.max-threads", "work-stealing.moderate-poll-attempts"}) {
+        "scheduler.max-threads", "work-stealing.moderate-poll-attempts",
+        "statekeeper.backend", "statekeeper.postgres.conninfo",
+        "statekeeper.postgres.durability"}) {
     INFO(option);
     CHECK(help.output.find(option) != std::string::npos);
   }
   CHECK(help.output.find("(default: 4096)") != std::string::npos);
+  // CAF's own options show their defaults too.
+  CHECK(help.output.find("moderate steal attempts (default: 500)")
+        != std::string::npos);
 }
 
 TEST_CASE("bad configuration is refused with the offending option", "[app]") {
@@ -99,6 +104,15 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
   CHECK(invalid.status == 2);
   CHECK(invalid.output.find("sweep-interval must be positive")
         != std::string::npos);
+  auto backend = run("--statekeeper.backend=redis");
+  CHECK(backend.status == 2);
+  CHECK(backend.output.find("statekeeper.backend must be memory or postgres")
+        != std::string::npos);
+  auto unreachable = run("--statekeeper.backend=postgres "
+                         "'--statekeeper.postgres.conninfo=host=127.0.0.1 "
+                         "port=1'");
+  CHECK(unreachable.status == 2);
+  CHECK(unreachable.output.find("PostgreSQL unavailable") != std::string::npos);
 }
 
 TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",

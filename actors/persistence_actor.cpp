@@ -1,0 +1,168 @@
+#include "actors/persistence_actor.hpp"
+
+#include <algorithm>
+
+#include "messages/error.hpp"
+
+namespace statekeeper {
+
+const char* persistence_state::name = "statekeeper.persistence";
+
+namespace {
+
+/// Connects if there is no connection and the backoff allows an attempt.
+/// Returns none when connected.
+caf::error ensure_connected(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.db->connected())
+    return caf::none;
+  auto now = caf::make_timestamp();
+  if (now < st.next_connect_attempt)
+    return make_error(error_code::storage_unavailable,
+                      "PostgreSQL unavailable, reconnecting");
+  auto err = st.db->connect();
+  if (!err) {
+    st.backoff = caf::timespan{0};
+    return caf::none;
+  }
+  st.backoff = std::min(std::max(st.backoff * 2, st.opts.reconnect_min),
+                        st.opts.reconnect_max);
+  st.next_connect_attempt = now + st.backoff;
+  return err;
+}
+
+void schedule_flush(persistence_pointer self, caf::timespan delay) {
+  auto& st = self->state;
+  if (st.flush_scheduled)
+    return;
+  st.flush_scheduled = true;
+  if (delay.count() > 0)
+    self->delayed_send(self, delay, flush_atom::value);
+  else
+    self->send(self, flush_atom::value);
+}
+
+/// Commits everything queued in one transaction and answers the waiters.
+void flush(persistence_pointer self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.acknowledged.empty() && st.waiting.empty()) {
+    for (auto& rp : st.syncs)
+      rp.deliver(ok_atom::value);
+    st.syncs.clear();
+    return;
+  }
+  // Acknowledged writes go first: they are older than any waiting one of the
+  // same namespace (a namespace uses one durability mode).
+  std::vector<persist_batch> batches = std::move(st.acknowledged);
+  st.acknowledged.clear();
+  auto acknowledged_count = batches.size();
+  batches.insert(batches.end(), std::make_move_iterator(st.waiting.begin()),
+                 std::make_move_iterator(st.waiting.end()));
+  st.waiting.clear();
+  auto waiters = std::move(st.waiters);
+  st.waiters.clear();
+  auto syncs = std::move(st.syncs);
+  st.syncs.clear();
+  auto err = ensure_connected(self);
+  if (!err)
+    err = st.db->commit(batches);
+  if (!err) {
+    ++st.stats.commits;
+    st.stats.batches += batches.size();
+    for (auto& rp : waiters)
+      rp.deliver(ok_atom::value);
+    for (auto& rp : syncs)
+      rp.deliver(ok_atom::value);
+    return;
+  }
+  ++st.stats.failures;
+  // Unacknowledged writes fail: their callers see the error and nothing of
+  // them is visible. Acknowledged ones stay queued and are retried.
+  for (auto& rp : waiters)
+    rp.deliver(err);
+  for (auto& rp : syncs)
+    rp.deliver(err);
+  batches.resize(acknowledged_count);
+  st.acknowledged = std::move(batches);
+  if (!st.acknowledged.empty())
+    schedule_flush(self, std::max(st.backoff, st.opts.reconnect_min));
+}
+
+/// Runs a read against the database, connecting first if needed.
+template <class F>
+auto with_db(persistence_pointer self, F f) -> decltype(f(*self->state.db)) {
+  if (auto err = ensure_connected(self))
+    return err;
+  return f(*self->state.db);
+}
+
+} // namespace
+
+persistence_actor::behavior_type
+persistence_actor_impl(persistence_pointer self, postgres_options opts) {
+  self->state.opts = opts;
+  self->state.db = std::make_unique<postgres_backend>(opts.conninfo);
+  // Stopping with the router: commit the acknowledged writes first.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    flush(self);
+    self->quit(msg.reason);
+  });
+  self->send(self, connect_atom::value);
+  return {
+    [self](load_atom, const std::string& ns)
+      -> caf::result<namespace_snapshot> {
+      return with_db(self, [&](postgres_backend& db) {
+        return db.load(ns, caf::make_timestamp());
+      });
+    },
+    [self](write_atom, persist_batch& batch) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<ok_atom>();
+      st.waiting.push_back(std::move(batch));
+      st.waiters.push_back(rp);
+      schedule_flush(self, caf::timespan{0});
+      return rp;
+    },
+    [self](queue_atom, persist_batch& batch) {
+      self->state.acknowledged.push_back(std::move(batch));
+      schedule_flush(self, self->state.opts.async_delay);
+    },
+    [self](sync_atom) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      if (st.acknowledged.empty() && st.waiting.empty())
+        return ok_atom::value;
+      auto rp = self->make_response_promise<ok_atom>();
+      st.syncs.push_back(rp);
+      // Commit now instead of waiting for the async delay.
+      st.flush_scheduled = false;
+      schedule_flush(self, caf::timespan{0});
+      return rp;
+    },
+    [self](list_ns_atom, const std::string& prefix)
+      -> caf::result<std::vector<std::string>> {
+      return with_db(self, [&](postgres_backend& db) {
+        return db.list_namespaces(prefix, caf::make_timestamp());
+      });
+    },
+    [self](ns_exists_atom, const std::string& ns) -> caf::result<bool> {
+      return with_db(self, [&](postgres_backend& db) {
+        return db.namespace_exists(ns, caf::make_timestamp());
+      });
+    },
+    [self](purge_atom) -> caf::result<uint64_t> {
+      return with_db(self, [&](postgres_backend& db) {
+        return db.purge_expired(caf::make_timestamp(),
+                                self->state.opts.purge_batch);
+      });
+    },
+    [self](stats_atom) { return self->state.stats; },
+    [self](flush_atom) { flush(self); },
+    [self](connect_atom) {
+      if (ensure_connected(self) && !self->state.db->connected())
+        self->delayed_send(self, self->state.backoff, connect_atom::value);
+    },
+  };
+}
+
+} // namespace statekeeper

@@ -1,0 +1,365 @@
+#include "backends/postgres_backend.hpp"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include <pqxx/pqxx>
+
+#include "messages/error.hpp"
+
+namespace statekeeper {
+
+namespace {
+
+// Serialises schema migrations of concurrent starts (an arbitrary constant
+// that names statekeeper's advisory lock).
+constexpr int64_t migration_lock_id = 0x73746b70;
+
+int64_t to_epoch_ns(caf::timestamp ts) {
+  return ts.time_since_epoch().count();
+}
+
+caf::timestamp from_epoch_ns(int64_t ns) {
+  return caf::timestamp{caf::timespan{ns}};
+}
+
+// Array parameters travel as text literals of hex bytea and decimal bigint
+// elements: parameters, never SQL text, so no user input reaches the SQL.
+class bytea_array {
+public:
+  void add(const std::string& bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    text_ += text_.empty() ? "{\"\\\\x" : ",\"\\\\x";
+    for (unsigned char c : bytes) {
+      text_ += digits[c >> 4];
+      text_ += digits[c & 0x0F];
+    }
+    text_ += '"';
+    ++size_;
+  }
+  std::string literal() const {
+    return size_ == 0 ? "{}" : text_ + "}";
+  }
+  size_t size() const {
+    return size_;
+  }
+
+private:
+  std::string text_;
+  size_t size_ = 0;
+};
+
+class bigint_array {
+public:
+  void add(caf::optional<int64_t> x) {
+    text_ += text_.empty() ? "{" : ",";
+    text_ += x ? std::to_string(*x) : "NULL";
+  }
+  std::string literal() const {
+    return text_.empty() ? "{}" : text_ + "}";
+  }
+
+private:
+  std::string text_;
+};
+
+// The final effect of a commit on one key: the last put, or a delete.
+struct key_effect {
+  const change_record* put = nullptr;
+};
+
+caf::error unavailable(const char* what, const std::string& why) {
+  return make_error(error_code::storage_unavailable,
+                    std::string{what} + ": PostgreSQL unavailable: " + why);
+}
+
+} // namespace
+
+struct postgres_backend::session : pqxx::connection {
+  using pqxx::connection::connection;
+};
+
+postgres_backend::postgres_backend(std::string conninfo)
+  : conninfo_(std::move(conninfo)) {
+  // nop
+}
+
+postgres_backend::~postgres_backend() = default;
+
+bool postgres_backend::connected() const {
+  return conn_ != nullptr && conn_->is_open();
+}
+
+template <class F>
+auto postgres_backend::guarded(const char* what, F f) -> decltype(f()) {
+  if (!connected()) {
+    conn_.reset();
+    return unavailable(what, "not connected");
+  }
+  try {
+    return f();
+  } catch (const pqxx::in_doubt_error& ex) {
+    conn_.reset();
+    return make_error(error_code::storage_unavailable,
+                      std::string{what}
+                        + ": connection lost during commit, outcome unknown: "
+                        + ex.what());
+  } catch (const pqxx::broken_connection& ex) {
+    conn_.reset();
+    return unavailable(what, ex.what());
+  } catch (const pqxx::sql_error& ex) {
+    auto& state = ex.sqlstate();
+    // Class 08: connection exceptions; 57P0x: the server is shutting down or
+    // terminated this backend (pg_terminate_backend).
+    if (state.compare(0, 2, "08") == 0 || state.compare(0, 4, "57P0") == 0) {
+      conn_.reset();
+      return unavailable(what, ex.what());
+    }
+    return make_error(error_code::internal, std::string{what} + ": SQLSTATE "
+                                              + state + ": " + ex.what());
+  } catch (const pqxx::usage_error& ex) {
+    return make_error(error_code::internal,
+                      std::string{what} + ": " + ex.what());
+  } catch (const pqxx::failure& ex) {
+    // Anything else libpqxx reports is the connection going away under us.
+    conn_.reset();
+    return unavailable(what, ex.what());
+  } catch (const std::exception& ex) {
+    return make_error(error_code::internal,
+                      std::string{what} + ": " + ex.what());
+  }
+}
+
+caf::error postgres_backend::connect() {
+  conn_.reset();
+  try {
+    conn_ = std::make_unique<session>(conninfo_);
+  } catch (const std::exception& ex) {
+    conn_.reset();
+    return unavailable("connect", ex.what());
+  }
+  return guarded("connect", [&]() -> caf::error {
+    if (auto err = migrate())
+      return err;
+    prepare_statements();
+    return caf::none;
+  });
+}
+
+caf::error postgres_backend::migrate() {
+  pqxx::work tx{*conn_, "statekeeper-migrate"};
+  tx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_id);
+  tx.exec("CREATE TABLE IF NOT EXISTS sk_schema_migrations ("
+          " version integer PRIMARY KEY,"
+          " name text NOT NULL,"
+          " applied_at timestamptz NOT NULL DEFAULT now())");
+  std::set<int> applied;
+  for (auto row : tx.exec("SELECT version FROM sk_schema_migrations"))
+    applied.insert(row[0].as<int>());
+  auto& known = schema_migrations();
+  int newest_known = known.empty() ? 0 : known.back().version;
+  if (!applied.empty() && *applied.rbegin() > newest_known)
+    return make_error(error_code::internal,
+                      "database schema version "
+                        + std::to_string(*applied.rbegin())
+                        + " is newer than this statekeeper (knows up to "
+                        + std::to_string(newest_known) + ")");
+  migrations_applied_ = 0;
+  for (auto& m : known) {
+    if (applied.count(m.version) > 0)
+      continue;
+    tx.exec(m.sql);
+    tx.exec_params("INSERT INTO sk_schema_migrations (version, name) "
+                   "VALUES ($1, $2)",
+                   m.version, std::string{m.name});
+    ++migrations_applied_;
+  }
+  tx.commit();
+  return caf::none;
+}
+
+void postgres_backend::prepare_statements() {
+  auto& c = *conn_;
+  c.prepare("sk_load_revision",
+            "SELECT revision FROM sk_namespaces WHERE ns = $1");
+  c.prepare("sk_load_entries",
+            "SELECT key, value, version, expires_at FROM sk_entries"
+            " WHERE ns = $1 AND (expires_at IS NULL OR expires_at > $2)"
+            " ORDER BY key");
+  c.prepare("sk_upsert",
+            "INSERT INTO sk_entries (ns, key, value, version, expires_at)"
+            " SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[],"
+            "                      $4::bigint[], $5::bigint[])"
+            " ON CONFLICT (ns, key) DO UPDATE SET value = EXCLUDED.value,"
+            " version = EXCLUDED.version, expires_at = EXCLUDED.expires_at");
+  c.prepare("sk_delete",
+            "DELETE FROM sk_entries e"
+            " USING unnest($1::bytea[], $2::bytea[]) AS d(ns, key)"
+            " WHERE e.ns = d.ns AND e.key = d.key");
+  c.prepare("sk_clear", "DELETE FROM sk_entries WHERE ns = ANY($1::bytea[])");
+  c.prepare("sk_revision",
+            "INSERT INTO sk_namespaces (ns, revision)"
+            " SELECT * FROM unnest($1::bytea[], $2::bigint[])"
+            " ON CONFLICT (ns) DO UPDATE SET revision ="
+            " GREATEST(sk_namespaces.revision, EXCLUDED.revision)");
+  // Live namespaces: the primary key's btree serves the prefix range.
+  c.prepare("sk_list_all",
+            "SELECT n.ns FROM sk_namespaces n WHERE EXISTS ("
+            " SELECT 1 FROM sk_entries e WHERE e.ns = n.ns"
+            " AND (e.expires_at IS NULL OR e.expires_at > $1))"
+            " ORDER BY n.ns");
+  c.prepare("sk_list_prefix",
+            "SELECT n.ns FROM sk_namespaces n"
+            " WHERE (n.ns = $1 OR (n.ns >= $2 AND n.ns < $3)) AND EXISTS ("
+            " SELECT 1 FROM sk_entries e WHERE e.ns = n.ns"
+            " AND (e.expires_at IS NULL OR e.expires_at > $4))"
+            " ORDER BY n.ns");
+  c.prepare("sk_exists",
+            "SELECT EXISTS (SELECT 1 FROM sk_entries WHERE ns = $1"
+            " AND (expires_at IS NULL OR expires_at > $2))");
+  c.prepare("sk_purge",
+            "DELETE FROM sk_entries WHERE ctid = ANY (ARRAY ("
+            " SELECT ctid FROM sk_entries"
+            " WHERE expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2))");
+}
+
+caf::expected<namespace_snapshot>
+postgres_backend::load(const std::string& ns, caf::timestamp now) {
+  return guarded("load", [&]() -> caf::expected<namespace_snapshot> {
+    pqxx::read_transaction tx{*conn_};
+    pqxx::binarystring key{ns};
+    namespace_snapshot snap;
+    auto rev = tx.exec_prepared("sk_load_revision", key);
+    if (!rev.empty())
+      snap.revision = rev[0][0].as<uint64_t>();
+    auto rows = tx.exec_prepared("sk_load_entries", key, to_epoch_ns(now));
+    snap.entries.reserve(rows.size());
+    for (auto row : rows) {
+      entry e;
+      e.key = pqxx::binarystring{row[0]}.str();
+      e.value = pqxx::binarystring{row[1]}.str();
+      e.version = row[2].as<uint64_t>();
+      if (!row[3].is_null())
+        e.expires_at = from_epoch_ns(row[3].as<int64_t>());
+      snap.entries.push_back(std::move(e));
+    }
+    return snap;
+  });
+}
+
+caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
+  // Collapse the changes to their final effect per key, in order: a
+  // statement may touch each row only once.
+  std::map<std::string, uint64_t> revisions;
+  std::set<std::string> cleared;
+  std::map<std::pair<std::string, std::string>, key_effect> effects;
+  for (auto& batch : batches) {
+    auto& rev = revisions[batch.ns];
+    rev = std::max(rev, batch.revision);
+    for (auto& change : batch.changes) {
+      switch (change.kind) {
+        case change_kind::put:
+          effects[{batch.ns, change.key}].put = &change;
+          break;
+        case change_kind::erase:
+        case change_kind::expire:
+          effects[{batch.ns, change.key}].put = nullptr;
+          break;
+        case change_kind::clear: {
+          cleared.insert(batch.ns);
+          auto first = effects.lower_bound({batch.ns, std::string{}});
+          auto last = first;
+          while (last != effects.end() && last->first.first == batch.ns)
+            ++last;
+          effects.erase(first, last);
+          break;
+        }
+      }
+    }
+  }
+  bytea_array put_ns, put_keys, put_values, del_ns, del_keys, clear_ns, rev_ns;
+  bigint_array put_versions, put_expiry, rev_values;
+  for (auto& kvp : effects) {
+    if (auto put = kvp.second.put) {
+      put_ns.add(kvp.first.first);
+      put_keys.add(kvp.first.second);
+      put_values.add(put->value);
+      put_versions.add(static_cast<int64_t>(put->version));
+      put_expiry.add(put->expires_at ? caf::optional<int64_t>{to_epoch_ns(
+                                         *put->expires_at)}
+                                     : caf::none);
+    } else {
+      del_ns.add(kvp.first.first);
+      del_keys.add(kvp.first.second);
+    }
+  }
+  for (auto& ns : cleared)
+    clear_ns.add(ns);
+  for (auto& kvp : revisions) {
+    rev_ns.add(kvp.first);
+    rev_values.add(static_cast<int64_t>(kvp.second));
+  }
+  return guarded("commit", [&]() -> caf::error {
+    pqxx::work tx{*conn_};
+    if (clear_ns.size() > 0)
+      tx.exec_prepared("sk_clear", clear_ns.literal());
+    if (del_ns.size() > 0)
+      tx.exec_prepared("sk_delete", del_ns.literal(), del_keys.literal());
+    if (put_ns.size() > 0)
+      tx.exec_prepared("sk_upsert", put_ns.literal(), put_keys.literal(),
+                       put_values.literal(), put_versions.literal(),
+                       put_expiry.literal());
+    if (rev_ns.size() > 0)
+      tx.exec_prepared("sk_revision", rev_ns.literal(), rev_values.literal());
+    tx.commit();
+    return caf::none;
+  });
+}
+
+caf::expected<std::vector<std::string>>
+postgres_backend::list_namespaces(const std::string& prefix,
+                                  caf::timestamp now) {
+  return guarded("list_namespaces",
+                 [&]() -> caf::expected<std::vector<std::string>> {
+                   pqxx::read_transaction tx{*conn_};
+                   pqxx::result rows;
+                   if (prefix.empty()) {
+                     rows = tx.exec_prepared("sk_list_all", to_epoch_ns(now));
+                   } else {
+                     // Below "p": from "p/" up to, excluding, "p0" ('0'
+                     // follows '/'); '/' inside segments is escaped.
+                     rows = tx.exec_prepared(
+                       "sk_list_prefix", pqxx::binarystring{prefix},
+                       pqxx::binarystring{prefix + "/"},
+                       pqxx::binarystring{prefix + "0"}, to_epoch_ns(now));
+                   }
+                   std::vector<std::string> result;
+                   for (auto row : rows)
+                     result.push_back(pqxx::binarystring{row[0]}.str());
+                   return result;
+                 });
+}
+
+caf::expected<bool> postgres_backend::namespace_exists(const std::string& ns,
+                                                       caf::timestamp now) {
+  return guarded("namespace_exists", [&]() -> caf::expected<bool> {
+    pqxx::read_transaction tx{*conn_};
+    return tx
+      .exec_prepared1("sk_exists", pqxx::binarystring{ns}, to_epoch_ns(now))[0]
+      .as<bool>();
+  });
+}
+
+caf::expected<uint64_t> postgres_backend::purge_expired(caf::timestamp now,
+                                                        uint64_t limit) {
+  return guarded("purge_expired", [&]() -> caf::expected<uint64_t> {
+    pqxx::work tx{*conn_};
+    auto result = tx.exec_prepared("sk_purge", to_epoch_ns(now),
+                                   static_cast<int64_t>(limit));
+    tx.commit();
+    return static_cast<uint64_t>(result.affected_rows());
+  });
+}
+
+} // namespace statekeeper

@@ -1,0 +1,90 @@
+// The PostgreSQL backend: one libpqxx connection and the SQL that loads,
+// commits and lists namespaces. Plain synchronous C++ that blocks on the
+// network; not thread-safe. Owned and called by exactly one persistence
+// actor, which runs on a thread of its own (a pqxx::connection must never be
+// shared). libpqxx exceptions stop here: every failure is returned as a
+// statekeeper error (storage_unavailable when the server is unreachable or
+// the connection broke, internal with the SQLSTATE otherwise).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/timestamp.hpp>
+
+#include "messages/persistence.hpp"
+
+namespace statekeeper {
+
+class postgres_backend {
+public:
+  /// Does not connect yet; see `connect`. `conninfo` is a libpq connection
+  /// string or URI ("" uses the PG* environment variables).
+  explicit postgres_backend(std::string conninfo);
+  ~postgres_backend();
+
+  /// Connects, applies pending schema migrations (sql/, in order, under an
+  /// advisory lock) and prepares statements. Errors: storage_unavailable if
+  /// the server cannot be reached; internal for a failed migration or a
+  /// schema newer than this build.
+  [[nodiscard]] caf::error connect();
+
+  /// Returns whether a connection is open. A failed call that lost the
+  /// connection closes it; `connect` again to resume.
+  bool connected() const;
+
+  /// Returns the revision and live entries of namespace `ns` (rendered).
+  caf::expected<namespace_snapshot> load(const std::string& ns,
+                                         caf::timestamp now);
+
+  /// Writes `batches` in one transaction: all or nothing.
+  [[nodiscard]] caf::error commit(const std::vector<persist_batch>& batches);
+
+  /// Returns the rendered namespaces equal to or below `prefix` ("" = all)
+  /// that hold an entry live at `now`, sorted.
+  caf::expected<std::vector<std::string>>
+  list_namespaces(const std::string& prefix, caf::timestamp now);
+
+  /// Returns whether `ns` holds an entry live at `now`.
+  caf::expected<bool> namespace_exists(const std::string& ns,
+                                       caf::timestamp now);
+
+  /// Deletes up to `limit` rows expired at `now`; returns how many.
+  caf::expected<uint64_t> purge_expired(caf::timestamp now, uint64_t limit);
+
+  /// Returns the number of schema migrations the last `connect` applied.
+  size_t migrations_applied() const {
+    return migrations_applied_;
+  }
+
+private:
+  template <class F>
+  auto guarded(const char* what, F f) -> decltype(f());
+
+  caf::error migrate();
+  void prepare_statements();
+
+  // Holds the pqxx::connection (a typedef in libpqxx 6, so it cannot be
+  // forward-declared here).
+  struct session;
+
+  std::string conninfo_;
+  std::unique_ptr<session> conn_;
+  size_t migrations_applied_ = 0;
+};
+
+/// One schema migration from sql/, compiled into the binary.
+struct migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+/// Returns every migration in version order (generated from sql/*.sql).
+const std::vector<migration>& schema_migrations();
+
+} // namespace statekeeper

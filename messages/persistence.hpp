@@ -1,0 +1,90 @@
+// The protocol between namespace actors and the persistence actors that own
+// the PostgreSQL connections. Internal to the service; users never send
+// these. Plain values; any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/change.hpp"
+#include "messages/entry.hpp"
+#include "messages/namespace_path.hpp"
+
+namespace statekeeper {
+
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using queue_atom = caf::atom_constant<caf::atom("queue")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+
+/// The changes of one namespace that one revision (or several, in async
+/// mode) produced, in order.
+struct persist_batch {
+  /// Rendered namespace.
+  std::string ns;
+  std::vector<change_record> changes;
+  /// The namespace revision after these changes.
+  uint64_t revision = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, persist_batch& x) {
+  return f(caf::meta::type_name("persist_batch"), x.ns, x.changes, x.revision);
+}
+
+/// A namespace as stored: its revision and its live entries.
+struct namespace_snapshot {
+  uint64_t revision = 0;
+  std::vector<entry> entries;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, namespace_snapshot& x) {
+  return f(caf::meta::type_name("namespace_snapshot"), x.revision, x.entries);
+}
+
+/// Counters of one persistence actor, for tests and operators.
+struct persistence_stats {
+  /// Transactions committed.
+  uint64_t commits = 0;
+  /// Batches (write requests) those transactions carried.
+  uint64_t batches = 0;
+  /// Transactions that failed.
+  uint64_t failures = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, persistence_stats& x) {
+  return f(caf::meta::type_name("persistence_stats"), x.commits, x.batches,
+           x.failures);
+}
+
+using persistence_actor = caf::typed_actor<
+  /// Loads a namespace (rendered) with its live entries.
+  caf::replies_to<load_atom, std::string>::with<namespace_snapshot>,
+  /// Commits a batch; replies once it is durable (group commit: batches that
+  /// arrive while a transaction runs share the next one).
+  caf::replies_to<write_atom, persist_batch>::with<ok_atom>,
+  /// Queues a batch for the next commit without a reply (async durability).
+  caf::reacts_to<queue_atom, persist_batch>,
+  /// Replies once everything queued so far is committed.
+  caf::replies_to<sync_atom>::with<ok_atom>,
+  /// Namespaces at or under a rendered prefix ("" = all) with a live entry.
+  caf::replies_to<list_ns_atom, std::string>::with<std::vector<std::string>>,
+  /// Whether a namespace (rendered) holds a live entry in the database.
+  caf::replies_to<ns_exists_atom, std::string>::with<bool>,
+  /// Deletes up to the configured number of expired rows.
+  caf::replies_to<purge_atom>::with<uint64_t>,
+  caf::replies_to<stats_atom>::with<persistence_stats>,
+  /// Internal: commit what is queued; (re)connect.
+  caf::reacts_to<flush_atom>, caf::reacts_to<connect_atom>>;
+
+} // namespace statekeeper

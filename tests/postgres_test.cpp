@@ -1,0 +1,338 @@
+// The PostgreSQL-backed service against a real PostgreSQL 15 (started by
+// scripts/with-postgres.sh): every operation, restarts, crashes, lost
+// connections, group commit, and answers for inactive namespaces.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "tests/support/fixture.hpp"
+#include "tests/support/scratch_database.hpp"
+
+using namespace statekeeper;
+using namespace statekeeper::test;
+
+namespace {
+
+const namespace_path ns{"acme", {"agent/a", "conv:1"}};
+
+service_options pg_options(const scratch_database& db,
+                           durability mode = durability::sync) {
+  auto opts = test_options();
+  postgres_options pg;
+  pg.conninfo = db.conninfo();
+  pg.mode = mode;
+  pg.reconnect_min = 20ms;
+  pg.reconnect_max = 200ms;
+  pg.timeout = 10s;
+  opts.postgres = pg;
+  return opts;
+}
+
+const std::string binary_value{"\0\xff\x00\xfe-bytes", 9};
+
+} // namespace
+
+TEST_CASE("every operation works against PostgreSQL and survives a restart",
+          "[pg]") {
+  scratch_database db;
+  uint64_t v_a = 0;
+  {
+    service_fixture f{pg_options(db)};
+    v_a = must(f.client.put(ns, "a", "1"));
+    REQUIRE(must(f.client.put(ns, "bin", binary_value)) == v_a + 1);
+    REQUIRE(must(f.client.create(ns, "c", "3")) == v_a + 2);
+    CHECK(code(f.client.create(ns, "c", "again"))
+          == error_code::already_exists);
+    auto v_c = must(f.client.update(ns, "c", "33", v_a + 2));
+    CHECK(code(f.client.update(ns, "c", "x", v_a)) == error_code::revision_mismatch);
+    REQUIRE(must(f.client.put_many(ns, {{"d", "4", {}}, {"e", "5", {}}})).size()
+            == 2);
+    CHECK(must(f.client.erase(ns, "d")));
+    CHECK(must(f.client.erase_if(ns, "e", v_c + 1)));
+    REQUIRE(must(f.client.put(ns, "short", "gone soon", 300ms)));
+    REQUIRE(must(f.client.put(ns, "long", "stays", 1h)));
+    CHECK(must(f.client.expire(ns, "a", 1h)));
+    CHECK(must(f.client.persist(ns, "a")));
+    auto got = must(f.client.get(ns, "bin"));
+    REQUIRE(got);
+    CHECK(got->value == binary_value);
+    CHECK(must(f.client.key_count(ns)) == 5);
+    CHECK(must(f.client.list_keys(ns)).keys
+          == std::vector<std::string>{"a", "bin", "c", "long", "short"});
+  }
+  std::this_thread::sleep_for(400ms);
+  service_fixture f{pg_options(db)};
+  auto a = must(f.client.get(ns, "a"));
+  REQUIRE(a);
+  CHECK(a->value == "1");
+  CHECK_FALSE(a->expires_at);
+  CHECK(must(f.client.get(ns, "bin"))->value == binary_value);
+  CHECK(must(f.client.get(ns, "bin"))->version == v_a + 1);
+  CHECK(must(f.client.get(ns, "c"))->value == "33");
+  CHECK_FALSE(must(f.client.get(ns, "d")));
+  CHECK_FALSE(must(f.client.get(ns, "e")));
+  CHECK_FALSE(must(f.client.get(ns, "short")));
+  CHECK(must(f.client.get(ns, "long"))->expires_at);
+  CHECK(must(f.client.list_keys(ns)).keys
+        == std::vector<std::string>{"a", "bin", "c", "long"});
+  // Versions continue upward from where the last run stopped.
+  auto last = must(f.client.get(ns, "a"))->version;
+  CHECK(must(f.client.put(ns, "new", "x")) > last);
+  CHECK(must(f.client.clear(ns)) == 5);
+  CHECK(must(f.client.key_count(ns)) == 0);
+}
+
+TEST_CASE("a cleared namespace stays cleared and keeps its revision", "[pg]") {
+  scratch_database db;
+  uint64_t before = 0;
+  {
+    service_fixture f{pg_options(db)};
+    REQUIRE(must(f.client.put(ns, "a", "1")));
+    REQUIRE(must(f.client.clear(ns)) == 1);
+    before = must(f.client.put(ns, "b", "2"));
+    REQUIRE(must(f.client.erase(ns, "b")));
+  }
+  service_fixture f{pg_options(db)};
+  CHECK(must(f.client.key_count(ns)) == 0);
+  CHECK(must(f.client.put(ns, "c", "3")) == before + 2);
+}
+
+TEST_CASE("async durability: sync() makes acknowledged writes durable",
+          "[pg]") {
+  scratch_database db;
+  {
+    service_fixture f{pg_options(db, durability::async)};
+    for (int i = 0; i < 50; ++i)
+      REQUIRE(f.client.put(ns, "k" + std::to_string(i), std::to_string(i)));
+    REQUIRE(f.client.sync());
+    CHECK(db.query("SELECT count(*) FROM sk_entries") == "50");
+  }
+  service_fixture f{pg_options(db, durability::async)};
+  CHECK(must(f.client.key_count(ns)) == 50);
+  CHECK(must(f.client.get(ns, "k49"))->value == "49");
+}
+
+TEST_CASE("inactive namespaces are answered from the database", "[pg]") {
+  scratch_database db;
+  namespace_path a{"acme", {"a"}};
+  namespace_path b{"acme", {"b:c"}};
+  namespace_path expired{"acme", {"expired"}};
+  namespace_path other{"globex"};
+  {
+    service_fixture f{pg_options(db)};
+    REQUIRE(f.client.put(a, "k", "v"));
+    REQUIRE(f.client.put(b, "k", "v"));
+    REQUIRE(f.client.put(expired, "k", "v", 200ms));
+    REQUIRE(f.client.put(other, "k", "v"));
+  }
+  std::this_thread::sleep_for(300ms);
+  service_fixture f{pg_options(db)};
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme"}))
+        == std::vector<namespace_path>{a, b});
+  CHECK(must(f.client.namespace_exists(b)));
+  CHECK_FALSE(must(f.client.namespace_exists(expired)));
+  CHECK_FALSE(must(f.client.namespace_exists(namespace_path{"nobody"})));
+  // Answered without loading (activating) any namespace.
+  caf::scoped_actor self{f.sys};
+  service_stats stats;
+  self->request(f.router, 5s, stats_atom::value)
+    .receive([&](service_stats& x) { stats = x; }, [](caf::error&) {});
+  CHECK(stats.active_namespaces == 0);
+  // An active namespace and an inactive one mix in one listing.
+  REQUIRE(f.client.put(namespace_path{"acme", {"new"}}, "k", "v"));
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme"})).size() == 3);
+  CHECK(must(f.client.list_namespaces()).size() == 4);
+}
+
+TEST_CASE("expired rows of inactive namespaces are purged", "[pg]") {
+  scratch_database db;
+  {
+    service_fixture f{pg_options(db)};
+    std::vector<put_item> items;
+    for (int i = 0; i < 10; ++i)
+      items.push_back({"t" + std::to_string(i), "v", 100ms});
+    items.push_back({"keep", "v", {}});
+    REQUIRE(f.client.put_many(ns, items));
+  }
+  REQUIRE(db.query("SELECT count(*) FROM sk_entries") == "11");
+  auto opts = pg_options(db);
+  opts.sweep_interval = 100ms;
+  service_fixture f{opts};
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (db.query("SELECT count(*) FROM sk_entries") != "1"
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  CHECK(db.query("SELECT count(*) FROM sk_entries") == "1");
+  CHECK(db.query("SELECT convert_from(key, 'UTF8') FROM sk_entries") == "keep");
+}
+
+TEST_CASE("group commit: concurrent writers share transactions", "[pg]") {
+  scratch_database db;
+  service_fixture f{pg_options(db)};
+  constexpr int writers = 16;
+  constexpr int writes_each = 40;
+  caf::scoped_actor waiter{f.sys};
+  auto router = f.router;
+  caf::actor done = caf::actor{waiter};
+  for (int w = 0; w < writers; ++w)
+    f.sys.spawn([=](caf::event_based_actor* self) {
+      // One namespace per writer, writes one after another.
+      auto target = namespace_path{"group", {"w" + std::to_string(w)}};
+      auto next = std::make_shared<std::function<void(int)>>();
+      *next = [=](int i) {
+        if (i == writes_each) {
+          self->send(done, w);
+          *next = nullptr; // break the cycle
+          return;
+        }
+        self->request(router, 30s, put_atom::value, target,
+                      "k" + std::to_string(i), std::string{"v"}, ttl_option{})
+          .then([=](uint64_t) { (*next)(i + 1); },
+                [=](caf::error&) { (*next)(i + 1); });
+      };
+      (*next)(0);
+    });
+  for (int w = 0; w < writers; ++w)
+    waiter->receive([](int) {});
+  CHECK(db.query("SELECT count(*) FROM sk_entries")
+        == std::to_string(writers * writes_each));
+  service_stats stats;
+  waiter->request(f.router, 5s, stats_atom::value)
+    .receive([&](service_stats& x) { stats = x; }, [](caf::error&) {});
+  INFO("commits: " << stats.commits << ", batches: " << stats.batches);
+  CHECK(stats.batches == uint64_t{writers * writes_each});
+  CHECK(stats.commits * 4 <= stats.batches);
+}
+
+TEST_CASE("lost connections: errors, no lost acknowledged write, recovery",
+          "[pg]") {
+  scratch_database db;
+  service_fixture f{pg_options(db)};
+  std::map<std::string, uint64_t> acked;
+  int failures = 0;
+  for (int i = 0; i < 300; ++i) {
+    if (i % 50 == 25)
+      db.terminate_connections();
+    auto key = "k" + std::to_string(i);
+    auto v = f.client.put(ns, key, "v" + std::to_string(i));
+    if (v) {
+      acked[key] = *v;
+    } else {
+      ++failures;
+      INFO(f.client.render(v.error()));
+      CHECK(code(v) == error_code::storage_unavailable);
+      // A write whose commit failed is not visible.
+      CHECK_FALSE(must(f.client.get(ns, key)));
+    }
+  }
+  CHECK(failures > 0);
+  CHECK(acked.size() > 250);
+  // Writes succeed again without restarting the service.
+  CHECK(f.client.put(ns, "after", "ok"));
+  service_fixture reader{pg_options(db)};
+  for (auto& [key, version] : acked) {
+    auto got = must(reader.client.get(ns, key));
+    INFO(key);
+    REQUIRE(got);
+    CHECK(got->version == version);
+  }
+}
+
+TEST_CASE("a PostgreSQL restart fails writes cleanly and service resumes",
+          "[pg][restart]") {
+  scratch_database db;
+  service_fixture f{pg_options(db)};
+  REQUIRE(f.client.put(ns, "before", "1"));
+  std::thread restarter{[] { scratch_database::restart_server(); }};
+  std::map<std::string, uint64_t> acked;
+  for (int i = 0; i < 200; ++i) {
+    auto key = "k" + std::to_string(i);
+    if (auto v = f.client.put(ns, key, "v"))
+      acked[key] = *v;
+    else
+      CHECK(code(v) == error_code::storage_unavailable);
+    std::this_thread::sleep_for(5ms);
+  }
+  restarter.join();
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  bool resumed = false;
+  while (!resumed && std::chrono::steady_clock::now() < deadline) {
+    resumed = static_cast<bool>(f.client.put(ns, "after", "ok"));
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(resumed);
+  service_fixture reader{pg_options(db)};
+  CHECK(must(reader.client.get(ns, "before")));
+  for (auto& [key, version] : acked) {
+    auto got = must(reader.client.get(ns, key));
+    INFO(key);
+    REQUIRE(got);
+    CHECK(got->version == version);
+  }
+}
+
+TEST_CASE("SIGKILL loses no acknowledged write", "[pg][crash]") {
+  scratch_database db;
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execl(PG_WRITER_BINARY, PG_WRITER_BINARY, db.conninfo().c_str(), nullptr);
+    _exit(127);
+  }
+  close(fds[1]);
+  FILE* out = fdopen(fds[0], "r");
+  std::map<long, unsigned long long> acked;
+  long i;
+  unsigned long long version;
+  while (acked.size() < 300 && fscanf(out, "acked %ld %llu\n", &i, &version) == 2)
+    acked[i] = version;
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  fclose(out);
+  REQUIRE(acked.size() == 300);
+  service_fixture f{pg_options(db)};
+  namespace_path writer_ns{"crash", {"writer"}};
+  for (auto& [key, v] : acked) {
+    auto got = must(f.client.get(writer_ns, "k" + std::to_string(key)));
+    INFO("k" << key);
+    REQUIRE(got);
+    CHECK(got->value == "value-" + std::to_string(key));
+    CHECK(got->version == v);
+  }
+}
+
+TEST_CASE("start-up with PostgreSQL unreachable fails clearly", "[pg]") {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto opts = test_options();
+  postgres_options pg;
+  pg.conninfo = "host=127.0.0.1 port=1 connect_timeout=2";
+  opts.postgres = pg;
+  auto router = spawn_service(sys, opts);
+  REQUIRE_FALSE(router);
+  CHECK(code(router) == error_code::storage_unavailable);
+  CHECK_THAT(what(router), Catch::Contains("PostgreSQL unavailable"));
+}
+
+TEST_CASE("migrations apply once and are recorded", "[pg]") {
+  scratch_database db;
+  { service_fixture f{pg_options(db)}; }
+  { service_fixture f{pg_options(db)}; }
+  CHECK(db.query("SELECT count(*) FROM sk_schema_migrations") == "1");
+  CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 1")
+        == "001_create_entries");
+}

@@ -1,0 +1,43 @@
+// Helper for the crash test: runs a PostgreSQL-backed service (sync
+// durability) on the database named by argv[1] and writes keys k0, k1, ...
+// forever, printing "acked <i> <version>" after each acknowledged write.
+// The test kills it with SIGKILL and checks every acknowledged write.
+#include <cstdio>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/blocking_client.hpp"
+#include "actors/service.hpp"
+#include "messages/register.hpp"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: pg_writer CONNINFO\n");
+    return 2;
+  }
+  caf::actor_system_config cfg;
+  statekeeper::register_types(cfg);
+  caf::actor_system sys{cfg};
+  statekeeper::service_options opts;
+  statekeeper::postgres_options pg;
+  pg.conninfo = argv[1];
+  opts.postgres = pg;
+  auto router = statekeeper::spawn_service(sys, opts);
+  if (!router) {
+    std::fprintf(stderr, "%s\n", sys.render(router.error()).c_str());
+    return 1;
+  }
+  statekeeper::blocking_client client{sys, *router};
+  statekeeper::namespace_path ns{"crash", {"writer"}};
+  for (long i = 0;; ++i) {
+    auto version = client.put(ns, "k" + std::to_string(i),
+                              "value-" + std::to_string(i));
+    if (version) {
+      std::printf("acked %ld %llu\n", i,
+                  static_cast<unsigned long long>(*version));
+      std::fflush(stdout);
+    }
+  }
+}

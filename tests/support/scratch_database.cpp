@@ -1,0 +1,89 @@
+#include "tests/support/scratch_database.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+
+#include <unistd.h>
+
+#include <pqxx/pqxx>
+
+namespace statekeeper::test {
+
+namespace {
+
+std::string admin_conninfo() {
+  return "dbname=postgres";
+}
+
+std::string unique_name() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  return "sk_test_" + std::to_string(getpid()) + "_"
+         + std::to_string(counter++) + "_" + std::to_string(rd() % 100000);
+}
+
+} // namespace
+
+bool have_test_cluster() {
+  return std::getenv("PGHOST") != nullptr && std::getenv("PGPORT") != nullptr;
+}
+
+scratch_database::scratch_database() : name_(unique_name()) {
+  if (!have_test_cluster())
+    throw std::runtime_error("no PostgreSQL test cluster: run the tests "
+                             "through scripts/with-postgres.sh");
+  pqxx::connection admin{admin_conninfo()};
+  pqxx::nontransaction tx{admin};
+  tx.exec("CREATE DATABASE " + tx.quote_name(name_));
+  conninfo_ = "dbname=" + name_;
+}
+
+scratch_database::~scratch_database() {
+  try {
+    pqxx::connection admin{admin_conninfo()};
+    pqxx::nontransaction tx{admin};
+    tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                   " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                   name_);
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_));
+  } catch (...) {
+    // The cluster goes away with the test run anyway.
+  }
+}
+
+std::string scratch_database::query(const std::string& sql) const {
+  pqxx::connection conn{conninfo_};
+  pqxx::work tx{conn};
+  auto rows = tx.exec(sql);
+  tx.commit();
+  if (rows.empty() || rows[0][0].is_null())
+    return {};
+  return rows[0][0].c_str();
+}
+
+int scratch_database::terminate_connections() const {
+  pqxx::connection admin{admin_conninfo()};
+  pqxx::nontransaction tx{admin};
+  auto rows = tx.exec_params(
+    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
+    " FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    name_);
+  return rows[0][0].as<int>();
+}
+
+void scratch_database::restart_server() {
+  auto pgctl = std::getenv("STATEKEEPER_TEST_PGCTL");
+  auto pgdata = std::getenv("STATEKEEPER_TEST_PGDATA");
+  if (pgctl == nullptr || pgdata == nullptr)
+    throw std::runtime_error("STATEKEEPER_TEST_PGCTL/PGDATA not set");
+  std::string cmd = std::string{pgctl} + " -D " + pgdata
+                    + " -m fast -w -t 30 restart > /dev/null 2>&1";
+  if (geteuid() == 0)
+    cmd = "runuser -u postgres -- " + cmd;
+  if (std::system(cmd.c_str()) != 0)
+    throw std::runtime_error("restarting PostgreSQL failed: " + cmd);
+}
+
+} // namespace statekeeper::test

@@ -1,0 +1,43 @@
+// A fresh PostgreSQL database per test on the cluster that
+// scripts/with-postgres.sh started (PG* environment variables); dropped at
+// the end. Tests tagged [pg] fail, rather than skip, without that cluster:
+// the test command always provides one.
+#pragma once
+
+#include <string>
+
+namespace statekeeper::test {
+
+class scratch_database {
+public:
+  scratch_database();
+  ~scratch_database();
+
+  scratch_database(const scratch_database&) = delete;
+  scratch_database& operator=(const scratch_database&) = delete;
+
+  /// Connection string for the database.
+  const std::string& conninfo() const {
+    return conninfo_;
+  }
+
+  /// Runs `sql` in the database and returns the first column of the first
+  /// row as text ("" for no row or NULL).
+  std::string query(const std::string& sql) const;
+
+  /// Kills every other connection to the database (pg_terminate_backend).
+  /// Returns how many were terminated.
+  int terminate_connections() const;
+
+  /// Stops the server (fast shutdown) and starts it again on the same port.
+  static void restart_server();
+
+private:
+  std::string name_;
+  std::string conninfo_;
+};
+
+/// Returns true if the test cluster's environment is present.
+bool have_test_cluster();
+
+} // namespace statekeeper::test
