@@ -21,6 +21,10 @@ caf::expected<Reply> blocking_client::call(Ts&&... xs) {
                if (err == caf::sec::request_timeout)
                  err = make_error(error_code::timeout,
                                   "no reply within the client's timeout");
+               else if (err == caf::sec::request_receiver_down)
+                 err = make_error(error_code::storage_unavailable,
+                                  "the service, or the owner of the "
+                                  "namespace, stopped before replying");
                result = std::move(err);
              });
   return result;

@@ -1,6 +1,8 @@
 // A blocking client for code that is not an actor: one method per
 // operation, each waiting for the reply up to a timeout. Errors are returned
-// as values (`caf::expected`), never thrown.
+// as values (`caf::expected`), never thrown, always in statekeeper's terms
+// (a CAF timeout becomes `timeout`, a stopped receiver
+// `storage_unavailable`).
 //
 // Thread safety: a client object is used by one thread at a time (it owns a
 // CAF scoped_actor). Create one client per thread; they are cheap.

@@ -2,6 +2,8 @@
 
 #include <unordered_set>
 
+#include <caf/message.hpp>
+
 #include "messages/error.hpp"
 #include "messages/namespace_path.hpp"
 
@@ -20,6 +22,24 @@ std::string quote(const std::string& key) {
 
 entry to_entry(const std::string& key, const stored_entry& stored) {
   return entry{key, stored.value, stored.version, stored.expires_at};
+}
+
+caf::error mismatch(const std::string& key, uint64_t actual,
+                    uint64_t expected) {
+  return make_error(error_code::revision_mismatch,
+                    "key " + quote(key) + " is at version "
+                      + std::to_string(actual) + ", expected "
+                      + std::to_string(expected));
+}
+
+// Says which item of a batch an error is about.
+caf::error in_item(caf::error err, size_t index) {
+  auto& ctx = err.context();
+  std::string what = ctx.size() == 1 && ctx.match_element<std::string>(0)
+                       ? ctx.get_as<std::string>(0)
+                       : std::string{};
+  return make_error(code_of(err),
+                    "item " + std::to_string(index) + ": " + what);
 }
 
 caf::error too_large(const char* what, size_t size, size_t limit,
@@ -198,10 +218,7 @@ caf::expected<uint64_t> keyspace::update(const std::string& key,
   if (found == nullptr)
     return make_error(error_code::not_found, "key " + quote(key));
   if (found->version != expected_version)
-    return make_error(error_code::revision_mismatch,
-                      "key " + quote(key) + " is at version "
-                        + std::to_string(found->version) + ", expected "
-                        + std::to_string(expected_version));
+    return mismatch(key, found->version, expected_version);
   return write(key, std::move(value), ttl, now);
 }
 
@@ -224,18 +241,15 @@ caf::expected<bool> keyspace::erase_if(const std::string& key,
   if (found == nullptr)
     return false;
   if (found->version != expected_version)
-    return make_error(error_code::revision_mismatch,
-                      "key " + quote(key) + " is at version "
-                        + std::to_string(found->version) + ", expected "
-                        + std::to_string(expected_version));
+    return mismatch(key, found->version, expected_version);
   return erase(key, now);
 }
 
 caf::expected<bool> keyspace::expire(const std::string& key,
                                      caf::timespan ttl, caf::timestamp now) {
-  auto found = live(key, now);
-  if (auto err = check_write(key, found ? found->value : std::string{}, ttl))
+  if (auto err = check_write(key, std::string{}, ttl))
     return err;
+  auto found = live(key, now);
   if (found == nullptr)
     return false;
   write(key, found->value, ttl, now);
@@ -264,9 +278,10 @@ keyspace::get_many(const std::vector<std::string>& keys,
     return err;
   std::vector<entry> result;
   std::unordered_set<std::string> seen;
-  for (auto& key : keys) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto& key = keys[i];
     if (auto err = check_key(key))
-      return err;
+      return in_item(std::move(err), i);
     if (!seen.insert(key).second)
       continue;
     if (auto found = live(key, now))
@@ -279,9 +294,9 @@ caf::expected<std::vector<uint64_t>>
 keyspace::put_many(std::vector<put_item> items, caf::timestamp now) {
   if (auto err = check_batch(items.size()))
     return err;
-  for (auto& item : items)
-    if (auto err = check_write(item.key, item.value, item.ttl))
-      return err;
+  for (size_t i = 0; i < items.size(); ++i)
+    if (auto err = check_write(items[i].key, items[i].value, items[i].ttl))
+      return in_item(std::move(err), i);
   if (items.empty())
     return std::vector<uint64_t>{};
   std::vector<change_record> batch;
@@ -301,9 +316,10 @@ keyspace::erase_many(const std::vector<std::string>& keys,
     return err;
   std::vector<change_record> batch;
   std::unordered_set<std::string> seen;
-  for (auto& key : keys) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto& key = keys[i];
     if (auto err = check_key(key))
-      return err;
+      return in_item(std::move(err), i);
     if (seen.insert(key).second && live(key, now) != nullptr)
       batch.push_back(change_record{change_kind::erase, key, 0, {}, {}});
   }
@@ -381,8 +397,9 @@ uint64_t keyspace::key_count(caf::timestamp now) const {
 }
 
 caf::expected<uint64_t> keyspace::clear(caf::timestamp now) {
+  // Nothing live: nothing changes (the sweep removes expired leftovers).
   auto live_count = key_count(now);
-  if (store_->size() == 0)
+  if (live_count == 0)
     return uint64_t{0};
   commit({change_record{change_kind::clear, {}, 0, {}, {}}});
   return live_count;

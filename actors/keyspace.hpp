@@ -28,13 +28,12 @@
 #include "backends/storage.hpp"
 #include "messages/change.hpp"
 #include "messages/entry.hpp"
+#include "messages/interfaces.hpp"
 
 namespace statekeeper {
 
 class keyspace {
 public:
-  using ttl_option = caf::optional<caf::timespan>;
-
   /// Takes over `store` and indexes the expiry times it holds.
   keyspace(std::shared_ptr<namespace_store> store, const service_limits& lim);
 

@@ -20,6 +20,7 @@
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/internal.hpp"
 #include "messages/persistence.hpp"
 
 namespace statekeeper {

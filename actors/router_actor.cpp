@@ -202,7 +202,7 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
 
 } // namespace
 
-router_actor::behavior_type
+service_router_actor::behavior_type
 router_actor_impl(router_pointer self, service_options opts,
                   std::shared_ptr<storage_engine> engine) {
   self->state.opts = opts;
@@ -216,7 +216,7 @@ router_actor_impl(router_pointer self, service_options opts,
                                                  *opts.postgres));
   }
   self->state.timer = self->spawn(timer_actor_impl,
-                                  caf::actor_cast<router_actor>(self),
+                                  caf::actor_cast<service_router_actor>(self),
                                   opts.sweep_interval);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;

@@ -18,6 +18,7 @@
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/internal.hpp"
 #include "messages/persistence.hpp"
 
 namespace statekeeper {
@@ -44,10 +45,10 @@ struct router_state {
   timer_actor timer;
 };
 
-using router_pointer = router_actor::stateful_pointer<router_state>;
+using router_pointer = service_router_actor::stateful_pointer<router_state>;
 
 /// Behavior of the router. `engine` must not be shared with another router.
-router_actor::behavior_type
+service_router_actor::behavior_type
 router_actor_impl(router_pointer self, service_options opts,
                   std::shared_ptr<storage_engine> engine);
 

@@ -84,7 +84,8 @@ caf::expected<router_actor> spawn_service(caf::actor_system& sys,
     engine = nullptr;
   else if (!engine)
     engine = make_memory_engine();
-  return sys.spawn(router_actor_impl, opts, std::move(engine));
+  return caf::actor_cast<router_actor>(
+    sys.spawn(router_actor_impl, opts, std::move(engine)));
 }
 
 void stop_service(const router_actor& router) {

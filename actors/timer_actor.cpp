@@ -5,7 +5,7 @@
 namespace statekeeper {
 
 timer_actor::behavior_type timer_actor_impl(timer_actor::pointer self,
-                                            router_actor router,
+                                            service_router_actor router,
                                             caf::timespan interval) {
   self->monitor(router);
   self->set_down_handler([self](caf::down_msg& msg) { self->quit(msg.reason); });

@@ -7,11 +7,12 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "messages/interfaces.hpp"
+#include "messages/internal.hpp"
 
 namespace statekeeper {
 
 timer_actor::behavior_type timer_actor_impl(timer_actor::pointer self,
-                                            router_actor router,
+                                            service_router_actor router,
                                             caf::timespan interval);
 
 } // namespace statekeeper

@@ -19,69 +19,18 @@
 #include <caf/all.hpp>
 
 #include "actors/keyspace.hpp"
+#include "bench/load_driver.hpp"
 #include "actors/service.hpp"
 #include "backends/memory_storage.hpp"
 #include "messages/register.hpp"
 
 namespace sk = statekeeper;
-using clock_type = std::chrono::steady_clock;
+using namespace statekeeper::bench;
 
 namespace {
 
 constexpr int clients = 2;
 constexpr int in_flight = 64;
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-// -- a driver actor: keeps `in_flight` requests going until `ops` replied ----
-
-struct driver_state {
-  std::function<void(caf::event_based_actor*, int, std::function<void()>)> op;
-  caf::actor done;
-  int ops = 0;
-  int sent = 0;
-  int received = 0;
-};
-
-void drive(caf::stateful_actor<driver_state>* self);
-
-void driven(caf::stateful_actor<driver_state>* self) {
-  auto& st = self->state;
-  if (++st.received == st.ops) {
-    self->send(st.done, true);
-    self->quit();
-  } else if (st.sent < st.ops) {
-    drive(self);
-  }
-}
-
-void drive(caf::stateful_actor<driver_state>* self) {
-  auto i = self->state.sent++;
-  self->state.op(self, i, [self] { driven(self); });
-}
-
-caf::behavior driver(caf::stateful_actor<driver_state>* self,
-                     decltype(driver_state::op) op, caf::actor done, int ops) {
-  self->state.op = std::move(op);
-  self->state.done = std::move(done);
-  self->state.ops = ops;
-  for (int k = 0; k < in_flight && k < ops; ++k)
-    drive(self);
-  return {[](int) {}};
-}
-
-double run_drivers(caf::actor_system& sys, decltype(driver_state::op) op,
-                   int ops) {
-  caf::scoped_actor waiter{sys};
-  auto start = clock_type::now();
-  for (int c = 0; c < clients; ++c)
-    sys.spawn(driver, op, caf::actor{waiter}, ops / clients);
-  for (int c = 0; c < clients; ++c)
-    waiter->receive([](bool) {});
-  return ops / seconds_since(start);
-}
 
 std::string key_of(int i) {
   return "key-" + std::to_string(i % 10000);
@@ -102,7 +51,7 @@ double router_rate(caf::actor_system& sys, int namespaces, int ops) {
       self->request(router, caf::infinite, sk::get_atom::value, ns, key_of(i))
         .then([next](caf::optional<sk::entry>&) { next(); });
   };
-  auto rate = run_drivers(sys, op, ops);
+  auto rate = run_drivers(sys, op, ops, clients, in_flight);
   sk::stop_service(router);
   return rate;
 }
@@ -135,7 +84,7 @@ double actor_map_rate(caf::actor_system& sys, int ops) {
       self->request(owner, caf::infinite, map_get::value, key_of(i))
         .then([next](bool) { next(); });
   };
-  auto rate = run_drivers(sys, op, ops);
+  auto rate = run_drivers(sys, op, ops, clients, in_flight);
   caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
   return rate;
 }
@@ -163,6 +112,13 @@ double mutex_map_rate(int ops) {
 
 // -- sweep cost -------------------------------------------------------------------
 
+// Applies what the last operation staged, as a namespace actor does.
+void apply_staged(sk::keyspace& ks) {
+  if (auto staged = ks.take_staged())
+    if (auto err = ks.apply(*staged))
+      std::fprintf(stderr, "apply failed\n");
+}
+
 double sweep_seconds(int live_keys) {
   auto store = std::make_shared<sk::memory_store>();
   sk::service_limits lim;
@@ -174,15 +130,18 @@ double sweep_seconds(int live_keys) {
     items.push_back({"live-" + std::to_string(i), "v", {}});
     if (items.size() == 10000) {
       (void) ks.put_many(std::move(items), now);
+      apply_staged(ks);
       items.clear();
     }
   }
   for (int i = 0; i < 1000; ++i)
     items.push_back({"ttl-" + std::to_string(i), "v", std::chrono::milliseconds{1}});
   (void) ks.put_many(std::move(items), now);
+  apply_staged(ks);
   auto later = now + std::chrono::seconds{1};
   auto start = clock_type::now();
   auto swept = ks.sweep(later, 1000);
+  apply_staged(ks);
   auto elapsed = seconds_since(start);
   if (!swept || *swept != 1000)
     std::fprintf(stderr, "sweep removed an unexpected number of entries\n");

@@ -29,7 +29,8 @@ using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 
-// Internal: the timer's heartbeat and the sweep it triggers.
+// Internal (messages/internal.hpp): the timer's heartbeat and the sweep it
+// triggers.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 

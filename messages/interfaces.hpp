@@ -35,7 +35,7 @@ using ttl_option = caf::optional<caf::timespan>;
 
 /// Operations on one namespace. The router accepts all of them (plus the
 /// service-wide ones of `router_actor`) and forwards them unchanged.
-using namespace_actor = caf::typed_actor<
+using namespace_operations = caf::typed_actor<
   /// get(ns, key) -> the live entry, or none. A missing key is not an error.
   caf::replies_to<get_atom, namespace_path, std::string>::with<
     caf::optional<entry>>,
@@ -89,13 +89,10 @@ using namespace_actor = caf::typed_actor<
   /// namespace_exists(ns) -> whether the namespace holds a live entry.
   caf::replies_to<ns_exists_atom, namespace_path>::with<bool>,
   /// clear(ns) -> how many live entries were removed.
-  caf::replies_to<clear_atom, namespace_path>::with<uint64_t>,
-  /// Internal, sent by the router on the timer's tick: remove expired
-  /// entries (at most the configured sweep batch per message).
-  caf::reacts_to<sweep_atom>>;
+  caf::replies_to<clear_atom, namespace_path>::with<uint64_t>>;
 
 /// The service: every namespace operation, plus:
-using router_actor = namespace_actor::extend<
+using router_actor = namespace_operations::extend<
   /// list_namespaces(prefix) -> every namespace at or under prefix that
   /// holds a live entry, sorted. An empty prefix (no tenant, no scopes)
   /// lists all namespaces.
@@ -105,8 +102,5 @@ using router_actor = namespace_actor::extend<
   caf::replies_to<sync_atom>::with<ok_atom>,
   /// stats() -> service counters.
   caf::replies_to<stats_atom>::with<service_stats>>;
-
-/// Drives TTL eviction: on each tick it asks the router to sweep.
-using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
 } // namespace statekeeper

@@ -19,8 +19,8 @@ caf::actor_system_config& register_types(caf::actor_system_config& cfg) {
     .add_message_type<change_record>("statekeeper::change_record")
     .add_message_type<ttl_option>("statekeeper::ttl")
     .add_message_type<std::vector<uint64_t>>("statekeeper::versions")
-    .add_message_type<router_actor>("statekeeper::router_actor")
-    .add_message_type<namespace_actor>("statekeeper::namespace_actor");
+    .add_message_type<service_stats>("statekeeper::service_stats")
+    .add_message_type<router_actor>("statekeeper::router_actor");
   add_error_category(cfg);
   return cfg;
 }

@@ -2,6 +2,9 @@
 // client): results, versions, compare-and-swap, batches, limits, bad input.
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <thread>
+
 #include "tests/support/fixture.hpp"
 
 using namespace statekeeper;
@@ -266,4 +269,88 @@ TEST_CASE("invalid service options are refused by name", "[ops][errors]") {
   REQUIRE_FALSE(router);
   CHECK(code(router) == error_code::invalid_argument);
   CHECK_THAT(what(router), Catch::Contains("sweep-interval"));
+}
+
+TEST_CASE("every operation refuses a bad key or namespace by name",
+          "[ops][errors]") {
+  service_fixture f;
+  auto& c = f.client;
+  const std::string bad_utf8{"\xff\xfe"};
+  // Each call with an empty key, then with invalid UTF-8 in the key.
+  std::vector<std::pair<const char*,
+                        std::function<caf::error(const std::string&)>>>
+    key_ops{
+      {"get", [&](auto& k) { return c.get(ns, k).error(); }},
+      {"contains", [&](auto& k) { return c.contains(ns, k).error(); }},
+      {"put", [&](auto& k) { return c.put(ns, k, "v").error(); }},
+      {"create", [&](auto& k) { return c.create(ns, k, "v").error(); }},
+      {"update", [&](auto& k) { return c.update(ns, k, "v", 1).error(); }},
+      {"erase", [&](auto& k) { return c.erase(ns, k).error(); }},
+      {"erase_if", [&](auto& k) { return c.erase_if(ns, k, 1).error(); }},
+      {"expire", [&](auto& k) { return c.expire(ns, k, 1s).error(); }},
+      {"persist", [&](auto& k) { return c.persist(ns, k).error(); }},
+      {"get_many", [&](auto& k) { return c.get_many(ns, {"ok", k}).error(); }},
+      {"erase_many",
+       [&](auto& k) { return c.erase_many(ns, {"ok", k}).error(); }},
+      {"put_many",
+       [&](auto& k) {
+         return c.put_many(ns, {{"ok", "v", {}}, {k, "v", {}}}).error();
+       }},
+    };
+  for (auto& [name, op] : key_ops) {
+    INFO(name);
+    auto empty = op("");
+    CHECK(code_of(empty) == error_code::invalid_argument);
+    CHECK_THAT(f.client.render(empty), Catch::Contains("key is empty"));
+    auto invalid = op(bad_utf8);
+    CHECK(code_of(invalid) == error_code::invalid_argument);
+    CHECK_THAT(f.client.render(invalid), Catch::Contains("UTF-8"));
+  }
+  // Batches say which item was wrong.
+  CHECK_THAT(what(c.put_many(ns, {{"ok", "v", {}}, {"", "v", {}}})),
+             Catch::Contains("item 1: key is empty"));
+  // Each namespace operation with an empty tenant.
+  namespace_path bad{"", {"x"}};
+  std::vector<std::pair<const char*, std::function<caf::error()>>> ns_ops{
+    {"get", [&] { return c.get(bad, "k").error(); }},
+    {"put", [&] { return c.put(bad, "k", "v").error(); }},
+    {"list_keys", [&] { return c.list_keys(bad).error(); }},
+    {"scan", [&] { return c.scan(bad).error(); }},
+    {"key_count", [&] { return c.key_count(bad).error(); }},
+    {"namespace_exists", [&] { return c.namespace_exists(bad).error(); }},
+    {"clear", [&] { return c.clear(bad).error(); }},
+    {"erase_many", [&] { return c.erase_many(bad, {"k"}).error(); }},
+  };
+  for (auto& [name, op] : ns_ops) {
+    INFO(name);
+    auto err = op();
+    CHECK(code_of(err) == error_code::invalid_argument);
+    CHECK_THAT(f.client.render(err), Catch::Contains("tenant is empty"));
+  }
+  // Nothing of it was stored.
+  CHECK(must(c.key_count(ns)) == 0);
+}
+
+TEST_CASE("every batch and page limit is enforced", "[ops][errors]") {
+  service_fixture f; // batch 16, page 100, max-ttl 100 years
+  auto& c = f.client;
+  std::vector<std::string> keys(17, "k");
+  std::vector<put_item> items(17, put_item{"k", "v", {}});
+  CHECK(code(c.put_many(ns, items)) == error_code::limit_exceeded);
+  CHECK(code(c.erase_many(ns, keys)) == error_code::limit_exceeded);
+  CHECK(code(c.scan(ns, "", "", 0)) == error_code::invalid_argument);
+  CHECK_THAT(what(c.scan(ns, "", "", 101)), Catch::Contains("max-page"));
+  auto ttl = std::chrono::hours{24 * 365 * 101};
+  CHECK_THAT(what(c.put(ns, "k", "v", ttl)), Catch::Contains("max-ttl"));
+  CHECK(code(c.expire(ns, "k", ttl)) == error_code::limit_exceeded);
+  CHECK(must(c.key_count(ns)) == 0);
+}
+
+TEST_CASE("clear of a namespace whose entries all expired changes nothing",
+          "[ops][ttl]") {
+  service_fixture f;
+  auto v = must(f.client.put(ns, "k", "v", 50ms));
+  std::this_thread::sleep_for(100ms);
+  CHECK(must(f.client.clear(ns)) == 0);
+  CHECK(must(f.client.put(ns, "k2", "v")) == v + 1);
 }

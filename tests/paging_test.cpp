@@ -2,7 +2,6 @@
 // duplicate or missing key across pages even while keys are being added.
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <set>
 #include <thread>
 
@@ -14,21 +13,6 @@ using namespace statekeeper::test;
 namespace {
 
 const namespace_path ns{"acme", {"paging"}};
-
-std::vector<std::string> all_keys(blocking_client& client,
-                                  const std::string& prefix, uint32_t limit) {
-  std::vector<std::string> keys;
-  std::string after;
-  for (;;) {
-    auto page = client.list_keys(ns, prefix, after, limit);
-    REQUIRE(page);
-    keys.insert(keys.end(), page->keys.begin(), page->keys.end());
-    if (!page->more)
-      return keys;
-    REQUIRE_FALSE(page->keys.empty());
-    after = page->keys.back();
-  }
-}
 
 } // namespace
 
@@ -74,34 +58,44 @@ TEST_CASE("scan pages entries like list_keys", "[paging]") {
 TEST_CASE("paging has no duplicates or gaps while keys are added",
           "[paging]") {
   service_fixture f;
-  // Existing keys: even numbers. A writer adds odd ones during the walk.
-  std::vector<put_item> batch;
-  std::set<std::string> existing;
-  for (int i = 0; i < 400; i += 2) {
-    char key[8];
+  auto key_of = [](int i) {
+    char key[16];
     snprintf(key, sizeof(key), "k%04d", i);
-    existing.insert(key);
-    batch.push_back({key, "v", {}});
+    return std::string{key};
+  };
+  // Existing keys: multiples of 4. Between pages, keys are added both
+  // behind the cursor and ahead of it.
+  std::set<std::string> existing;
+  std::vector<put_item> batch;
+  for (int i = 0; i < 400; i += 4) {
+    existing.insert(key_of(i));
+    batch.push_back({key_of(i), "v", {}});
     if (batch.size() == 16) {
       REQUIRE(f.client.put_many(ns, batch));
       batch.clear();
     }
   }
-  if (!batch.empty())
-    REQUIRE(f.client.put_many(ns, batch));
-  std::atomic<bool> done{false};
-  std::thread writer{[&] {
-    blocking_client client{f.sys, f.router};
-    for (int i = 1; i < 400 && !done; i += 2) {
-      char key[8];
-      snprintf(key, sizeof(key), "k%04d", i);
-      if (!client.put(ns, key, "new"))
-        return;
+  REQUIRE(f.client.put_many(ns, batch));
+  std::vector<std::string> keys;
+  std::set<std::string> added_ahead;
+  std::string after;
+  for (int page_no = 0;; ++page_no) {
+    auto page = must(f.client.list_keys(ns, "k", after, 7));
+    keys.insert(keys.end(), page.keys.begin(), page.keys.end());
+    if (!page.more)
+      break;
+    after = page.keys.back();
+    int cursor = std::stoi(after.substr(1));
+    // One key behind the cursor (must not appear), one ahead (must).
+    if (cursor >= 1)
+      REQUIRE(f.client.put(ns, key_of(cursor - 1), "behind"));
+    if (cursor + 2 < 400) {
+      auto ahead = key_of(cursor + 2);
+      REQUIRE(f.client.put(ns, ahead, "ahead"));
+      added_ahead.insert(ahead);
     }
-  }};
-  auto keys = all_keys(f.client, "k", 7);
-  done = true;
-  writer.join();
+  }
+  REQUIRE(added_ahead.size() > 10);
   std::set<std::string> seen;
   for (size_t i = 0; i < keys.size(); ++i) {
     INFO(keys[i]);
@@ -109,7 +103,10 @@ TEST_CASE("paging has no duplicates or gaps while keys are added",
     if (i > 0)
       CHECK(keys[i - 1] < keys[i]);
   }
-  // Every key that existed for the whole walk was listed.
+  // Every key that existed for the whole walk, and every key added ahead of
+  // the cursor, was listed.
   for (auto& key : existing)
+    CHECK(seen.count(key) == 1);
+  for (auto& key : added_ahead)
     CHECK(seen.count(key) == 1);
 }

@@ -39,14 +39,14 @@ size_t count_kind(const std::vector<change_record>& changes, change_kind kind) {
 TEST_CASE("an expired entry is absent before any sweep", "[ttl]") {
   service_fixture f; // sweep interval: 1 h, so no sweep runs here
   auto before = caf::make_timestamp();
-  REQUIRE(f.client.put(ns, "short", "v", 100ms));
+  REQUIRE(f.client.put(ns, "short", "v", 500ms));
   REQUIRE(f.client.put(ns, "stays", "v"));
   auto live = must(f.client.get(ns, "short"));
   REQUIRE(live);
   REQUIRE(live->expires_at);
-  CHECK(*live->expires_at >= before + 100ms);
-  CHECK(*live->expires_at <= caf::make_timestamp() + 100ms);
-  std::this_thread::sleep_for(150ms);
+  CHECK(*live->expires_at >= before + 500ms);
+  CHECK(*live->expires_at <= caf::make_timestamp() + 500ms);
+  std::this_thread::sleep_for(600ms);
   CHECK_FALSE(must(f.client.get(ns, "short")));
   CHECK_FALSE(must(f.client.contains(ns, "short")));
   CHECK(must(f.client.key_count(ns)) == 1);
@@ -64,9 +64,9 @@ TEST_CASE("an expired entry is absent before any sweep", "[ttl]") {
 
 TEST_CASE("a namespace whose entries all expired does not exist", "[ttl]") {
   service_fixture f;
-  REQUIRE(f.client.put(ns, "a", "v", 50ms));
+  REQUIRE(f.client.put(ns, "a", "v", 300ms));
   CHECK(must(f.client.namespace_exists(ns)));
-  std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(400ms);
   CHECK_FALSE(must(f.client.namespace_exists(ns)));
   CHECK(must(f.client.list_namespaces(namespace_path{"acme"})).empty());
 }
@@ -77,9 +77,9 @@ TEST_CASE("the sweep removes expired entries from the backend", "[ttl]") {
   opts.sweep_interval = 50ms;
   service_fixture f{opts, std::make_shared<instrumented_engine>(p)};
   const auto name = render(ns);
-  REQUIRE(f.client.put_many(ns, {{"a", "1", 100ms},
-                                 {"b", "2", 100ms},
-                                 {"c", "3", 100ms},
+  REQUIRE(f.client.put_many(ns, {{"a", "1", 500ms},
+                                 {"b", "2", 500ms},
+                                 {"c", "3", 500ms},
                                  {"keep1", "4", {}},
                                  {"keep2", "5", 1h}}));
   REQUIRE(p->record(name).stored == 5);
@@ -121,7 +121,7 @@ TEST_CASE("expire sets a TTL and persist removes it", "[ttl]") {
   CHECK_FALSE(must(f.client.expire(ns, "missing", 1s)));
   CHECK_FALSE(must(f.client.persist(ns, "missing")));
   auto v1 = must(f.client.put(ns, "k", "v"));
-  REQUIRE(must(f.client.expire(ns, "k", 100ms)));
+  REQUIRE(must(f.client.expire(ns, "k", 400ms)));
   auto with_ttl = must(f.client.get(ns, "k"));
   REQUIRE(with_ttl);
   CHECK(with_ttl->expires_at);
@@ -134,7 +134,7 @@ TEST_CASE("expire sets a TTL and persist removes it", "[ttl]") {
   // persist on a key without TTL changes nothing.
   CHECK(must(f.client.persist(ns, "k")));
   CHECK(must(f.client.get(ns, "k"))->version == persisted->version);
-  std::this_thread::sleep_for(150ms);
+  std::this_thread::sleep_for(500ms);
   CHECK(must(f.client.contains(ns, "k")));
   REQUIRE(must(f.client.expire(ns, "k", 50ms)));
   std::this_thread::sleep_for(100ms);

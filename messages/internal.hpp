@@ -1,0 +1,26 @@
+// Interfaces between the service's own actors; users never send these.
+// The timer's tick and the sweep it triggers are kept out of the public
+// interfaces so that no client can drive them.
+#pragma once
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/interfaces.hpp"
+
+namespace statekeeper {
+
+/// A namespace owner: the namespace operations, plus `sweep` (remove
+/// expired entries, at most the configured sweep batch per message).
+using namespace_actor
+  = namespace_operations::extend<caf::reacts_to<sweep_atom>>;
+
+/// The router as its own actors see it: the public interface, plus `sweep`
+/// (forwarded to every owner on the timer's tick).
+using service_router_actor = router_actor::extend<caf::reacts_to<sweep_atom>>;
+
+/// Drives TTL eviction: on each tick it asks the router to sweep.
+using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
+
+} // namespace statekeeper
