@@ -141,6 +141,10 @@ caf::expected<void> blocking_client::sync() {
   return caf::expected<void>{};
 }
 
+caf::expected<service_stats> blocking_client::stats() {
+  return call<service_stats>(stats_atom::value);
+}
+
 std::string blocking_client::render(const caf::error& err) const {
   return sys_.render(err);
 }

@@ -73,6 +73,8 @@ public:
   list_namespaces(const namespace_path& prefix = {});
   /// Returns once every write acknowledged so far is durable.
   caf::expected<void> sync();
+  /// Returns the service's counters.
+  caf::expected<service_stats> stats();
 
   /// Renders `err` as words, e.g.
   /// "statekeeper: not_found: key \"a\"".

@@ -91,63 +91,59 @@ void persist_and_apply(namespace_pointer self,
       });
 }
 
+/// Delivers `result` through `rp` once what the operation staged is applied
+/// (and durable, with sync persistence).
+template <class T>
+void finish(namespace_pointer self, caf::typed_response_promise<T> rp,
+            caf::expected<T> result) {
+  if (!result) {
+    rp.deliver(std::move(result.error()));
+    return;
+  }
+  auto staged = self->state.space->take_staged();
+  if (!staged) {
+    rp.deliver(std::move(*result));
+    return;
+  }
+  persist_and_apply(self, std::move(*staged),
+                    [rp, value = std::move(*result)](caf::error err) mutable {
+                      if (err)
+                        rp.deliver(std::move(err));
+                      else
+                        rp.deliver(std::move(value));
+                    });
+}
+
 /// Runs `op(keyspace, now)` and answers with its result once whatever it
 /// changed is applied (and durable, with sync persistence).
 template <class T, class Op>
 caf::result<T> run(namespace_pointer self, Op op) {
   auto& st = self->state;
-  if (st.space) {
+  if (st.space && !st.persistence) {
+    // In memory: nothing to wait for, answer directly.
     auto result = op(*st.space, now());
     if (!result)
       return std::move(result.error());
-    auto staged = st.space->take_staged();
-    if (!staged)
-      return std::move(*result);
-    if (!st.persistence) {
+    if (auto staged = st.space->take_staged())
       if (auto err = st.space->apply(*staged))
         return err;
-      return std::move(*result);
-    }
-    auto rp = self->make_response_promise<T>();
-    persist_and_apply(self, std::move(*staged),
-                      [rp, value = std::move(*result)](caf::error err) mutable {
-                        if (err)
-                          rp.deliver(std::move(err));
-                        else
-                          rp.deliver(std::move(value));
-                      });
-    return rp;
+    return std::move(*result);
   }
   auto rp = self->make_response_promise<T>();
   ensure_loaded(self, [self, rp, op](caf::error err) mutable {
-    if (err) {
+    if (err)
       rp.deliver(std::move(err));
-      return;
-    }
-    auto result = op(*self->state.space, now());
-    if (!result) {
-      rp.deliver(std::move(result.error()));
-      return;
-    }
-    auto staged = self->state.space->take_staged();
-    if (!staged) {
-      rp.deliver(std::move(*result));
-      return;
-    }
-    persist_and_apply(self, std::move(*staged),
-                      [rp, value = std::move(*result)](caf::error err) mutable {
-                        if (err)
-                          rp.deliver(std::move(err));
-                        else
-                          rp.deliver(std::move(value));
-                      });
+    else
+      finish<T>(self, rp, op(*self->state.space, now()));
   });
   return rp;
 }
 
 void sweep(namespace_pointer self) {
   auto& st = self->state;
-  if (!st.space)
+  if (caf::actor_cast<caf::actor_addr>(self->current_sender()) == st.router)
+    st.draining = false;
+  if (!st.space || st.draining)
     return; // not loaded: the database purges it
   auto swept = st.space->sweep(now(), st.opts.sweep_batch);
   auto staged = st.space->take_staged();
@@ -174,6 +170,7 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       self->quit(msg.reason);
   });
   auto& st = self->state;
+  st.router = router;
   st.ns = std::move(ns);
   st.persistence = std::move(persistence);
   st.opts = std::move(opts);
@@ -272,6 +269,20 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       return run<uint64_t>(self, [](ks& k, ts now) { return k.clear(now); });
     },
     [self](sweep_atom) { sweep(self); },
+    [self](drain_atom) -> caf::result<bool> {
+      auto& st = self->state;
+      if (!st.persistence)
+        return !st.space || st.space->revision() == 0;
+      st.draining = true;
+      if (st.opts.postgres->mode == durability::sync)
+        return true; // every write was committed before its reply
+      auto rp = self->make_response_promise<bool>();
+      self->request(st.persistence, st.opts.postgres->timeout, sync_atom::value)
+        .then([rp](ok_atom) mutable { rp.deliver(true); },
+              [rp](caf::error&) mutable { rp.deliver(false); });
+      return rp;
+    },
+    [self](retire_atom) { self->quit(); },
   };
 }
 

@@ -35,6 +35,11 @@ struct namespace_state {
   /// Empty until loaded (PostgreSQL), and again after a failed commit whose
   /// outcome must be re-read from the database.
   std::optional<keyspace> space;
+  /// Set by `drain`, cleared by the router's next sweep (the router sends
+  /// none to an owner it is retiring): a draining owner does not sweep, so
+  /// it writes nothing the namespace's next owner could miss.
+  bool draining = false;
+  caf::actor_addr router;
 };
 
 using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;

@@ -49,9 +49,75 @@ caf::expected<namespace_actor> activate(router_pointer self,
                                std::move(store), persistence, st.opts);
   self->monitor(owner);
   st.names.emplace(owner.address(), name);
-  st.owners.emplace(name,
-                    router_state::owner{ns, owner, caf::make_timestamp()});
+  auto now = caf::make_timestamp();
+  st.owners.emplace(name, router_state::owner{ns, owner, now, now, false});
   return owner;
+}
+
+/// Passivation, step 1: ask the owner to drain. Step 2 follows its reply,
+/// and only if nothing was forwarded to it meanwhile: every message the
+/// owner got from the router is then handled, its writes are durable, and
+/// the next owner of the namespace loads all of them.
+void passivate(router_pointer self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.owners.find(name);
+  if (i == st.owners.end() || i->second.draining)
+    return;
+  i->second.draining = true;
+  auto handle = i->second.handle;
+  self->request(handle, st.opts.internal_timeout, drain_atom::value)
+    .then(
+      [self, name, handle](bool may_retire) {
+        auto& st = self->state;
+        auto i = st.owners.find(name);
+        if (i == st.owners.end() || i->second.handle != handle
+            || !i->second.draining)
+          return; // used meanwhile, or gone
+        i->second.draining = false;
+        if (!may_retire) {
+          i->second.last_used = caf::make_timestamp();
+          return;
+        }
+        st.names.erase(handle.address());
+        st.owners.erase(i);
+        if (st.engine)
+          st.engine->release(name);
+        self->send(handle, retire_atom::value);
+      },
+      [self, name](caf::error&) {
+        auto i = self->state.owners.find(name);
+        if (i != self->state.owners.end())
+          i->second.draining = false;
+      });
+}
+
+/// Passivates the least recently used owners beyond max_active_namespaces.
+void passivate_beyond_limit(router_pointer self) {
+  auto& st = self->state;
+  auto limit = st.opts.max_active_namespaces;
+  if (limit == 0 || st.owners.size() <= limit)
+    return;
+  std::vector<std::pair<caf::timestamp, std::string>> by_use;
+  for (auto& kvp : st.owners)
+    if (!kvp.second.draining)
+      by_use.emplace_back(kvp.second.last_used, kvp.first);
+  auto excess = std::min(by_use.size(), st.owners.size() - limit);
+  std::partial_sort(by_use.begin(), by_use.begin() + excess, by_use.end());
+  for (size_t i = 0; i < excess; ++i)
+    passivate(self, by_use[i].second);
+}
+
+/// Passivates owners idle for longer than passivate_after.
+void passivate_idle(router_pointer self) {
+  auto& st = self->state;
+  auto cutoff = caf::make_timestamp() - st.opts.passivate_after;
+  std::vector<std::string> idle;
+  for (auto& kvp : st.owners)
+    if (!kvp.second.draining && kvp.second.last_used < cutoff)
+      idle.push_back(kvp.first);
+  for (auto& name : idle)
+    passivate(self, name);
+  passivate_beyond_limit(self);
 }
 
 /// Returns the owner of `ns`, spawning it on first use.
@@ -68,9 +134,15 @@ caf::expected<namespace_actor> owner_of(router_pointer self,
                         + std::to_string(st.opts.limits.max_namespace_bytes)
                         + " (max-namespace-bytes)");
   auto i = st.owners.find(name);
-  if (i != st.owners.end())
+  if (i != st.owners.end()) {
+    i->second.last_used = caf::make_timestamp();
+    i->second.draining = false;
     return i->second.handle;
-  return activate(self, ns, name);
+  }
+  auto owner = activate(self, ns, name);
+  if (owner)
+    passivate_beyond_limit(self);
+  return owner;
 }
 
 /// Forwards one operation to the owner of `ns`; the owner replies directly
@@ -319,7 +391,9 @@ router_actor_impl(router_pointer self, service_options opts,
     [self](sweep_atom) {
       auto& st = self->state;
       for (auto& kvp : st.owners)
-        self->send(kvp.second.handle, sweep_atom::value);
+        if (!kvp.second.draining)
+          self->send(kvp.second.handle, sweep_atom::value);
+      passivate_idle(self);
       // Expired rows of inactive namespaces: one bounded delete per tick.
       if (!st.persistence.empty())
         self->request(st.persistence.front(), st.opts.internal_timeout,

@@ -31,6 +31,10 @@ struct router_state {
     /// When it was spawned: an owner that dies young is not respawned at
     /// once (it would likely die again), only on its next request.
     caf::timestamp spawned;
+    /// When a request was last forwarded to it (passivation).
+    caf::timestamp last_used;
+    /// A drain is under way; any forwarded request cancels it.
+    bool draining = false;
   };
   service_options opts;
   /// The in-memory engine; null with PostgreSQL.

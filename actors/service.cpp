@@ -34,6 +34,8 @@ caf::error validate(const service_options& opts) {
     return bad("sweep-batch", "must be at least 1");
   if (opts.internal_timeout.count() <= 0)
     return bad("internal-timeout", "must be positive");
+  if (opts.passivate_after.count() <= 0)
+    return bad("passivate-after", "must be positive");
   if (auto& pg = opts.postgres) {
     if (pg->connections == 0)
       return bad("postgres.connections", "must be at least 1");

@@ -82,6 +82,14 @@ struct service_options {
   /// for backends that must always be called from the same thread. Costs one
   /// thread per active namespace. Default: false (cooperative scheduler).
   bool pin_namespaces = false;
+  /// Passivation: a namespace actor idle for this long is stopped, freeing
+  /// its memory; the next operation starts it again (with PostgreSQL, from
+  /// the database). In memory, only namespaces never written are stopped.
+  /// Checked on each sweep tick. Default: 5 min.
+  caf::timespan passivate_after = std::chrono::minutes{5};
+  /// Most namespace actors kept running; beyond it the least recently used
+  /// are passivated. 0: no limit. Default: 0.
+  size_t max_active_namespaces = 0;
   /// How long the router waits for namespace actors when it asks them on a
   /// caller's behalf (list_namespaces). Default: 10 s.
   caf::timespan internal_timeout = std::chrono::seconds{10};

@@ -56,6 +56,14 @@ app_config::app_config() {
     .add(service.pin_namespaces, "pin-namespaces",
          with_default("give every namespace actor its own OS thread",
                       service.pin_namespaces))
+    .add(service.passivate_after, "passivate-after",
+         with_default("stop a namespace actor idle this long (in memory: "
+                      "only never-written namespaces)",
+                      service.passivate_after))
+    .add(service.max_active_namespaces, "max-active-namespaces",
+         with_default("most namespace actors running; beyond it the least "
+                      "recently used stop; 0: no limit",
+                      service.max_active_namespaces))
     .add(service.internal_timeout, "internal-timeout",
          with_default("how long the router waits on namespace actors",
                       service.internal_timeout));

@@ -6,6 +6,10 @@ namespace_store::~namespace_store() = default;
 
 storage_engine::~storage_engine() = default;
 
+void storage_engine::release(const std::string&) {
+  // nop
+}
+
 const stored_entry* memory_store::find(const std::string& key) const {
   auto i = entries_.find(key);
   return i != entries_.end() ? &i->second : nullptr;
@@ -60,6 +64,10 @@ memory_engine::open(const namespace_path&, const std::string& rendered) {
   if (!store)
     store = std::make_shared<memory_store>();
   return store;
+}
+
+void memory_engine::release(const std::string& rendered) {
+  stores_.erase(rendered);
 }
 
 std::string memory_engine::name() const {

@@ -32,6 +32,7 @@ class memory_engine final : public storage_engine {
 public:
   std::shared_ptr<namespace_store>
   open(const namespace_path& ns, const std::string& rendered) override;
+  void release(const std::string& rendered) override;
   std::string name() const override;
 
 private:

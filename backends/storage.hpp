@@ -75,6 +75,10 @@ public:
   open(const namespace_path& ns, const std::string& rendered)
     = 0;
 
+  /// Tells the engine that the owner of `rendered` stopped and the
+  /// namespace was never written: it may forget its store. Default: nop.
+  virtual void release(const std::string& rendered);
+
   /// Returns a short name for logs, e.g. "memory".
   virtual std::string name() const = 0;
 };

@@ -11,10 +11,20 @@
 
 namespace statekeeper {
 
-/// A namespace owner: the namespace operations, plus `sweep` (remove
-/// expired entries, at most the configured sweep batch per message).
-using namespace_actor
-  = namespace_operations::extend<caf::reacts_to<sweep_atom>>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+
+/// A namespace owner: the namespace operations, plus
+/// - `sweep`: remove expired entries (at most the sweep batch per message);
+/// - `drain` (passivation, step 1): make every acknowledged write durable,
+///   then reply whether the owner may retire (with PostgreSQL always; in
+///   memory only if the namespace was never written, since the owner is
+///   what holds an in-memory namespace in listings);
+/// - `retire` (step 2, only if the router forwarded nothing since `drain`):
+///   stop.
+using namespace_actor = namespace_operations::extend<
+  caf::reacts_to<sweep_atom>, caf::replies_to<drain_atom>::with<bool>,
+  caf::reacts_to<retire_atom>>;
 
 /// The router as its own actors see it: the public interface, plus `sweep`
 /// (forwarded to every owner on the timer's tick).

@@ -3,6 +3,8 @@
 // a live entry at or under a prefix, escaped segments included.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "tests/support/fixture.hpp"
 
 using namespace statekeeper;
@@ -103,4 +105,26 @@ TEST_CASE("list_namespaces finds live namespaces under a prefix",
 
   auto bad = f.client.list_namespaces(namespace_path{"", {"x"}});
   CHECK(code(bad) == error_code::invalid_argument);
+}
+
+TEST_CASE("in memory, idle namespaces that were only read are passivated",
+          "[namespace][passivation]") {
+  auto opts = test_options();
+  opts.sweep_interval = 50ms;
+  opts.passivate_after = 150ms;
+  service_fixture f{opts};
+  namespace_path written{"acme", {"written"}};
+  REQUIRE(f.client.put(written, "k", "v"));
+  for (int i = 0; i < 20; ++i)
+    REQUIRE_FALSE(must(f.client.get(namespace_path{"probe", {std::to_string(i)}},
+                                    "k")));
+  REQUIRE(must(f.client.stats()).active_namespaces == 21);
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (must(f.client.stats()).active_namespaces != 1
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  // The written namespace keeps its owner (it holds the data) and is listed.
+  CHECK(must(f.client.stats()).active_namespaces == 1);
+  CHECK(must(f.client.list_namespaces()) == std::vector<namespace_path>{written});
+  CHECK(must(f.client.get(written, "k"))->value == "v");
 }
