@@ -1,6 +1,7 @@
 #include "actors/persistence_actor.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "messages/error.hpp"
 
@@ -84,6 +85,22 @@ void flush(persistence_pointer self) {
   for (auto& rp : syncs)
     rp.deliver(err);
   batches.resize(acknowledged_count);
+  if (!has_code(err, error_code::storage_unavailable)) {
+    // Not the connection: some batch cannot be written at all. Commit the
+    // others one by one so that it cannot block them forever.
+    std::vector<persist_batch> retry;
+    for (auto& batch : batches) {
+      auto one = st.db->commit({batch});
+      if (one && has_code(one, error_code::storage_unavailable))
+        retry.push_back(std::move(batch));
+      else if (one)
+        std::fprintf(stderr,
+                     "statekeeper: dropping an acknowledged write of "
+                     "namespace %s that PostgreSQL refuses: %s\n",
+                     batch.ns.c_str(), caf::to_string(one).c_str());
+    }
+    batches = std::move(retry);
+  }
   st.acknowledged = std::move(batches);
   if (!st.acknowledged.empty())
     schedule_flush(self, std::max(st.backoff, st.opts.reconnect_min));
@@ -106,12 +123,26 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts) {
   // Stopping with the router: commit the acknowledged writes first.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     flush(self);
+    if (auto lost = self->state.acknowledged.size(); lost > 0)
+      std::fprintf(stderr,
+                   "statekeeper: stopping with %zu acknowledged write "
+                   "batches not committed (PostgreSQL unavailable)\n",
+                   lost);
     self->quit(msg.reason);
   });
   self->send(self, connect_atom::value);
   return {
     [self](load_atom, const std::string& ns)
       -> caf::result<namespace_snapshot> {
+      auto& st = self->state;
+      // Writes queued before this load (a write whose caller gave up, an
+      // async write of a previous owner) must be in what it reads.
+      if (!st.acknowledged.empty() || !st.waiting.empty())
+        flush(self);
+      for (auto& batch : st.acknowledged)
+        if (batch.ns == ns)
+          return make_error(error_code::storage_unavailable,
+                            "namespace has writes not yet committed");
       return with_db(self, [&](postgres_backend& db) {
         return db.load(ns, caf::make_timestamp());
       });
@@ -151,9 +182,20 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts) {
       });
     },
     [self](purge_atom) -> caf::result<uint64_t> {
-      return with_db(self, [&](postgres_backend& db) {
-        return db.purge_expired(caf::make_timestamp(),
-                                self->state.opts.purge_batch);
+      // Bounded batches, several per tick while they come back full, so a
+      // backlog shrinks without holding the connection for long.
+      return with_db(self, [&](postgres_backend& db) -> caf::expected<uint64_t> {
+        uint64_t total = 0;
+        auto batch = self->state.opts.purge_batch;
+        for (int round = 0; round < 10; ++round) {
+          auto purged = db.purge_expired(caf::make_timestamp(), batch);
+          if (!purged)
+            return purged;
+          total += *purged;
+          if (*purged < batch)
+            break;
+        }
+        return total;
       });
     },
     [self](stats_atom) { return self->state.stats; },

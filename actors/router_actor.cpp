@@ -1,6 +1,7 @@
 #include "actors/router_actor.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <caf/sec.hpp>
 
@@ -101,7 +102,11 @@ void passivate_beyond_limit(router_pointer self) {
   for (auto& kvp : st.owners)
     if (!kvp.second.draining)
       by_use.emplace_back(kvp.second.last_used, kvp.first);
-  auto excess = std::min(by_use.size(), st.owners.size() - limit);
+  // Owners already draining are on their way out.
+  auto draining = st.owners.size() - by_use.size();
+  if (st.owners.size() - draining <= limit)
+    return;
+  auto excess = st.owners.size() - draining - limit;
   std::partial_sort(by_use.begin(), by_use.begin() + excess, by_use.end());
   for (size_t i = 0; i < excess; ++i)
     passivate(self, by_use[i].second);
@@ -198,42 +203,48 @@ caf::result<Result> fan_out(router_pointer self, std::vector<Target> targets,
 
 using namespace_list = std::vector<namespace_path>;
 
-/// Asks each owner whether its namespace holds a live entry; delivers
-/// `found` plus the paths of those that do, sorted.
+/// Starts from `found` (what the database knows, or nothing) and asks each
+/// owner about its own namespace: a live entry adds it, none removes it. An
+/// owner that stopped meanwhile (passivated) leaves `found` as it was.
+/// Delivers the result sorted.
 void ask_owners(router_pointer self,
                 caf::typed_response_promise<namespace_list> rp,
-                std::vector<router_state::owner> owners, namespace_list found) {
-  auto finish = [](namespace_list& xs) {
-    std::sort(xs.begin(), xs.end());
-    return std::move(xs);
+                std::vector<router_state::owner> owners,
+                std::set<namespace_path> found) {
+  struct gather {
+    size_t pending;
+    std::set<namespace_path> found;
+  };
+  auto finish = [](const std::set<namespace_path>& xs) {
+    return namespace_list(xs.begin(), xs.end());
   };
   if (owners.empty()) {
     rp.deliver(finish(found));
     return;
   }
-  auto acc = std::make_shared<std::pair<size_t, namespace_list>>(
-    owners.size(), std::move(found));
+  auto g = std::make_shared<gather>(gather{owners.size(), std::move(found)});
+  auto done = [rp, g, finish]() mutable {
+    if (--g->pending == 0 && rp.pending())
+      rp.deliver(finish(g->found));
+  };
   for (auto& owner : owners)
     self
       ->request(owner.handle, self->state.opts.internal_timeout,
                 ns_exists_atom::value, owner.ns)
       .then(
-        [rp, acc, finish, ns = owner.ns](bool exists) mutable {
+        [g, done, ns = owner.ns](bool exists) mutable {
           if (exists)
-            acc->second.push_back(ns);
-          if (--acc->first == 0 && rp.pending())
-            rp.deliver(finish(acc->second));
+            g->found.insert(ns);
+          else
+            g->found.erase(ns);
+          done();
         },
-        [rp](caf::error& err) mutable {
-          if (rp.pending())
-            rp.deliver(in_our_terms(std::move(err)));
-        });
+        [done](caf::error&) mutable { done(); });
 }
 
-/// Every active namespace at or under `prefix` that holds a live entry,
-/// plus, with PostgreSQL, the inactive ones the database knows. Active
-/// owners answer for themselves: their latest (async) writes may not be
-/// committed yet.
+/// Every namespace at or under `prefix` that holds a live entry: the
+/// database's answer (with PostgreSQL), corrected by the active owners,
+/// whose latest (async) writes may not be committed yet.
 caf::result<namespace_list> list_namespaces(router_pointer self,
                                             const namespace_path& prefix) {
   bool everything = prefix.tenant.empty() && prefix.scopes.empty();
@@ -258,12 +269,11 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
               everything ? std::string{} : render(prefix))
     .then(
       [self, rp, owners](std::vector<std::string>& stored) mutable {
-        namespace_list inactive;
+        std::set<namespace_path> found;
         for (auto& name : stored)
-          if (self->state.owners.count(name) == 0)
-            if (auto ns = parse_namespace(name))
-              inactive.push_back(std::move(*ns));
-        ask_owners(self, rp, std::move(owners), std::move(inactive));
+          if (auto ns = parse_namespace(name))
+            found.insert(std::move(*ns));
+        ask_owners(self, rp, std::move(owners), std::move(found));
       },
       [rp](caf::error& err) mutable {
         if (rp.pending())

@@ -80,8 +80,24 @@ struct postgres_backend::session : pqxx::connection {
   using pqxx::connection::connection;
 };
 
+namespace {
+
+// Time limits so that a server that stops answering (rather than refusing)
+// is noticed in seconds, not minutes. Keywords given by the user come later
+// in the string and win. A URI cannot be prefixed: set them in it.
+std::string with_time_limits(std::string conninfo) {
+  if (conninfo.rfind("postgres://", 0) == 0
+      || conninfo.rfind("postgresql://", 0) == 0)
+    return conninfo;
+  return "connect_timeout=10 keepalives=1 keepalives_idle=10 "
+         "keepalives_interval=5 keepalives_count=3 tcp_user_timeout=20000 "
+         + conninfo;
+}
+
+} // namespace
+
 postgres_backend::postgres_backend(std::string conninfo)
-  : conninfo_(std::move(conninfo)) {
+  : conninfo_(with_time_limits(std::move(conninfo))) {
   // nop
 }
 
@@ -116,6 +132,9 @@ auto postgres_backend::guarded(const char* what, F f) -> decltype(f()) {
       conn_.reset();
       return unavailable(what, ex.what());
     }
+    // Deadlock or serialization failure: nothing was applied; retryable.
+    if (state == "40P01" || state == "40001")
+      return unavailable(what, ex.what());
     return make_error(error_code::internal, std::string{what} + ": SQLSTATE "
                                               + state + ": " + ex.what());
   } catch (const pqxx::usage_error& ex) {
@@ -139,12 +158,15 @@ caf::error postgres_backend::connect() {
     conn_.reset();
     return unavailable("connect", ex.what());
   }
-  return guarded("connect", [&]() -> caf::error {
+  auto err = guarded("connect", [&]() -> caf::error {
     if (auto err = migrate())
       return err;
     prepare_statements();
     return caf::none;
   });
+  if (err)
+    conn_.reset(); // a half-set-up connection must not be used
+  return err;
 }
 
 caf::error postgres_backend::migrate() {

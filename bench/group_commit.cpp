@@ -7,7 +7,9 @@
 //    over one connection, with as many concurrent writers.
 // Needs a server: scripts/with-postgres.sh build/statekeeper_pg_bench
 // Usage: statekeeper_pg_bench [--writes=N] [--writers=N]
+#include <atomic>
 #include <cstdio>
+#include <memory>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -74,15 +76,25 @@ double statekeeper_rate(caf::actor_system& sys, int writers, int writes,
     std::exit(1);
   }
   auto r = *router;
+  auto failed = std::make_shared<std::atomic<int>>(0);
   // Each writer owns a namespace and writes one key after another.
-  auto op = [r](caf::event_based_actor* self, int i,
-                std::function<void()> next) {
+  auto op = [r, failed](caf::event_based_actor* self, int i,
+                        std::function<void()> next) {
     sk::namespace_path ns{"bench", {"w" + std::to_string(self->id())}};
     self->request(r, caf::infinite, sk::put_atom::value, ns,
                   "k" + std::to_string(i), value, sk::ttl_option{})
-      .then([next](uint64_t) { next(); }, [next](caf::error&) { next(); });
+      .then([next](uint64_t) { next(); },
+            [next, failed](caf::error&) {
+              ++*failed;
+              next();
+            });
   };
   auto rate = run_drivers(sys, op, writes, writers, 1);
+  if (*failed > 0) {
+    std::fprintf(stderr, "%d writes failed: figures are not valid\n",
+                 failed->load());
+    std::exit(1);
+  }
   caf::scoped_actor self{sys};
   self->request(r, std::chrono::seconds{10}, sk::stats_atom::value)
     .receive([&](sk::service_stats& x) { stats = x; }, [](caf::error&) {});

@@ -3,6 +3,7 @@
 // connections, group commit, and answers for inactive namespaces.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <map>
@@ -22,7 +23,7 @@ using namespace statekeeper::test;
 
 namespace {
 
-const namespace_path ns{"acme", {"agent/a", "conv:1"}};
+const namespace_path ns{"acme", {"agent/a", "conv:1", "50%", "%2F", "ünï cødé"}};
 
 service_options pg_options(const scratch_database& db,
                            durability mode = durability::sync) {
@@ -58,7 +59,7 @@ TEST_CASE("every operation works against PostgreSQL and survives a restart",
             == 2);
     CHECK(must(f.client.erase(ns, "d")));
     CHECK(must(f.client.erase_if(ns, "e", v_c + 1)));
-    REQUIRE(must(f.client.put(ns, "short", "gone soon", 300ms)));
+    REQUIRE(must(f.client.put(ns, "short", "gone soon", 1500ms)));
     REQUIRE(must(f.client.put(ns, "long", "stays", 1h)));
     CHECK(must(f.client.expire(ns, "a", 1h)));
     CHECK(must(f.client.persist(ns, "a")));
@@ -66,10 +67,15 @@ TEST_CASE("every operation works against PostgreSQL and survives a restart",
     REQUIRE(got);
     CHECK(got->value == binary_value);
     CHECK(must(f.client.key_count(ns)) == 5);
+    CHECK(must(f.client.contains(ns, "c")));
+    CHECK(must(f.client.get_many(ns, {"a", "zz", "c"})).size() == 2);
+    CHECK(must(f.client.scan(ns, "", "b", 2)).entries.size() == 2);
+    REQUIRE(f.client.put_many(ns, {{"tmp1", "x", {}}, {"tmp2", "y", {}}}));
+    CHECK(must(f.client.erase_many(ns, {"tmp1", "tmp2", "none"})) == 2);
     CHECK(must(f.client.list_keys(ns)).keys
           == std::vector<std::string>{"a", "bin", "c", "long", "short"});
   }
-  std::this_thread::sleep_for(400ms);
+  std::this_thread::sleep_for(1600ms);
   service_fixture f{pg_options(db)};
   auto a = must(f.client.get(ns, "a"));
   REQUIRE(a);
@@ -110,14 +116,20 @@ TEST_CASE("async durability: sync() makes acknowledged writes durable",
           "[pg]") {
   scratch_database db;
   {
-    service_fixture f{pg_options(db, durability::async)};
+    // A delay far beyond the test: only sync() can have committed.
+    auto opts = pg_options(db, durability::async);
+    opts.postgres->async_delay = 1h;
+    service_fixture f{opts};
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(f.client.put(ns, "early" + std::to_string(i), "v"));
+    CHECK(db.query("SELECT count(*) FROM sk_entries") == "0");
     for (int i = 0; i < 50; ++i)
       REQUIRE(f.client.put(ns, "k" + std::to_string(i), std::to_string(i)));
     REQUIRE(f.client.sync());
-    CHECK(db.query("SELECT count(*) FROM sk_entries") == "50");
+    CHECK(db.query("SELECT count(*) FROM sk_entries") == "55");
   }
   service_fixture f{pg_options(db, durability::async)};
-  CHECK(must(f.client.key_count(ns)) == 50);
+  CHECK(must(f.client.key_count(ns)) == 55);
   CHECK(must(f.client.get(ns, "k49"))->value == "49");
 }
 
@@ -125,19 +137,25 @@ TEST_CASE("inactive namespaces are answered from the database", "[pg]") {
   scratch_database db;
   namespace_path a{"acme", {"a"}};
   namespace_path b{"acme", {"b:c"}};
+  namespace_path slash{"acme", {"b/c"}};
   namespace_path expired{"acme", {"expired"}};
   namespace_path other{"globex"};
   {
     service_fixture f{pg_options(db)};
     REQUIRE(f.client.put(a, "k", "v"));
     REQUIRE(f.client.put(b, "k", "v"));
+    REQUIRE(f.client.put(slash, "k", "v"));
     REQUIRE(f.client.put(expired, "k", "v", 200ms));
     REQUIRE(f.client.put(other, "k", "v"));
   }
   std::this_thread::sleep_for(300ms);
   service_fixture f{pg_options(db)};
   CHECK(must(f.client.list_namespaces(namespace_path{"acme"}))
-        == std::vector<namespace_path>{a, b});
+        == std::vector<namespace_path>{a, slash, b});
+  // A '/' inside a segment is not a level: "b/c" is not under "b".
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme", {"b"}})).empty());
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme", {"b/c"}}))
+        == std::vector<namespace_path>{slash});
   CHECK(must(f.client.namespace_exists(b)));
   CHECK_FALSE(must(f.client.namespace_exists(expired)));
   CHECK_FALSE(must(f.client.namespace_exists(namespace_path{"nobody"})));
@@ -145,8 +163,8 @@ TEST_CASE("inactive namespaces are answered from the database", "[pg]") {
   CHECK(must(f.client.stats()).active_namespaces == 0);
   // An active namespace and an inactive one mix in one listing.
   REQUIRE(f.client.put(namespace_path{"acme", {"new"}}, "k", "v"));
-  CHECK(must(f.client.list_namespaces(namespace_path{"acme"})).size() == 3);
-  CHECK(must(f.client.list_namespaces()).size() == 4);
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme"})).size() == 4);
+  CHECK(must(f.client.list_namespaces()).size() == 5);
 }
 
 TEST_CASE("expired rows of inactive namespaces are purged", "[pg]") {
@@ -248,17 +266,29 @@ TEST_CASE("a PostgreSQL restart fails writes cleanly and service resumes",
   scratch_database db;
   service_fixture f{pg_options(db)};
   REQUIRE(f.client.put(ns, "before", "1"));
-  std::thread restarter{[] { scratch_database::restart_server(); }};
+  std::atomic<bool> restarted{false};
+  std::thread restarter{[&] {
+    scratch_database::restart_server();
+    restarted = true;
+  }};
   std::map<std::string, uint64_t> acked;
-  for (int i = 0; i < 200; ++i) {
+  int failures = 0;
+  // Write through the restart and a little beyond: the connection the
+  // service held died with the old server, so some write must fail.
+  for (int i = 0, after = 0; after < 20 && i < 5000; ++i) {
+    if (restarted)
+      ++after;
     auto key = "k" + std::to_string(i);
-    if (auto v = f.client.put(ns, key, "v"))
+    if (auto v = f.client.put(ns, key, "v")) {
       acked[key] = *v;
-    else
+    } else {
+      ++failures;
       CHECK(code(v) == error_code::storage_unavailable);
+    }
     std::this_thread::sleep_for(5ms);
   }
   restarter.join();
+  CHECK(failures > 0);
   auto deadline = std::chrono::steady_clock::now() + 10s;
   bool resumed = false;
   while (!resumed && std::chrono::steady_clock::now() < deadline) {
@@ -351,6 +381,7 @@ bool active_becomes(blocking_client& client, uint64_t n) {
 TEST_CASE("idle namespaces are passivated and come back intact", "[pg]") {
   scratch_database db;
   auto opts = pg_options(db, durability::async);
+  opts.postgres->async_delay = 1h; // only the drain can commit
   opts.sweep_interval = 50ms;
   opts.passivate_after = 150ms;
   service_fixture f{opts};
