@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/child_process.hpp"
+
 namespace {
 
 struct run_result {
@@ -32,24 +34,6 @@ run_result run(const std::string& args) {
   int status = pclose(out);
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
-}
-
-// Starts the service with stdout on a pipe; returns its pid and read end.
-std::pair<pid_t, int> start_service() {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execl(STATEKEEPER_BINARY, STATEKEEPER_BINARY, nullptr);
-    _exit(127);
-  }
-  close(fds[1]);
-  return {pid, fds[0]};
 }
 
 std::string read_line(int fd) {
@@ -118,7 +102,8 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
 TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
           "[app]") {
   for (int sig : {SIGTERM, SIGINT}) {
-    auto [pid, out] = start_service();
+    auto [pid, out] = statekeeper::test::start_child(STATEKEEPER_BINARY);
+    REQUIRE(pid > 0);
     auto line = read_line(out);
     CHECK(line.find("statekeeper: serving") != std::string::npos);
     CHECK(line.find("backend=memory") != std::string::npos);

@@ -15,6 +15,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "tests/support/child_process.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/scratch_database.hpp"
 
@@ -308,19 +309,9 @@ TEST_CASE("a PostgreSQL restart fails writes cleanly and service resumes",
 
 TEST_CASE("SIGKILL loses no acknowledged write", "[pg][crash]") {
   scratch_database db;
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execl(PG_WRITER_BINARY, PG_WRITER_BINARY, db.conninfo().c_str(), nullptr);
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE* out = fdopen(fds[0], "r");
+  auto [pid, fd] = start_child(PG_WRITER_BINARY, {db.conninfo()});
+  REQUIRE(pid > 0);
+  FILE* out = fdopen(fd, "r");
   std::map<long, unsigned long long> acked;
   long i;
   unsigned long long version;
@@ -352,6 +343,88 @@ TEST_CASE("start-up with PostgreSQL unreachable fails clearly", "[pg]") {
   REQUIRE_FALSE(router);
   CHECK(code(router) == error_code::storage_unavailable);
   CHECK_THAT(what(router), Catch::Contains("PostgreSQL unavailable"));
+}
+
+TEST_CASE("start-up waits for PostgreSQL when told to", "[pg][restart]") {
+  scratch_database db;
+  scratch_database::stop_server();
+  std::thread starter{[] {
+    std::this_thread::sleep_for(1s);
+    scratch_database::start_server();
+  }};
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto opts = pg_options(db);
+  opts.postgres->startup_wait = 20s;
+  auto started = std::chrono::steady_clock::now();
+  auto router = spawn_service(sys, opts);
+  auto waited = std::chrono::steady_clock::now() - started;
+  starter.join();
+  REQUIRE(router);
+  CHECK(waited >= 500ms); // it really waited for the server
+  blocking_client client{sys, *router};
+  CHECK(client.put(ns, "k", "v"));
+  stop_service(*router);
+}
+
+TEST_CASE("connections killed during concurrent writes lose nothing acknowledged",
+          "[pg]") {
+  scratch_database db;
+  service_fixture f{pg_options(db)};
+  constexpr int writers = 8;
+  std::atomic<bool> stop{false};
+  std::thread killer{[&] {
+    while (!stop) {
+      std::this_thread::sleep_for(30ms);
+      db.terminate_connections();
+    }
+  }};
+  std::vector<std::map<std::string, uint64_t>> acked(writers);
+  std::vector<int> failures(writers, 0);
+  std::vector<int> other_errors(writers, 0);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, w] {
+      blocking_client client{f.sys, f.router};
+      namespace_path target{"killed", {"w" + std::to_string(w)}};
+      for (int i = 0; i < 60; ++i) {
+        auto key = "k" + std::to_string(i);
+        // Counted here, asserted on the main thread (Catch2 is not
+        // thread-safe).
+        if (auto v = client.put(target, key, "v"))
+          acked[w][key] = *v;
+        else if (has_code(v.error(), error_code::storage_unavailable))
+          ++failures[w];
+        else
+          ++other_errors[w];
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  stop = true;
+  killer.join();
+  int total_failures = 0;
+  int total_other = 0;
+  size_t total_acked = 0;
+  for (int w = 0; w < writers; ++w) {
+    total_failures += failures[w];
+    total_other += other_errors[w];
+    total_acked += acked[w].size();
+  }
+  INFO("acknowledged " << total_acked << ", failed " << total_failures);
+  CHECK(total_failures > 0);
+  CHECK(total_other == 0);
+  CHECK(total_acked > 0);
+  service_fixture reader{pg_options(db)};
+  for (int w = 0; w < writers; ++w) {
+    namespace_path target{"killed", {"w" + std::to_string(w)}};
+    for (auto& [key, version] : acked[w]) {
+      auto got = must(reader.client.get(target, key));
+      INFO(render(target) << " " << key);
+      REQUIRE(got);
+      CHECK(got->version == version);
+    }
+  }
 }
 
 TEST_CASE("migrations apply once and are recorded", "[pg]") {

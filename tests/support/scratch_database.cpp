@@ -73,17 +73,33 @@ int scratch_database::terminate_connections() const {
   return rows[0][0].as<int>();
 }
 
-void scratch_database::restart_server() {
+namespace {
+
+void pg_ctl(const std::string& action) {
   auto pgctl = std::getenv("STATEKEEPER_TEST_PGCTL");
   auto pgdata = std::getenv("STATEKEEPER_TEST_PGDATA");
   if (pgctl == nullptr || pgdata == nullptr)
     throw std::runtime_error("STATEKEEPER_TEST_PGCTL/PGDATA not set");
-  std::string cmd = std::string{pgctl} + " -D " + pgdata
-                    + " -m fast -w -t 30 restart > /dev/null 2>&1";
+  std::string cmd = std::string{pgctl} + " -D " + pgdata + " -w -t 30 "
+                    + action + " > /dev/null 2>&1";
   if (geteuid() == 0)
     cmd = "runuser -u postgres -- " + cmd;
   if (std::system(cmd.c_str()) != 0)
-    throw std::runtime_error("restarting PostgreSQL failed: " + cmd);
+    throw std::runtime_error("PostgreSQL " + action + " failed: " + cmd);
+}
+
+} // namespace
+
+void scratch_database::restart_server() {
+  pg_ctl("-m fast restart");
+}
+
+void scratch_database::stop_server() {
+  pg_ctl("-m fast stop");
+}
+
+void scratch_database::start_server() {
+  pg_ctl("start");
 }
 
 } // namespace statekeeper::test

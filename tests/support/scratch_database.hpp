@@ -32,6 +32,10 @@ public:
   /// Stops the server (fast shutdown) and starts it again on the same port.
   static void restart_server();
 
+  /// Stops the server (fast shutdown); `start_server` brings it back.
+  static void stop_server();
+  static void start_server();
+
 private:
   std::string name_;
   std::string conninfo_;
