@@ -3,6 +3,7 @@
 #include <caf/config_option.hpp>
 #include <caf/config_value.hpp>
 #include <caf/deep_to_string.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/settings.hpp>
 
 #include "messages/error.hpp"
@@ -29,11 +30,18 @@ std::string with_default(const char* text, const std::string& value) {
 } // namespace
 
 app_config::app_config() {
+  load<caf::io::middleman>();
   register_types(*this);
   auto& lim = service.limits;
   opt_group{custom_options_, "statekeeper"}
     .add(backend, "backend",
          with_default("where data lives: memory or postgres", backend))
+    .add(listen_address, "listen-address",
+         with_default("address the service is published on (CAF "
+                      "networking)",
+                      listen_address))
+    .add(port, "port",
+         with_default("TCP port of the service; 0 picks a free one", port))
     .add(lim.max_key_bytes, "max-key-bytes",
          with_default("longest key in bytes", lim.max_key_bytes))
     .add(lim.max_value_bytes, "max-value-bytes",

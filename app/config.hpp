@@ -31,6 +31,10 @@ public:
   postgres_options postgres;
   /// "sync" (default) or "async".
   std::string durability_mode = "sync";
+  /// Where the router is published over CAF networking.
+  std::string listen_address = "127.0.0.1";
+  /// TCP port; 0 picks a free one (printed at start).
+  uint16_t port = 7411;
 };
 
 } // namespace statekeeper

@@ -11,6 +11,7 @@
 #include <caf/deep_to_string.hpp>
 
 #include "actors/blocking_client.hpp"
+#include "actors/remote.hpp"
 #include "actors/service.hpp"
 #include "app/config.hpp"
 
@@ -52,9 +53,19 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
+  auto port = statekeeper::publish_service(sys, *router, cfg.port,
+                                           cfg.listen_address);
+  if (!port) {
+    std::cerr << "statekeeper: cannot listen on " << cfg.listen_address << ":"
+              << cfg.port << ": " << sys.render(port.error()) << std::endl;
+    statekeeper::stop_service(*router);
+    return 2;
+  }
   auto threads = caf::get_or(sys.config(), "scheduler.max-threads",
                              caf::defaults::scheduler::max_threads);
-  std::cout << "statekeeper: serving namespaces (backend=" << cfg.backend;
+  std::cout << "statekeeper: serving namespaces on " << cfg.listen_address
+            << ":" << *port << " (open: no authentication; backend="
+            << cfg.backend;
   if (opts->postgres)
     std::cout << ", durability=" << cfg.durability_mode
               << ", connections=" << opts->postgres->connections;

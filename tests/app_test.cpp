@@ -13,7 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <caf/io/middleman.hpp>
+
+#include "actors/remote.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/fixture.hpp"
 
 namespace {
 
@@ -102,13 +106,47 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
 TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
           "[app]") {
   for (int sig : {SIGTERM, SIGINT}) {
-    auto [pid, out] = statekeeper::test::start_child(STATEKEEPER_BINARY);
+    auto [pid, out] = statekeeper::test::start_child(STATEKEEPER_BINARY,
+                                                     {"--statekeeper.port=0"});
     REQUIRE(pid > 0);
     auto line = read_line(out);
-    CHECK(line.find("statekeeper: serving") != std::string::npos);
+    CHECK(line.find("statekeeper: serving namespaces on 127.0.0.1:")
+          != std::string::npos);
     CHECK(line.find("backend=memory") != std::string::npos);
     REQUIRE(kill(pid, sig) == 0);
     CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
     close(out);
   }
+}
+
+TEST_CASE("another process uses the running binary over the network",
+          "[app][remote]") {
+  auto [pid, out] = statekeeper::test::start_child(STATEKEEPER_BINARY,
+                                                   {"--statekeeper.port=0"});
+  REQUIRE(pid > 0);
+  auto line = read_line(out);
+  auto at = line.find("127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  auto port = static_cast<uint16_t>(std::stoi(line.substr(at + 10)));
+  {
+    statekeeper::test::test_config cfg;
+    cfg.load<caf::io::middleman>();
+    caf::actor_system sys{cfg};
+    auto router = statekeeper::connect_service(sys, "127.0.0.1", port);
+    REQUIRE(router);
+    statekeeper::blocking_client client{sys, *router};
+    statekeeper::namespace_path ns{"acme", {"cli"}};
+    auto v = client.put(ns, "k", std::string{"\0v", 2});
+    REQUIRE(v);
+    auto got = client.get(ns, "k");
+    REQUIRE(got);
+    REQUIRE(*got);
+    CHECK((*got)->value == std::string{"\0v", 2});
+    CHECK((*got)->version == *v);
+    CHECK(statekeeper::code_of(client.update(ns, "k", "x", *v + 1).error())
+          == statekeeper::error_code::revision_mismatch);
+  }
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
+  close(out);
 }
