@@ -37,11 +37,6 @@ public:
   /// Returns true if any key has expired at `now`. O(1).
   [[nodiscard]] bool any_expired(caf::timestamp now) const;
 
-  /// Returns how many keys have an expiry.
-  [[nodiscard]] size_t size() const {
-    return by_key_.size();
-  }
-
 private:
   std::set<std::pair<caf::timestamp, std::string>> by_time_;
   std::unordered_map<std::string, caf::timestamp> by_key_;

@@ -70,10 +70,6 @@ void memory_engine::release(const std::string& rendered) {
   stores_.erase(rendered);
 }
 
-std::string memory_engine::name() const {
-  return "memory";
-}
-
 std::unique_ptr<storage_engine> make_memory_engine() {
   return std::make_unique<memory_engine>();
 }

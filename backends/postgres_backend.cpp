@@ -187,7 +187,6 @@ caf::error postgres_backend::migrate() {
                         + std::to_string(*applied.rbegin())
                         + " is newer than this statekeeper (knows up to "
                         + std::to_string(newest_known) + ")");
-  migrations_applied_ = 0;
   for (auto& m : known) {
     if (applied.count(m.version) > 0)
       continue;
@@ -195,7 +194,6 @@ caf::error postgres_backend::migrate() {
     tx.exec_params("INSERT INTO sk_schema_migrations (version, name) "
                    "VALUES ($1, $2)",
                    m.version, std::string{m.name});
-    ++migrations_applied_;
   }
   tx.commit();
   return caf::none;

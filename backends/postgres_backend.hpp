@@ -56,11 +56,6 @@ public:
   /// Deletes up to `limit` rows expired at `now`; returns how many.
   caf::expected<uint64_t> purge_expired(caf::timestamp now, uint64_t limit);
 
-  /// Returns the number of schema migrations the last `connect` applied.
-  size_t migrations_applied() const {
-    return migrations_applied_;
-  }
-
 private:
   template <class F>
   auto guarded(const char* what, F f) -> decltype(f());
@@ -74,7 +69,6 @@ private:
 
   std::string conninfo_;
   std::unique_ptr<session> conn_;
-  size_t migrations_applied_ = 0;
 };
 
 /// One schema migration from sql/, compiled into the binary.

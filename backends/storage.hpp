@@ -78,9 +78,6 @@ public:
   /// Tells the engine that the owner of `rendered` stopped and the
   /// namespace was never written: it may forget its store. Default: nop.
   virtual void release(const std::string& rendered);
-
-  /// Returns a short name for logs, e.g. "memory".
-  virtual std::string name() const = 0;
 };
 
 } // namespace statekeeper

@@ -87,8 +87,4 @@ instrumented_engine::open(const namespace_path&, const std::string& rendered) {
   return store;
 }
 
-std::string instrumented_engine::name() const {
-  return "instrumented";
-}
-
 } // namespace statekeeper::test

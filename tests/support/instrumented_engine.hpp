@@ -88,7 +88,6 @@ public:
 
   std::shared_ptr<namespace_store> open(const namespace_path& ns,
                                         const std::string& rendered) override;
-  std::string name() const override;
 
 private:
   std::shared_ptr<probe> probe_;
