@@ -1,7 +1,5 @@
 #include "actors/blocking_client.hpp"
 
-#include <caf/sec.hpp>
-
 #include "messages/error.hpp"
 
 namespace statekeeper {
@@ -18,14 +16,7 @@ caf::expected<Reply> blocking_client::call(Ts&&... xs) {
   self_->request(router_, timeout_, std::forward<Ts>(xs)...)
     .receive([&](Reply& reply) { result = std::move(reply); },
              [&](caf::error& err) {
-               if (err == caf::sec::request_timeout)
-                 err = make_error(error_code::timeout,
-                                  "no reply within the client's timeout");
-               else if (err == caf::sec::request_receiver_down)
-                 err = make_error(error_code::storage_unavailable,
-                                  "the service, or the owner of the "
-                                  "namespace, stopped before replying");
-               result = std::move(err);
+               result = in_our_terms(std::move(err), "the service");
              });
   return result;
 }

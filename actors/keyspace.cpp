@@ -2,8 +2,6 @@
 
 #include <unordered_set>
 
-#include <caf/message.hpp>
-
 #include "messages/error.hpp"
 #include "messages/namespace_path.hpp"
 
@@ -34,12 +32,8 @@ caf::error mismatch(const std::string& key, uint64_t actual,
 
 // Says which item of a batch an error is about.
 caf::error in_item(caf::error err, size_t index) {
-  auto& ctx = err.context();
-  std::string what = ctx.size() == 1 && ctx.match_element<std::string>(0)
-                       ? ctx.get_as<std::string>(0)
-                       : std::string{};
-  return make_error(code_of(err),
-                    "item " + std::to_string(index) + ": " + what);
+  return make_error(code_of(err), "item " + std::to_string(index) + ": "
+                                     + context_of(err));
 }
 
 caf::error too_large(const char* what, size_t size, size_t limit,
@@ -83,6 +77,11 @@ caf::error keyspace::check_write(const std::string& key,
   if (value.size() > limits_.max_value_bytes)
     return too_large(("value of key " + quote(key)).c_str(), value.size(),
                      limits_.max_value_bytes, "max-value-bytes");
+  return check_ttl(key, ttl);
+}
+
+caf::error keyspace::check_ttl(const std::string& key,
+                               const ttl_option& ttl) const {
   if (ttl && ttl->count() <= 0)
     return make_error(error_code::invalid_argument,
                       "ttl of key " + quote(key) + " must be positive, got "
@@ -247,7 +246,9 @@ caf::expected<bool> keyspace::erase_if(const std::string& key,
 
 caf::expected<bool> keyspace::expire(const std::string& key,
                                      caf::timespan ttl, caf::timestamp now) {
-  if (auto err = check_write(key, std::string{}, ttl))
+  if (auto err = check_key(key))
+    return err;
+  if (auto err = check_ttl(key, ttl))
     return err;
   auto found = live(key, now);
   if (found == nullptr)

@@ -107,6 +107,7 @@ private:
   caf::error check_key(const std::string& key) const;
   caf::error check_write(const std::string& key, const std::string& value,
                          const ttl_option& ttl) const;
+  caf::error check_ttl(const std::string& key, const ttl_option& ttl) const;
   caf::error check_batch(size_t size) const;
   caf::optional<caf::timestamp> expiry_of(const ttl_option& ttl,
                                           caf::timestamp now) const;

@@ -1,6 +1,5 @@
 #include "actors/namespace_actor.hpp"
 
-#include <caf/sec.hpp>
 
 #include "backends/memory_storage.hpp"
 #include "messages/error.hpp"
@@ -15,16 +14,7 @@ caf::timestamp now() {
   return caf::make_timestamp();
 }
 
-caf::error in_our_terms(caf::error err) {
-  if (err == caf::sec::request_timeout)
-    return make_error(error_code::timeout,
-                      "PostgreSQL did not answer in time; the write may or "
-                      "may not be durable");
-  if (err == caf::sec::request_receiver_down)
-    return make_error(error_code::storage_unavailable,
-                      "persistence is shutting down");
-  return err;
-}
+const char* persistence_name = "PostgreSQL (its persistence actor)";
 
 /// Fills the keyspace from a snapshot of the database.
 caf::error install(namespace_pointer self, const namespace_snapshot& snap) {
@@ -55,7 +45,7 @@ void ensure_loaded(namespace_pointer self, Done done) {
       [self, done](namespace_snapshot& snap) mutable {
         done(install(self, snap));
       },
-      [done](caf::error& err) mutable { done(in_our_terms(std::move(err))); });
+      [done](caf::error& err) mutable { done(in_our_terms(std::move(err), persistence_name)); });
 }
 
 /// Makes staged changes durable as the durability mode says, applies them,
@@ -87,7 +77,7 @@ void persist_and_apply(namespace_pointer self,
         // The commit may have happened after all (connection lost during
         // COMMIT, or a timeout): re-read the database before serving again.
         self->state.space.reset();
-        done(in_our_terms(std::move(err)));
+        done(in_our_terms(std::move(err), persistence_name));
       });
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include <caf/sec.hpp>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -161,15 +160,7 @@ caf::result<Reply> forward(router_pointer self, Atom atom, namespace_path& ns,
   return self->delegate(*owner, atom, std::move(ns), std::forward<Ts>(xs)...);
 }
 
-caf::error in_our_terms(caf::error err) {
-  if (err == caf::sec::request_timeout)
-    return make_error(error_code::timeout, "a namespace or persistence actor "
-                                           "did not answer in time");
-  if (err == caf::sec::request_receiver_down)
-    return make_error(error_code::storage_unavailable,
-                      "a namespace or persistence actor stopped");
-  return err;
-}
+const char* helper_name = "a namespace or persistence actor";
 
 /// Sends `xs...` to every target and folds the replies into `acc` with
 /// `fold(acc, reply)`; delivers `finish(acc)` once all replied, or the first
@@ -196,7 +187,7 @@ caf::result<Result> fan_out(router_pointer self, std::vector<Target> targets,
         },
         [rp](caf::error& err) mutable {
           if (rp.pending())
-            rp.deliver(in_our_terms(std::move(err)));
+            rp.deliver(in_our_terms(std::move(err), helper_name));
         });
   return rp;
 }
@@ -277,7 +268,7 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
       },
       [rp](caf::error& err) mutable {
         if (rp.pending())
-          rp.deliver(in_our_terms(std::move(err)));
+          rp.deliver(in_our_terms(std::move(err), helper_name));
       });
   return rp;
 }

@@ -67,8 +67,6 @@ caf::error check_database(const postgres_options& pg) {
   }
 }
 
-} // namespace
-
 caf::error validate_and_check(const service_options& opts) {
   if (auto err = validate(opts))
     return err;
@@ -76,6 +74,8 @@ caf::error validate_and_check(const service_options& opts) {
     return check_database(*opts.postgres);
   return caf::none;
 }
+
+} // namespace
 
 caf::expected<router_actor> spawn_service(caf::actor_system& sys,
                                           const service_options& opts,

@@ -2,6 +2,7 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/message.hpp>
+#include <caf/sec.hpp>
 
 namespace statekeeper {
 
@@ -52,6 +53,22 @@ error_code code_of(const caf::error& err) {
 bool has_code(const caf::error& err, error_code code) {
   return err.category() == error_category
          && err.code() == static_cast<uint8_t>(code);
+}
+
+std::string context_of(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return {};
+}
+
+caf::error in_our_terms(caf::error err, const std::string& who) {
+  if (err == caf::sec::request_timeout)
+    return make_error(error_code::timeout, who + " did not answer in time");
+  if (err == caf::sec::request_receiver_down)
+    return make_error(error_code::storage_unavailable,
+                      who + " stopped before replying");
+  return err;
 }
 
 void add_error_category(caf::actor_system_config& cfg) {

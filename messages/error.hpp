@@ -63,6 +63,14 @@ caf::error make_error(error_code code);
 /// Returns true if `err` carries `code` of the statekeeper category.
 [[nodiscard]] bool has_code(const caf::error& err, error_code code);
 
+/// Returns the context text of `err` ("" if it has none), e.g. "key \"a\"".
+std::string context_of(const caf::error& err);
+
+/// Translates CAF's request errors into statekeeper's: a request timeout
+/// becomes `timeout` and a receiver that stopped `storage_unavailable`,
+/// both saying that `who` did not answer. Other errors pass unchanged.
+caf::error in_our_terms(caf::error err, const std::string& who);
+
 /// Registers the renderer of the statekeeper category in `cfg`.
 void add_error_category(caf::actor_system_config& cfg);
 

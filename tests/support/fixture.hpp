@@ -53,12 +53,7 @@ error_code code(const caf::expected<T>& result) {
 /// Returns the error context text of a failed result ("" on success).
 template <class T>
 std::string what(const caf::expected<T>& result) {
-  if (result)
-    return {};
-  auto& ctx = result.error().context();
-  return ctx.size() == 1 && ctx.template match_element<std::string>(0)
-           ? ctx.template get_as<std::string>(0)
-           : std::string{};
+  return result ? std::string{} : context_of(result.error());
 }
 
 using namespace std::chrono_literals;

@@ -8,13 +8,12 @@ namespace statekeeper::test {
 
 instrumented_store::call_guard::call_guard(const instrumented_store& store)
   : store_(store) {
-  if (store_.active_.fetch_add(1) != 0) {
-    std::lock_guard<std::mutex> guard{store_.probe_->mtx};
-    ++store_.probe_->stores[store_.name_].overlaps;
-  }
+  bool overlapping = store_.active_.fetch_add(1) != 0;
   {
     std::lock_guard<std::mutex> guard{store_.probe_->mtx};
     auto& rec = store_.probe_->stores[store_.name_];
+    if (overlapping)
+      ++rec.overlaps;
     rec.threads.insert(std::this_thread::get_id());
     ++rec.calls;
   }
