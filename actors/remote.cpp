@@ -1,28 +1,272 @@
 #include "actors/remote.hpp"
 
-#include <caf/io/middleman.hpp>
+#include <functional>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/gateway.hpp"
+#include "actors/relay.hpp"
 #include "messages/error.hpp"
+#include "messages/internal.hpp"
 
 namespace statekeeper {
 
+namespace {
+
+caf::error tls_unavailable() {
+  return make_error(error_code::invalid_argument,
+                    "TLS needs caf::openssl::manager loaded in the actor "
+                    "system's config");
+}
+
+// -- the client's end of a session ------------------------------------------------
+
+struct link_state {
+  static inline const char* name = "statekeeper.session_link";
+  gateway_actor gateway;
+  /// Empty until login, and again once the connection is lost.
+  router_actor session;
+  std::string peer;
+  caf::timespan connect_timeout;
+  caf::timespan request_timeout;
+  /// Requests waiting for the session, failed at once if it goes away.
+  std::unordered_map<uint64_t, std::function<void(caf::error)>> waiting;
+  uint64_t next_id = 0;
+};
+
+using link_pointer = session_link_actor::stateful_pointer<link_state>;
+
+caf::error lost(const link_state& st) {
+  return make_error(error_code::storage_unavailable,
+                    "connection to statekeeper at " + st.peer + " lost");
+}
+
+struct link_relay {
+  link_pointer self;
+
+  template <class Reply, class... Ts>
+  caf::typed_response_promise<Reply> call(Ts... xs) {
+    auto rp = self->make_response_promise<Reply>();
+    auto& st = self->state;
+    if (!st.session) {
+      rp.deliver(lost(st));
+      return rp;
+    }
+    auto id = st.next_id++;
+    st.waiting.emplace(id,
+                       [rp](caf::error err) mutable { rp.deliver(err); });
+    auto me = self;
+    self->request(st.session, st.request_timeout, std::move(xs)...)
+      .then(
+        [me, rp, id](Reply& reply) mutable {
+          if (me->state.waiting.erase(id) > 0)
+            rp.deliver(std::move(reply));
+        },
+        [me, rp, id](caf::error& err) mutable {
+          if (me->state.waiting.erase(id) > 0)
+            rp.deliver(in_our_terms(std::move(err),
+                                    "statekeeper at " + me->state.peer));
+        });
+    return rp;
+  }
+};
+
+session_link_actor::behavior_type
+session_link_impl(link_pointer self, gateway_actor gateway, std::string peer,
+                  connect_options opts) {
+  auto& st = self->state;
+  st.gateway = std::move(gateway);
+  st.peer = std::move(peer);
+  st.connect_timeout = opts.connect_timeout;
+  st.request_timeout = opts.request_timeout;
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    if (msg.source != st.session.address())
+      return;
+    st.session = nullptr;
+    auto waiting = std::move(st.waiting);
+    st.waiting.clear();
+    for (auto& entry : waiting)
+      entry.second(lost(st));
+  });
+  return relay_behavior<session_link_actor>(
+    link_relay{self},
+    [self](login_atom atom, std::string& token) {
+      auto rp = self->make_response_promise<ok_atom>();
+      auto& st = self->state;
+      self->request(st.gateway, st.connect_timeout, atom, std::move(token))
+        .then(
+          [self, rp](router_actor& session) mutable {
+            self->monitor(session);
+            self->state.session = std::move(session);
+            rp.deliver(ok_atom::value);
+          },
+          [self, rp](caf::error& err) mutable {
+            rp.deliver(in_our_terms(std::move(err),
+                                    "statekeeper at " + self->state.peer));
+          });
+      return rp;
+    });
+}
+
+// What connect_service hands out. CAF keeps an actor that was sent over the
+// wire (the link, as the sender of its requests) alive until it stops, so
+// the link cannot notice that its users are gone. The handle is this
+// facade, which never crosses the wire: when the last copy of it is
+// dropped it stops, and stops the link, which ends the session.
+struct delegating_relay {
+  router_actor::pointer self;
+  session_link_actor link;
+
+  template <class Reply, class... Ts>
+  caf::delegated<Reply> call(Ts... xs) {
+    return self->delegate(link, std::move(xs)...);
+  }
+};
+
+router_actor::behavior_type session_handle_impl(router_actor::pointer self,
+                                                session_link_actor link) {
+  self->attach_functor([link] {
+    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+  });
+  return relay_behavior<router_actor>(delegating_relay{self, link});
+}
+
+caf::error unreachable(const std::string& peer, const std::string& why) {
+  return make_error(error_code::storage_unavailable,
+                    "cannot reach statekeeper at " + peer + ": " + why);
+}
+
+} // namespace
+
+caf::error validate(const remote_options& opts) {
+  auto invalid = [](std::string what) {
+    return make_error(error_code::invalid_argument, std::move(what));
+  };
+  if (opts.address.empty())
+    return invalid("listen address is empty");
+  std::unordered_set<std::string> seen;
+  for (auto& t : opts.tokens) {
+    if (t.token.empty())
+      return invalid("access token for tenant \"" + t.tenant + "\" is empty");
+    if (t.tenant != "*")
+      if (auto err = validate_namespace(namespace_path{t.tenant}))
+        return invalid("access token tenant \"" + t.tenant
+                       + "\" is not a valid tenant");
+    if (!seen.insert(t.token).second)
+      return invalid("an access token is listed twice (tenant \"" + t.tenant
+                     + "\")");
+  }
+  if (opts.max_in_flight == 0)
+    return invalid("max-requests-in-flight must be positive");
+  if (opts.max_request_bytes == 0)
+    return invalid("max-request-bytes must be positive");
+  if (opts.request_timeout <= caf::timespan{0})
+    return invalid("request timeout must be positive");
+  return {};
+}
+
+bool mutual_tls(const caf::actor_system_config& cfg) {
+  return !cfg.openssl_certificate.empty() || !cfg.openssl_key.empty()
+         || !cfg.openssl_passphrase.empty() || !cfg.openssl_cafile.empty()
+         || !cfg.openssl_capath.empty();
+}
+
+caf::error validate_tls(const caf::actor_system_config& cfg) {
+  if (!mutual_tls(cfg))
+    return {};
+  auto missing = [](const char* what) {
+    return make_error(error_code::invalid_argument,
+                      std::string{"TLS with certificates needs "} + what
+                        + " as well");
+  };
+  if (cfg.openssl_certificate.empty())
+    return missing("a certificate (openssl.certificate)");
+  if (cfg.openssl_key.empty())
+    return missing("its private key (openssl.key)");
+  if (cfg.openssl_cafile.empty() && cfg.openssl_capath.empty())
+    return missing("a CA to verify the peer (openssl.cafile or "
+                   "openssl.capath)");
+  return {};
+}
+
 caf::expected<uint16_t> publish_service(caf::actor_system& sys,
                                         const router_actor& router,
-                                        uint16_t port,
-                                        const std::string& address) {
-  return sys.middleman().publish(router, port, address.c_str());
+                                        const remote_options& opts) {
+  if (auto err = validate(opts))
+    return err;
+  if (opts.tls && !sys.has_openssl_manager())
+    return tls_unavailable();
+  auto gateway = spawn_gateway(sys, router, opts);
+  // SO_REUSEADDR: a restarted service can take its port back while
+  // connections of the previous one linger in TIME_WAIT.
+  auto port = opts.tls ? caf::openssl::publish(gateway, opts.port,
+                                               opts.address.c_str(), true)
+                       : sys.middleman().publish(gateway, opts.port,
+                                                 opts.address.c_str(), true);
+  if (!port) {
+    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+    return std::move(port.error());
+  }
+  // Stop listening when the service stops.
+  auto mm = opts.tls ? sys.openssl_manager().actor_handle()
+                     : sys.middleman().actor_handle();
+  caf::actor_cast<caf::abstract_actor*>(gateway)->attach_functor(
+    [mm, bound = *port] { caf::anon_send(mm, caf::close_atom::value, bound); });
+  return port;
 }
 
 caf::expected<router_actor> connect_service(caf::actor_system& sys,
                                             const std::string& host,
-                                            uint16_t port) {
-  auto router = sys.middleman().remote_actor<router_actor>(host, port);
-  if (!router && router.error().category() == caf::atom("system"))
-    return make_error(error_code::storage_unavailable,
-                      "cannot reach statekeeper at " + host + ":"
-                        + std::to_string(port) + ": "
-                        + sys.render(router.error()));
-  return router;
+                                            uint16_t port,
+                                            const connect_options& opts) {
+  if (opts.tls && !sys.has_openssl_manager())
+    return tls_unavailable();
+  auto peer = host + ":" + std::to_string(port);
+  auto mm = opts.tls ? sys.openssl_manager().actor_handle()
+                     : sys.middleman().actor_handle();
+  caf::scoped_actor self{sys};
+  caf::expected<gateway_actor> gateway{caf::error{}};
+  self->request(mm, opts.connect_timeout, caf::connect_atom::value, host, port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
+          std::set<std::string>& ifs) {
+        if (!ptr)
+          gateway = unreachable(peer, "nothing is published there");
+        else if (!sys.assignable<gateway_actor>(ifs))
+          gateway = unreachable(peer, "the actor published there is not a "
+                                      "statekeeper gateway of this version");
+        else
+          gateway = caf::actor_cast<gateway_actor>(std::move(ptr));
+      },
+      [&](caf::error& err) {
+        if (err == caf::sec::request_timeout)
+          gateway = make_error(error_code::timeout,
+                               "no connection to statekeeper at " + peer
+                                 + " within the connect timeout");
+        else
+          gateway = unreachable(peer, sys.render(err));
+      });
+  if (!gateway)
+    return std::move(gateway.error());
+  auto link = sys.spawn(session_link_impl, *gateway, peer, opts);
+  caf::error failure;
+  self->request(link, caf::infinite, login_atom::value, opts.token)
+    .receive([](ok_atom) {},
+             [&](caf::error& err) { failure = std::move(err); });
+  if (failure) {
+    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    return failure;
+  }
+  return sys.spawn(session_handle_impl, link);
 }
 
 } // namespace statekeeper

@@ -1,34 +1,109 @@
-// The service over CAF networking: publish the router on a TCP port, and
-// obtain a handle to a published router from another node. The handle has
-// the same typed interface as in-process; every operation, reply and error
-// crosses the wire. Both actor systems must load the middleman
-// (`cfg.load<caf::io::middleman>()`) and call `register_types` on their
-// config. Call from any thread that owns the actor system.
+// The service over CAF networking. `publish_service` puts a gateway in front
+// of the router on a TCP port (optionally TLS); `connect_service` obtains,
+// from another node, a handle with the same typed interface as in-process.
+// Each connect_service call opens one session: the gateway checks its access
+// token, confines it to its tenant and bounds its requests in flight.
+// Both actor systems must load the middleman (`cfg.load<caf::io::middleman>()`),
+// and for TLS also `cfg.load<caf::openssl::manager>()`, and call
+// `register_types` on their config. Call from any thread that owns the system.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
+#include <caf/timestamp.hpp>
 
 #include "messages/interfaces.hpp"
 
 namespace statekeeper {
 
-/// Publishes `router` on `address`:`port` (port 0 picks a free port).
-/// Returns the port. Errors: what CAF reports (port in use, bad address).
+/// One access token and the tenant it opens. The tenant "*" opens every
+/// namespace and the service-wide operations (an operator's token).
+struct access_token {
+  std::string tenant;
+  std::string token;
+};
+
+/// How the service is reachable from other nodes.
+struct remote_options {
+  /// Address to listen on. Default: 127.0.0.1 (this machine only).
+  std::string address = "127.0.0.1";
+  /// TCP port; 0 picks a free one (publish_service returns it).
+  /// Default: 7411.
+  uint16_t port = 7411;
+  /// Serve TLS through CAF's openssl module, configured by the actor
+  /// system's `openssl.*` options: certificate and key; with `cafile` or
+  /// `capath` set, peers must present a certificate signed by that CA. Without
+  /// any of them the channel is encrypted but nobody is authenticated.
+  /// Default: false.
+  bool tls = false;
+  /// Accepted tokens. Empty: the service is open, every session may touch
+  /// every namespace. Default: empty.
+  std::vector<access_token> tokens;
+  /// Most requests of one session waiting for their reply; more are refused
+  /// with limit_exceeded. Default: 256.
+  uint32_t max_in_flight = 256;
+  /// Largest request (keys, values, prefixes and cursors added up), in bytes;
+  /// larger ones are refused with limit_exceeded. Default: 8 MiB.
+  uint64_t max_request_bytes = 8 * 1024 * 1024;
+  /// How long the gateway waits for the service to answer one request before
+  /// it answers `timeout` itself. Default: 60 s.
+  caf::timespan request_timeout = std::chrono::seconds{60};
+};
+
+/// Checks `opts` (tokens non-empty and unique, limits positive).
+/// Errors: invalid_argument naming the field.
+[[nodiscard]] caf::error validate(const remote_options& opts);
+
+/// Checks the TLS settings of `cfg` (its `openssl.*` options) before an
+/// actor system is built from it. CAF's openssl module runs in one of two
+/// modes: with no certificate settings, anonymous TLS (encrypted, nobody
+/// authenticated); with any of them, mutual TLS, which needs a certificate,
+/// its key and a CA (`cafile` or `capath`) on both ends. Errors:
+/// invalid_argument naming what is missing.
+[[nodiscard]] caf::error validate_tls(const caf::actor_system_config& cfg);
+
+/// Returns true if `cfg` asks for mutual TLS (see validate_tls).
+[[nodiscard]] bool mutual_tls(const caf::actor_system_config& cfg);
+
+/// Publishes the service behind `router` as described by `opts`. Returns the
+/// bound port. The gateway stops, and the port is closed, when the router
+/// stops. Errors: invalid_argument for bad options or TLS without the openssl
+/// module loaded; CAF's error when it cannot listen (port in use, bad
+/// address).
 caf::expected<uint16_t> publish_service(caf::actor_system& sys,
                                         const router_actor& router,
-                                        uint16_t port,
-                                        const std::string& address
-                                        = "127.0.0.1");
+                                        const remote_options& opts);
 
-/// Connects to a router published at `host`:`port` and returns its handle.
-/// Errors: storage_unavailable naming the address if nothing answers there,
-/// or CAF's error if the peer is not a statekeeper service.
+/// How a client reaches a published service.
+struct connect_options {
+  /// Connect with TLS (the service must publish with TLS). The certificate,
+  /// key and CA come from the client system's `openssl.*` options.
+  /// Default: false.
+  bool tls = false;
+  /// Access token; empty when the service is open. Default: empty.
+  std::string token;
+  /// Longest wait for the connection and the session. Default: 5 s.
+  caf::timespan connect_timeout = std::chrono::seconds{5};
+  /// Longest the handle waits for the reply to one request before it answers
+  /// `timeout` itself. Default: 60 s.
+  caf::timespan request_timeout = std::chrono::seconds{60};
+};
+
+/// Connects to the service published at `host`:`port` and opens a session.
+/// Returns a handle used exactly like an in-process router; the session ends
+/// when the last copy of the handle is gone. When the connection is lost,
+/// waiting and later requests fail with storage_unavailable; connect again
+/// to resume. Errors: storage_unavailable naming the address if no service
+/// answers there (or the TLS handshake fails), unauthorized if the token is
+/// missing or wrong, timeout after `connect_timeout`.
 caf::expected<router_actor> connect_service(caf::actor_system& sys,
                                             const std::string& host,
-                                            uint16_t port);
+                                            uint16_t port,
+                                            const connect_options& opts = {});
 
 } // namespace statekeeper

@@ -4,6 +4,7 @@
 #include <caf/config_value.hpp>
 #include <caf/deep_to_string.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/settings.hpp>
 
 #include "messages/error.hpp"
@@ -31,17 +32,40 @@ std::string with_default(const char* text, const std::string& value) {
 
 app_config::app_config() {
   load<caf::io::middleman>();
+  load<caf::openssl::manager>();
   register_types(*this);
   auto& lim = service.limits;
   opt_group{custom_options_, "statekeeper"}
     .add(backend, "backend",
          with_default("where data lives: memory or postgres", backend))
-    .add(listen_address, "listen-address",
+    .add(remote.address, "listen-address",
          with_default("address the service is published on (CAF "
                       "networking)",
-                      listen_address))
-    .add(port, "port",
-         with_default("TCP port of the service; 0 picks a free one", port))
+                      remote.address))
+    .add(remote.port, "port",
+         with_default("TCP port of the service; 0 picks a free one",
+                      remote.port))
+    .add(remote.tls, "tls",
+         with_default("serve TLS; certificate, key and CA are the openssl.* "
+                      "options (with openssl.cafile set, clients need a "
+                      "certificate signed by it)",
+                      remote.tls))
+    .add(tokens, "tokens",
+         "access tokens as \"tenant:token\" strings; tenant * opens every "
+         "namespace; put them in the config file, not on the command line "
+         "(default: none, the service is open)")
+    .add(remote.max_in_flight, "max-requests-in-flight",
+         with_default("most requests of one remote session waiting for "
+                      "their reply",
+                      remote.max_in_flight))
+    .add(remote.max_request_bytes, "max-request-bytes",
+         with_default("largest remote request (keys, values, prefixes "
+                      "added up) in bytes",
+                      remote.max_request_bytes))
+    .add(remote.request_timeout, "request-timeout",
+         with_default("how long a remote session waits for the service to "
+                      "answer one request",
+                      remote.request_timeout))
     .add(lim.max_key_bytes, "max-key-bytes",
          with_default("longest key in bytes", lim.max_key_bytes))
     .add(lim.max_value_bytes, "max-value-bytes",
@@ -128,6 +152,22 @@ caf::expected<service_options> app_config::make_service_options() const {
                       "got \""
                         + durability_mode + "\"");
   result.postgres = std::move(pg);
+  return result;
+}
+
+caf::expected<remote_options> app_config::make_remote_options() const {
+  auto result = remote;
+  for (auto& item : tokens) {
+    auto colon = item.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == item.size())
+      return make_error(error_code::invalid_argument,
+                        "statekeeper.tokens: each entry must be "
+                        "\"tenant:token\", got one without a tenant or "
+                        "token");
+    result.tokens.push_back({item.substr(0, colon), item.substr(colon + 1)});
+  }
+  if (auto err = validate(result))
+    return err;
   return result;
 }
 

@@ -6,10 +6,12 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/remote.hpp"
 #include "actors/service_options.hpp"
 
 namespace statekeeper {
@@ -22,6 +24,10 @@ public:
   /// invalid_argument naming an option with a bad value.
   caf::expected<service_options> make_service_options() const;
 
+  /// Builds the network options. Errors: invalid_argument naming a bad
+  /// token entry or limit.
+  caf::expected<remote_options> make_remote_options() const;
+
   /// Prints every option with its type, description and default.
   void print_help(std::ostream& out) const;
 
@@ -31,10 +37,10 @@ public:
   postgres_options postgres;
   /// "sync" (default) or "async".
   std::string durability_mode = "sync";
-  /// Where the router is published over CAF networking.
-  std::string listen_address = "127.0.0.1";
-  /// TCP port; 0 picks a free one (printed at start).
-  uint16_t port = 7411;
+  /// How the service is published over CAF networking (tokens aside).
+  remote_options remote;
+  /// Access tokens as "tenant:token" strings. Default: none (open).
+  std::vector<std::string> tokens;
 };
 
 } // namespace statekeeper

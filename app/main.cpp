@@ -14,6 +14,7 @@
 #include "actors/remote.hpp"
 #include "actors/service.hpp"
 #include "app/config.hpp"
+#include "messages/error.hpp"
 
 int main(int argc, char** argv) {
   // Block the stop signals before CAF starts its threads, which inherit the
@@ -38,11 +39,25 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
+  // Before the actor system exists our errors render through their context.
+  auto bad_configuration = [](const caf::error& err) {
+    std::cerr << "statekeeper: bad configuration: "
+              << statekeeper::context_of(err) << std::endl;
+    return 2;
+  };
   if (cfg.cli_helptext_printed)
     return 0;
   auto opts = cfg.make_service_options();
-  if (!opts) {
-    std::cerr << "statekeeper: bad configuration: " << cfg.render(opts.error())
+  if (!opts)
+    return bad_configuration(opts.error());
+  auto remote = cfg.make_remote_options();
+  if (!remote)
+    return bad_configuration(remote.error());
+  if (auto err = statekeeper::validate_tls(cfg))
+    return bad_configuration(err);
+  if (!remote->tls && statekeeper::mutual_tls(cfg)) {
+    std::cerr << "statekeeper: bad configuration: openssl.* certificate "
+                 "options are set but statekeeper.tls is false"
               << std::endl;
     return 2;
   }
@@ -53,19 +68,27 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
-  auto port = statekeeper::publish_service(sys, *router, cfg.port,
-                                           cfg.listen_address);
+  auto port = statekeeper::publish_service(sys, *router, *remote);
   if (!port) {
-    std::cerr << "statekeeper: cannot listen on " << cfg.listen_address << ":"
-              << cfg.port << ": " << sys.render(port.error()) << std::endl;
+    std::cerr << "statekeeper: cannot listen on " << remote->address << ":"
+              << remote->port << ": " << sys.render(port.error()) << std::endl;
     statekeeper::stop_service(*router);
     return 2;
   }
   auto threads = caf::get_or(sys.config(), "scheduler.max-threads",
                              caf::defaults::scheduler::max_threads);
-  std::cout << "statekeeper: serving namespaces on " << cfg.listen_address
-            << ":" << *port << " (open: no authentication; backend="
-            << cfg.backend;
+  std::cout << "statekeeper: serving namespaces on " << remote->address << ":"
+            << *port << " ("
+            << (remote->tokens.empty()
+                  ? "open: no authentication"
+                  : std::to_string(remote->tokens.size()) + " access tokens")
+            << ", "
+            << (!remote->tls                  ? "plain TCP"
+                : statekeeper::mutual_tls(cfg) ? "TLS, client certificates "
+                                                 "required"
+                                               : "anonymous TLS: encrypted, "
+                                                 "nobody verified")
+            << "; backend=" << cfg.backend;
   if (opts->postgres)
     std::cout << ", durability=" << cfg.durability_mode
               << ", connections=" << opts->postgres->connections;

@@ -28,6 +28,7 @@ using list_ns_atom = caf::atom_constant<caf::atom("list_ns")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using login_atom = caf::atom_constant<caf::atom("login")>;
 
 // Internal (messages/internal.hpp): the timer's heartbeat and the sweep it
 // triggers.

@@ -103,4 +103,14 @@ using router_actor = namespace_operations::extend<
   /// stats() -> service counters.
   caf::replies_to<stats_atom>::with<service_stats>>;
 
+/// What `publish_service` (actors/remote.hpp) puts on the network. A remote
+/// node first logs in; every operation sent to the gateway itself is
+/// `unauthorized`.
+using gateway_actor = router_actor::extend<
+  /// login(token) -> a session: a router_actor confined to the token's
+  /// tenant, ending when the node that logged in goes away. `unauthorized`
+  /// if the service has tokens and `token` is not one of them; ignored when
+  /// the service is open.
+  caf::replies_to<login_atom, std::string>::with<router_actor>>;
+
 } // namespace statekeeper

@@ -33,4 +33,9 @@ using service_router_actor = router_actor::extend<caf::reacts_to<sweep_atom>>;
 /// Drives TTL eviction: on each tick it asks the router to sweep.
 using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
+/// A remote client's end of one session (actors/remote.cpp): logs in once,
+/// then relays every operation to the session on the service's node.
+using session_link_actor = router_actor::extend<
+  caf::replies_to<login_atom, std::string>::with<ok_atom>>;
+
 } // namespace statekeeper

@@ -9,7 +9,7 @@ packages=(
   libcaf-dev libboost1.81-dev libboost-json1.81-dev
   libpqxx-dev libpq-dev libssl-dev catch2
   postgresql-15 postgresql-common
-  curl
+  curl openssl
 )
 
 missing=()

@@ -65,7 +65,7 @@ int wait_exit(pid_t pid, std::chrono::seconds limit) {
 
 } // namespace
 
-TEST_CASE("--help lists every option with its default", "[app]") {
+TEST_CASE("the binary's --help lists every option with its default", "[app]") {
   auto help = run("--help");
   CHECK(help.status == 0);
   for (auto option :
@@ -101,6 +101,16 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
                          "port=1'");
   CHECK(unreachable.status == 2);
   CHECK(unreachable.output.find("PostgreSQL unavailable") != std::string::npos);
+  auto half_tls = run("--statekeeper.port=0 --statekeeper.tls "
+                      "--openssl.certificate=server.pem");
+  CHECK(half_tls.status == 2);
+  CHECK(half_tls.output.find("bad configuration: TLS with certificates needs "
+                             "its private key (openssl.key)")
+        != std::string::npos);
+  auto bad_token = run("'--statekeeper.tokens=[\"no-colon\"]'");
+  CHECK(bad_token.status == 2);
+  CHECK(bad_token.output.find("statekeeper.tokens: each entry must be")
+        != std::string::npos);
 }
 
 TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
@@ -113,6 +123,7 @@ TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
     CHECK(line.find("statekeeper: serving namespaces on 127.0.0.1:")
           != std::string::npos);
     CHECK(line.find("backend=memory") != std::string::npos);
+    CHECK(line.find("open: no authentication, plain TCP") != std::string::npos);
     REQUIRE(kill(pid, sig) == 0);
     CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
     close(out);

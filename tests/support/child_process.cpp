@@ -1,8 +1,47 @@
 #include "tests/support/child_process.hpp"
 
+#include <cerrno>
+#include <csignal>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace statekeeper::test {
+
+namespace {
+
+// Builds argv before forking: the child only calls async-signal-safe code.
+std::vector<char*> make_argv(const std::string& path,
+                             const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(path.c_str()));
+  for (auto& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0)
+    close(fd);
+  fd = -1;
+}
+
+// Appends what is readable on `fd` to `out`; closes `fd` at its end.
+void drain(int& fd, std::string& out) {
+  char buf[4096];
+  auto n = read(fd, buf, sizeof(buf));
+  if (n > 0)
+    out.append(buf, static_cast<size_t>(n));
+  else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+    close_fd(fd);
+}
+
+} // namespace
 
 child_process start_child(const std::string& path,
                           const std::vector<std::string>& args) {
@@ -30,6 +69,156 @@ child_process start_child(const std::string& path,
     return {};
   }
   return {pid, fds[0]};
+}
+
+scoped_child::scoped_child(const std::string& path,
+                           const std::vector<std::string>& args)
+  : child_(start_child(path, args)) {
+  // nop
+}
+
+scoped_child::~scoped_child() {
+  stop();
+  close_fd(child_.out);
+}
+
+std::string scoped_child::read_line(std::chrono::milliseconds limit) {
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (child_.out >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    pollfd ready{child_.out, POLLIN, 0};
+    if (left.count() <= 0
+        || poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
+      break;
+    char c;
+    if (read(child_.out, &c, 1) != 1 || c == '\n')
+      break;
+    line += c;
+  }
+  return line;
+}
+
+int scoped_child::stop(std::chrono::milliseconds grace) {
+  if (stopped_ || child_.pid <= 0)
+    return exit_code_;
+  stopped_ = true;
+  kill(child_.pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  bool reaped = false;
+  while (!reaped && std::chrono::steady_clock::now() < deadline) {
+    reaped = waitpid(child_.pid, &status, WNOHANG) == child_.pid;
+    if (!reaped)
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  if (!reaped) {
+    kill(child_.pid, SIGKILL);
+    reaped = waitpid(child_.pid, &status, 0) == child_.pid;
+  }
+  if (reaped && WIFEXITED(status))
+    exit_code_ = WEXITSTATUS(status);
+  return exit_code_;
+}
+
+completed_process run_to_completion(const std::string& path,
+                                   const std::vector<std::string>& args,
+                                   const std::string& input,
+                                   std::chrono::milliseconds limit) {
+  completed_process result;
+  int out_pipe[2] = {-1, -1};
+  int err_pipe[2] = {-1, -1};
+  // stdin is a socket rather than a pipe: send() with MSG_NOSIGNAL fails
+  // with EPIPE instead of raising SIGPIPE in the test when the child exits
+  // without reading everything.
+  int in_pair[2] = {-1, -1};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0
+      || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) {
+    for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1],
+                    &in_pair[0], &in_pair[1]})
+      close_fd(*fd);
+    return result;
+  }
+  auto argv = make_argv(path, args);
+  pid_t pid = fork();
+  if (pid == 0) {
+    // dup2 clears close-on-exec on the copies.
+    dup2(in_pair[1], STDIN_FILENO);
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  close_fd(in_pair[1]);
+  close_fd(out_pipe[1]);
+  close_fd(err_pipe[1]);
+  int in = in_pair[0];
+  int out = out_pipe[0];
+  int err = err_pipe[0];
+  if (pid < 0) {
+    close_fd(in);
+    close_fd(out);
+    close_fd(err);
+    return result;
+  }
+  size_t written = 0;
+  if (input.empty())
+    close_fd(in);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (out >= 0 || err >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);
+      result.timed_out = true;
+      break;
+    }
+    pollfd fds[3];
+    nfds_t count = 0;
+    for (int fd : {out, err})
+      if (fd >= 0)
+        fds[count++] = pollfd{fd, POLLIN, 0};
+    if (in >= 0)
+      fds[count++] = pollfd{in, POLLOUT, 0};
+    if (poll(fds, count, static_cast<int>(left.count()) + 1) < 0) {
+      if (errno == EINTR)
+        continue;
+      kill(pid, SIGKILL);
+      break;
+    }
+    for (nfds_t i = 0; i < count; ++i) {
+      if (fds[i].revents == 0)
+        continue;
+      if (fds[i].fd == out) {
+        drain(out, result.out);
+      } else if (fds[i].fd == err) {
+        drain(err, result.err);
+      } else if (fds[i].revents & POLLOUT) {
+        auto n = send(in, input.data() + written, input.size() - written,
+                      MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+          written += static_cast<size_t>(n);
+        else if (errno != EINTR && errno != EAGAIN)
+          close_fd(in);
+        if (written == input.size())
+          close_fd(in);
+      } else {
+        // The child closed its stdin.
+        close_fd(in);
+      }
+    }
+  }
+  close_fd(in);
+  close_fd(out);
+  close_fd(err);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    // retry
+  }
+  if (!result.timed_out && WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  return result;
 }
 
 } // namespace statekeeper::test

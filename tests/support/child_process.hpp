@@ -1,7 +1,9 @@
 // Starts a program as a child process with its stdout (and stderr) on a
-// pipe, for tests that run the binaries as a user would.
+// pipe, or runs one to completion and collects what it printed, for tests
+// that run the binaries as a user would. Call from the test thread.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,5 +20,57 @@ struct child_process {
 /// Starts `path` with `args` (argv[1...]). Returns pid -1 if fork failed.
 child_process start_child(const std::string& path,
                           const std::vector<std::string>& args = {});
+
+/// A child started as by `start_child`, stopped and reaped at the latest on
+/// destruction, so a test that fails half-way leaks no process.
+class scoped_child {
+public:
+  /// Starts `path` with `args`; `pid()` is -1 if that failed.
+  scoped_child(const std::string& path, const std::vector<std::string>& args);
+  ~scoped_child();
+
+  scoped_child(const scoped_child&) = delete;
+  scoped_child& operator=(const scoped_child&) = delete;
+
+  pid_t pid() const {
+    return child_.pid;
+  }
+
+  /// Returns the next line of the child's output without its newline; what
+  /// was read so far at the end of the output or after `limit`.
+  std::string read_line(std::chrono::milliseconds limit);
+
+  /// Sends SIGTERM, waits up to `grace`, then sends SIGKILL. Returns the
+  /// exit status, or -1 if a signal ended the child. Later calls return the
+  /// same result.
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds{10});
+
+private:
+  child_process child_;
+  bool stopped_ = false;
+  int exit_code_ = -1;
+};
+
+/// What a program that ran to completion left behind.
+struct completed_process {
+  /// The exit status, or -1 if it was killed by a signal, could not be
+  /// started or ran past its time limit.
+  int exit_code = -1;
+  /// Everything written to stdout and stderr, byte for byte.
+  std::string out;
+  std::string err;
+  /// True if the program was killed for running past its time limit.
+  bool timed_out = false;
+};
+
+/// Runs `path` with `args` (argv[1...]), writes `input` to its stdin and
+/// then closes it, and collects stdout and stderr separately until the
+/// program exits. A program still running after `limit` is killed with
+/// SIGKILL (`timed_out` is then true). The child inherits the environment.
+completed_process run_to_completion(const std::string& path,
+                                   const std::vector<std::string>& args,
+                                   const std::string& input = {},
+                                   std::chrono::milliseconds limit
+                                   = std::chrono::seconds{30});
 
 } // namespace statekeeper::test

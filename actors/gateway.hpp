@@ -1,0 +1,19 @@
+// The service's face to the network: the gateway answers login(token) with a
+// session, an actor confined to the token's tenant that relays operations to
+// the router within per-session limits. Spawned by publish_service; the
+// gateway stops with the router, sessions with the gateway or their client.
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include "actors/remote.hpp"
+#include "messages/interfaces.hpp"
+
+namespace statekeeper {
+
+/// Spawns a gateway in front of `router`, configured by the tokens and
+/// limits of `opts` (which must be valid: see validate). Never fails.
+gateway_actor spawn_gateway(caf::actor_system& sys, const router_actor& router,
+                            const remote_options& opts);
+
+} // namespace statekeeper

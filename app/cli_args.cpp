@@ -1,0 +1,404 @@
+#include "app/cli_args.hpp"
+
+#include <charconv>
+#include <limits>
+#include <utility>
+
+#include "messages/error.hpp"
+
+namespace statekeeper::cli {
+
+namespace {
+
+constexpr std::string_view program = "statekeeper-cli";
+
+// -- commands ----------------------------------------------------------------
+
+struct command_spec {
+  command_kind kind;
+  std::string_view name;
+  /// Arguments after the command name, as the usage texts name them.
+  std::vector<std::string_view> operands;
+  size_t required_operands;
+};
+
+const std::vector<command_spec>& commands() {
+  using k = command_kind;
+  // In the order of command_kind.
+  static const std::vector<command_spec> table{
+    {k::get, "get", {"NS", "KEY"}, 2},
+    {k::put, "put", {"NS", "KEY", "VALUE"}, 2},
+    {k::create, "create", {"NS", "KEY", "VALUE"}, 2},
+    {k::update, "update", {"NS", "KEY", "VALUE"}, 2},
+    {k::erase, "erase", {"NS", "KEY"}, 2},
+    {k::keys, "keys", {"NS"}, 1},
+    {k::namespaces, "namespaces", {"PREFIX"}, 0},
+    {k::count, "count", {"NS"}, 1},
+    {k::exists, "exists", {"NS"}, 1},
+    {k::clear, "clear", {"NS"}, 1},
+    {k::expire, "expire", {"NS", "KEY", "DURATION"}, 3},
+    {k::persist, "persist", {"NS", "KEY"}, 2},
+  };
+  return table;
+}
+
+const command_spec& spec_of(command_kind kind) {
+  return commands()[static_cast<size_t>(kind)];
+}
+
+const command_spec* find_command(std::string_view name) {
+  for (auto& spec : commands())
+    if (spec.name == name)
+      return &spec;
+  return nullptr;
+}
+
+// -- options -----------------------------------------------------------------
+
+enum class option_id {
+  host,
+  port,
+  tls,
+  cert,
+  key,
+  ca,
+  token,
+  timeout,
+  json,
+  raw,
+  file,
+  stdin_value,
+  ttl,
+  expected,
+  prefix,
+  after,
+  limit,
+};
+
+struct option_spec {
+  option_id id;
+  std::string_view name;
+  bool takes_value;
+  /// The commands that accept the option; empty for a global option.
+  std::vector<command_kind> commands;
+
+  bool applies_to(command_kind kind) const {
+    if (commands.empty())
+      return true;
+    for (auto x : commands)
+      if (x == kind)
+        return true;
+    return false;
+  }
+};
+
+const std::vector<option_spec>& options() {
+  using k = command_kind;
+  static const std::vector<option_spec> table{
+    {option_id::host, "host", true, {}},
+    {option_id::port, "port", true, {}},
+    {option_id::tls, "tls", false, {}},
+    {option_id::cert, "cert", true, {}},
+    {option_id::key, "key", true, {}},
+    {option_id::ca, "ca", true, {}},
+    {option_id::token, "token", true, {}},
+    {option_id::timeout, "timeout", true, {}},
+    {option_id::json, "json", false, {}},
+    {option_id::raw, "raw", false, {k::get}},
+    {option_id::file, "file", true, {k::put, k::create, k::update}},
+    {option_id::stdin_value, "stdin", false, {k::put, k::create, k::update}},
+    {option_id::ttl, "ttl", true, {k::put, k::create, k::update}},
+    {option_id::expected, "expected", true, {k::update, k::erase}},
+    {option_id::prefix, "prefix", true, {k::keys}},
+    {option_id::after, "after", true, {k::keys}},
+    {option_id::limit, "limit", true, {k::keys}},
+  };
+  return table;
+}
+
+const option_spec* find_option(std::string_view name) {
+  for (auto& spec : options())
+    if (spec.name == name)
+      return &spec;
+  return nullptr;
+}
+
+// -- helpers -----------------------------------------------------------------
+
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  out.append(text.data(), text.size());
+  out += '"';
+  return out;
+}
+
+usage_error problem(std::string what, const command_spec* command) {
+  what += " (see '";
+  what += program;
+  if (command) {
+    what += ' ';
+    what += command->name;
+  }
+  what += " --help')";
+  return usage_error{std::move(what)};
+}
+
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+  T result{};
+  auto last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(text.data(), last, result);
+  if (text.empty() || ec != std::errc{} || end != last)
+    return std::nullopt;
+  return result;
+}
+
+std::string bad_duration(std::string_view what, std::string_view text) {
+  std::string out = "bad duration ";
+  out += quoted(text);
+  out += " for ";
+  out += what;
+  out += " (a positive whole number with ms, s, m or h, e.g. 500ms, 5s)";
+  return out;
+}
+
+// Stores one option's value in `inv`; returns what was wrong, or "".
+std::string apply(const option_spec& spec, const std::string& value,
+                  invocation& inv) {
+  auto& conn = inv.connection;
+  switch (spec.id) {
+    case option_id::host:
+      if (value.empty())
+        return "--host needs a host name or address";
+      conn.host = value;
+      break;
+    case option_id::port: {
+      auto port = parse_number<uint16_t>(value);
+      if (!port || *port == 0)
+        return "bad port " + quoted(value) + " (1 to 65535)";
+      conn.port = *port;
+      break;
+    }
+    case option_id::tls:
+      conn.tls = true;
+      break;
+    case option_id::cert:
+      conn.certificate = value;
+      conn.tls = true;
+      break;
+    case option_id::key:
+      conn.key = value;
+      conn.tls = true;
+      break;
+    case option_id::ca:
+      conn.cafile = value;
+      conn.tls = true;
+      break;
+    case option_id::token:
+      conn.token = value;
+      break;
+    case option_id::timeout:
+      if (auto d = parse_duration(value))
+        conn.timeout = *d;
+      else
+        return bad_duration("--timeout", value);
+      break;
+    case option_id::json:
+      inv.json = true;
+      break;
+    case option_id::raw:
+      inv.raw = true;
+      break;
+    case option_id::file:
+      inv.source = value_source::file;
+      inv.value_argument = value;
+      break;
+    case option_id::stdin_value:
+      inv.source = value_source::standard_input;
+      break;
+    case option_id::ttl:
+      if (auto d = parse_duration(value))
+        inv.ttl = *d;
+      else
+        return bad_duration("--ttl", value);
+      break;
+    case option_id::expected:
+      if (auto v = parse_number<uint64_t>(value))
+        inv.expected_version = *v;
+      else
+        return "bad version " + quoted(value) + " for --expected";
+      break;
+    case option_id::prefix:
+      inv.prefix = value;
+      break;
+    case option_id::after:
+      inv.after = value;
+      break;
+    case option_id::limit: {
+      auto n = parse_number<uint32_t>(value);
+      if (!n || *n == 0)
+        return "bad limit " + quoted(value) + " for --limit (a positive "
+               "number)";
+      inv.limit = *n;
+      break;
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+std::string_view command_name(command_kind command) {
+  return spec_of(command).name;
+}
+
+bool writes_value(command_kind command) {
+  return command == command_kind::put || command == command_kind::create
+         || command == command_kind::update;
+}
+
+std::optional<caf::timespan> parse_duration(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+    ++digits;
+  // 18 digits cannot overflow uint64_t; larger values are out of range anyway.
+  if (digits == 0 || digits > 18)
+    return std::nullopt;
+  auto count = parse_number<uint64_t>(text.substr(0, digits));
+  auto unit = text.substr(digits);
+  int64_t nanos_per_unit = 0;
+  if (unit == "ms")
+    nanos_per_unit = 1'000'000;
+  else if (unit == "s")
+    nanos_per_unit = 1'000'000'000;
+  else if (unit == "m")
+    nanos_per_unit = 60LL * 1'000'000'000;
+  else if (unit == "h")
+    nanos_per_unit = 3600LL * 1'000'000'000;
+  else
+    return std::nullopt;
+  auto limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()
+                                     / nanos_per_unit);
+  if (!count || *count == 0 || *count > limit)
+    return std::nullopt;
+  return caf::timespan{static_cast<int64_t>(*count) * nanos_per_unit};
+}
+
+parse_result parse_args(const std::vector<std::string>& args,
+                        const std::optional<std::string>& default_token) {
+  std::vector<std::string> positional;
+  std::vector<std::pair<const option_spec*, std::string>> given;
+  bool help = false;
+  bool options_done = false;
+  std::string first_problem;
+  auto note = [&](std::string what) {
+    if (first_problem.empty())
+      first_problem = std::move(what);
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto& arg = args[i];
+    if (options_done || arg.size() < 2 || arg[0] != '-') {
+      positional.push_back(arg);
+    } else if (arg == "--") {
+      options_done = true;
+    } else if (arg == "-h" || arg == "--help") {
+      help = true;
+    } else if (arg[1] != '-') {
+      note("unknown option " + quoted(arg)
+           + "; put -- before a value that starts with '-'");
+    } else {
+      auto eq = arg.find('=');
+      auto name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
+      auto spec = find_option(name);
+      if (!spec)
+        note("unknown option --" + name);
+      else if (!spec->takes_value && eq != std::string::npos)
+        note("option --" + name + " takes no value");
+      else if (!spec->takes_value)
+        given.emplace_back(spec, std::string{});
+      else if (eq != std::string::npos)
+        given.emplace_back(spec, arg.substr(eq + 1));
+      else if (i + 1 < args.size())
+        given.emplace_back(spec, args[++i]);
+      else
+        note("option --" + name + " needs a value");
+    }
+  }
+  auto command = positional.empty() ? nullptr : find_command(positional[0]);
+  if (!positional.empty() && !command)
+    return problem("unknown command " + quoted(positional[0]), nullptr);
+  if (help)
+    return command ? help_request{command->kind} : help_request{};
+  if (!first_problem.empty())
+    return problem(std::move(first_problem), command);
+  if (!command)
+    return problem("missing COMMAND", nullptr);
+  invocation inv;
+  inv.command = command->kind;
+  std::vector<std::string> operands(positional.begin() + 1, positional.end());
+  if (operands.size() < command->required_operands)
+    return problem("missing " + std::string{command->operands[operands.size()]},
+                   command);
+  if (operands.size() > command->operands.size())
+    return problem("unexpected argument "
+                     + quoted(operands[command->operands.size()]),
+                   command);
+  bool token_given = false;
+  for (auto& [spec, value] : given) {
+    if (!spec->applies_to(command->kind))
+      return problem("option --" + std::string{spec->name}
+                       + " does not apply to " + std::string{command->name},
+                     command);
+    if (auto what = apply(*spec, value, inv); !what.empty())
+      return problem(std::move(what), command);
+    token_given = token_given || spec->id == option_id::token;
+  }
+  if (!token_given && default_token)
+    inv.connection.token = *default_token;
+  // CAF's TLS runs without certificates (anonymous) or with all three.
+  auto& conn = inv.connection;
+  auto tls_files = static_cast<int>(!conn.certificate.empty())
+                   + static_cast<int>(!conn.key.empty())
+                   + static_cast<int>(!conn.cafile.empty());
+  if (tls_files != 0 && tls_files != 3)
+    return problem("--cert, --key and --ca go together: give all three, or "
+                   "none and --tls for anonymous TLS",
+                   nullptr);
+  // Operands: NS (or PREFIX), then KEY, then VALUE or DURATION.
+  if (!operands.empty()) {
+    auto ns = parse_namespace(operands[0]);
+    if (!ns)
+      return problem("bad namespace: " + context_of(ns.error()), command);
+    inv.ns = std::move(*ns);
+  }
+  if (operands.size() > 1)
+    inv.key = operands[1];
+  if (command->kind == command_kind::expire) {
+    auto d = parse_duration(operands[2]);
+    if (!d)
+      return problem(bad_duration("DURATION", operands[2]), command);
+    inv.duration = *d;
+  }
+  if (writes_value(command->kind)) {
+    int sources = operands.size() > 2 ? 1 : 0;
+    for (auto& item : given)
+      if (item.first->id == option_id::file
+          || item.first->id == option_id::stdin_value)
+        ++sources;
+    if (sources == 0)
+      return problem("missing VALUE (or --file F, or --stdin)", command);
+    if (sources > 1)
+      return problem("give only one of VALUE, --file F, --stdin", command);
+    if (operands.size() > 2) {
+      inv.source = value_source::argument;
+      inv.value_argument = operands[2];
+    }
+  }
+  if (command->kind == command_kind::update && !inv.expected_version)
+    return problem("missing --expected VERSION", command);
+  if (inv.raw && inv.json)
+    return problem("--raw and --json exclude each other", command);
+  return inv;
+}
+
+} // namespace statekeeper::cli

@@ -1,0 +1,129 @@
+// The command line of statekeeper-cli: parses arguments into a plain
+// `invocation` (the usage texts live in app/cli_output.hpp). Pure functions
+// without I/O or actors; callable from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <caf/timespan.hpp>
+
+#include "messages/namespace_path.hpp"
+
+namespace statekeeper::cli {
+
+/// One operation of the service, as named on the command line.
+enum class command_kind {
+  get,
+  put,
+  create,
+  update,
+  erase,
+  keys,
+  namespaces,
+  count,
+  exists,
+  clear,
+  expire,
+  persist,
+};
+
+/// Returns the command's name on the command line, e.g. "get".
+std::string_view command_name(command_kind command);
+
+/// Returns true for the commands that write a value (put, create, update).
+[[nodiscard]] bool writes_value(command_kind command);
+
+/// Where the value of a write comes from.
+enum class value_source {
+  /// The command takes no value.
+  none,
+  /// The VALUE argument itself (`invocation::value_argument`).
+  argument,
+  /// The bytes of the file named by `invocation::value_argument`.
+  file,
+  /// Every byte of standard input.
+  standard_input,
+};
+
+/// How to reach the service.
+struct connection_args {
+  /// Default: 127.0.0.1.
+  std::string host = "127.0.0.1";
+  /// Default: 7411.
+  uint16_t port = 7411;
+  /// Set by --tls, and by any of --cert, --key, --ca. Default: false.
+  bool tls = false;
+  /// PEM files; empty when not given.
+  std::string certificate;
+  std::string key;
+  std::string cafile;
+  /// --token, else the default token passed to `parse_args`. Default: empty.
+  std::string token;
+  /// Longest wait for the connection and for each reply. Default: 5 s.
+  caf::timespan timeout = std::chrono::seconds{5};
+};
+
+/// A well-formed command line: one operation and how to reach the service.
+struct invocation {
+  command_kind command = command_kind::get;
+  connection_args connection;
+  /// Print results as JSON instead of plain text. Default: false.
+  bool json = false;
+  /// The namespace operated on; for `namespaces`, the prefix (empty when
+  /// not given: every namespace).
+  namespace_path ns;
+  /// The KEY argument of key commands.
+  std::string key;
+  /// For put, create and update: where the value comes from.
+  value_source source = value_source::none;
+  /// The VALUE argument, or the path given to --file.
+  std::string value_argument;
+  /// get --raw: print the stored bytes without a newline.
+  bool raw = false;
+  /// --ttl of a write.
+  std::optional<caf::timespan> ttl;
+  /// --expected of update (required) and erase (optional).
+  std::optional<uint64_t> expected_version;
+  /// keys: --prefix, --after and --limit (default 100).
+  std::string prefix;
+  std::string after;
+  uint32_t limit = 100;
+  /// expire: the DURATION argument.
+  caf::timespan duration{0};
+};
+
+/// The command line asked for help: on one command, or general when
+/// `command` is none.
+struct help_request {
+  std::optional<command_kind> command;
+};
+
+/// The command line is malformed.
+struct usage_error {
+  /// What was wrong and where to look, e.g. "unknown command \"frob\"
+  /// (see 'statekeeper-cli --help')". One line.
+  std::string message;
+};
+
+using parse_result = std::variant<invocation, help_request, usage_error>;
+
+/// Parses the arguments after the program name. `default_token` is used when
+/// --token is absent (the caller passes $STATEKEEPER_TOKEN). Never throws
+/// on bad input: returns a `usage_error` naming the problem. `--help`
+/// anywhere wins over every other problem but an unknown command.
+[[nodiscard]] parse_result
+parse_args(const std::vector<std::string>& args,
+           const std::optional<std::string>& default_token = std::nullopt);
+
+/// Parses a positive duration: a whole number followed by ms, s, m or h
+/// ("500ms", "5s", "2m", "1h"). Returns none for anything else, zero, or a
+/// value too large for a timespan.
+[[nodiscard]] std::optional<caf::timespan> parse_duration(std::string_view text);
+
+} // namespace statekeeper::cli
