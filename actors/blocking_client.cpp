@@ -1,8 +1,40 @@
 #include "actors/blocking_client.hpp"
 
+#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
 #include "messages/error.hpp"
 
 namespace statekeeper {
+
+namespace {
+
+watcher_actor::behavior_type watcher_impl(watcher_actor::pointer,
+                                          watch_handler handler) {
+  return {
+    [handler](event_atom, uint64_t, std::vector<watch_event>& events) {
+      handler(events);
+    },
+  };
+}
+
+} // namespace
+
+watch_subscription::watch_subscription(watcher_actor watcher, uint64_t id)
+  : watcher_(std::move(watcher)), id_(id) {
+  // nop
+}
+
+watch_subscription::~watch_subscription() {
+  stop();
+}
+
+void watch_subscription::stop() {
+  if (watcher_) {
+    caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
+    watcher_ = nullptr;
+  }
+}
 
 blocking_client::blocking_client(caf::actor_system& sys, router_actor router,
                                  caf::timespan timeout)
@@ -123,6 +155,35 @@ caf::expected<uint64_t> blocking_client::clear(const namespace_path& ns) {
 caf::expected<std::vector<namespace_path>>
 blocking_client::list_namespaces(const namespace_path& prefix) {
   return call<std::vector<namespace_path>>(list_ns_atom::value, prefix);
+}
+
+caf::expected<txn_result>
+blocking_client::txn(const namespace_path& ns,
+                     const std::vector<txn_compare>& compares,
+                     const std::vector<txn_op>& on_success,
+                     const std::vector<txn_op>& on_failure) {
+  return call<txn_result>(txn_atom::value, ns, compares, on_success,
+                          on_failure);
+}
+
+caf::expected<watch_subscription>
+blocking_client::watch(const namespace_path& ns,
+                       const std::vector<std::string>& prefixes,
+                       caf::optional<uint64_t> from_revision,
+                       watch_handler handler) {
+  auto watcher = sys_.spawn(watcher_impl, std::move(handler));
+  auto id = call<uint64_t>(watch_atom::value, ns, prefixes, from_revision,
+                           watcher);
+  if (!id) {
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+    return std::move(id.error());
+  }
+  return watch_subscription{std::move(watcher), *id};
+}
+
+caf::expected<bool> blocking_client::unwatch(const namespace_path& ns,
+                                             uint64_t id) {
+  return call<bool>(unwatch_atom::value, ns, id);
 }
 
 caf::expected<void> blocking_client::sync() {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,33 @@
 #include "messages/interfaces.hpp"
 
 namespace statekeeper {
+
+/// A running watch of a blocking client. Ends the watch when destroyed (or
+/// on `stop`). Movable, not copyable.
+class watch_subscription {
+public:
+  watch_subscription(watcher_actor watcher, uint64_t id);
+  watch_subscription(watch_subscription&&) = default;
+  watch_subscription& operator=(watch_subscription&&) = default;
+  ~watch_subscription();
+
+  /// The watch id the service gave (for unwatch).
+  uint64_t id() const {
+    return id_;
+  }
+
+  /// Ends the watch; the handler runs no more once the service noticed.
+  void stop();
+
+private:
+  watcher_actor watcher_;
+  uint64_t id_;
+};
+
+/// Called with each batch of events of a watch, in revision order, on a
+/// CAF worker thread (never two calls at once). Returning acknowledges the
+/// batch; a handler that blocks holds back the watch (see watch_max_lag).
+using watch_handler = std::function<void(const std::vector<watch_event>&)>;
 
 class blocking_client {
 public:
@@ -71,6 +99,19 @@ public:
   caf::expected<uint64_t> clear(const namespace_path& ns);
   caf::expected<std::vector<namespace_path>>
   list_namespaces(const namespace_path& prefix = {});
+  /// Runs a transaction (see `txn` in messages/interfaces.hpp).
+  caf::expected<txn_result> txn(const namespace_path& ns,
+                                const std::vector<txn_compare>& compares,
+                                const std::vector<txn_op>& on_success,
+                                const std::vector<txn_op>& on_failure = {});
+  /// Watches keys of `ns` under `prefixes` (none: all), calling `handler`
+  /// with every batch of events until the subscription is destroyed.
+  /// Without `from_revision` the first events are the snapshot.
+  caf::expected<watch_subscription>
+  watch(const namespace_path& ns, const std::vector<std::string>& prefixes,
+        caf::optional<uint64_t> from_revision, watch_handler handler);
+  /// Ends the watch `id` of `ns`; returns whether it existed.
+  caf::expected<bool> unwatch(const namespace_path& ns, uint64_t id);
   /// Returns once every write acknowledged so far is durable.
   caf::expected<void> sync();
   /// Returns the service's counters.

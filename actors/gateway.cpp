@@ -103,6 +103,20 @@ size_t bytes_of(const std::vector<put_item>& xs) {
   return n;
 }
 
+size_t bytes_of(const std::vector<txn_compare>& xs) {
+  size_t n = 0;
+  for (auto& x : xs)
+    n += x.key.size() + x.value.size();
+  return n;
+}
+
+size_t bytes_of(const std::vector<txn_op>& xs) {
+  size_t n = 0;
+  for (auto& x : xs)
+    n += x.key.size() + x.value.size();
+  return n;
+}
+
 // -- sessions -------------------------------------------------------------------
 
 struct session_relay {

@@ -406,6 +406,17 @@ caf::expected<uint64_t> keyspace::clear(caf::timestamp now) {
   return live_count;
 }
 
+void keyspace::visit_live(
+  const std::string& prefix, caf::timestamp now,
+  const std::function<void(const std::string&, const stored_entry&)>& visit)
+  const {
+  store_->scan(prefix, "", [&](const std::string& key, const stored_entry& e) {
+    if (!e.expires_at || *e.expires_at > now)
+      visit(key, e);
+    return true;
+  });
+}
+
 caf::expected<size_t> keyspace::sweep(caf::timestamp now, size_t max) {
   auto keys = expiries_.expired(now, max);
   if (keys.empty())

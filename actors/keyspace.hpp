@@ -77,6 +77,21 @@ public:
   uint64_t key_count(caf::timestamp now) const;
   caf::expected<uint64_t> clear(caf::timestamp now);
 
+  /// Runs a transaction (messages/interfaces.hpp, `txn`): evaluates
+  /// `compares`, then runs one branch's operations in order, staging all its
+  /// writes as one revision. Defined in actors/keyspace_txn.cpp.
+  caf::expected<txn_result> txn(const namespace_path& ns,
+                                const std::vector<txn_compare>& compares,
+                                const std::vector<txn_op>& on_success,
+                                const std::vector<txn_op>& on_failure,
+                                caf::timestamp now);
+
+  /// Calls `visit(key, entry)` for every entry live at `now` whose key
+  /// starts with `prefix`, in key order.
+  void visit_live(const std::string& prefix, caf::timestamp now,
+                  const std::function<void(const std::string&,
+                                           const stored_entry&)>& visit) const;
+
   /// Evicts up to `max` expired entries as one change. Returns how many.
   caf::expected<size_t> sweep(caf::timestamp now, size_t max);
 
@@ -109,6 +124,9 @@ private:
                          const ttl_option& ttl) const;
   caf::error check_ttl(const std::string& key, const ttl_option& ttl) const;
   caf::error check_batch(size_t size) const;
+  caf::error check_txn_branch(const namespace_path& ns,
+                              const std::vector<txn_op>& ops,
+                              const char* branch) const;
   caf::optional<caf::timestamp> expiry_of(const ttl_option& ttl,
                                           caf::timestamp now) const;
   uint64_t write(const std::string& key, std::string value, ttl_option ttl,

@@ -1,5 +1,6 @@
 #include "actors/namespace_actor.hpp"
 
+#include <algorithm>
 
 #include "backends/memory_storage.hpp"
 #include "messages/error.hpp"
@@ -27,7 +28,130 @@ caf::error install(namespace_pointer self, const namespace_snapshot& snap) {
   if (auto err = store->apply(rows, snap.revision))
     return err;
   self->state.space.emplace(std::move(store), self->state.opts.limits);
+  self->state.hub.restore(snap.history, snap.history_floor);
   return caf::none;
+}
+
+// -- watches ---------------------------------------------------------------------
+
+// Events per message to a watcher.
+constexpr size_t events_per_batch = 512;
+
+void drop_watcher(namespace_pointer self, uint64_t id, std::string why) {
+  auto& hub = self->state.hub;
+  auto w = hub.find(id);
+  if (w == nullptr)
+    return;
+  watch_event ev;
+  ev.kind = watch_event_kind::dropped;
+  ev.revision = self->state.space ? self->state.space->revision() : 0;
+  ev.value = std::move(why);
+  self->send(w->who, event_atom::value, id, std::vector<watch_event>{ev});
+  hub.remove(id);
+}
+
+// Sends `events` in batches; live ones count against the watcher's lag
+// until it acknowledges them.
+void send_events(namespace_pointer self, watcher_entry& w,
+                 std::vector<watch_event> events, bool live) {
+  w.heard = true;
+  for (size_t first = 0; first < events.size(); first += events_per_batch) {
+    auto last = std::min(events.size(), first + events_per_batch);
+    std::vector<watch_event> batch(
+      std::make_move_iterator(events.begin() + first),
+      std::make_move_iterator(events.begin() + last));
+    uint64_t n = live ? batch.size() : 0;
+    w.pending += n;
+    auto id = w.id;
+    self
+      ->request(w.who, self->state.opts.watch_ack_timeout, event_atom::value,
+                id, std::move(batch))
+      .then(
+        [self, id, n] {
+          if (auto w = self->state.hub.find(id))
+            w->pending -= n;
+        },
+        [self, id](caf::error& err) {
+          drop_watcher(self, id,
+                       "the watcher did not take its events: "
+                         + self->home_system().render(err));
+        });
+  }
+}
+
+// Hands the changes of one applied revision to the history and watchers.
+void applied(namespace_pointer self, const std::vector<change_record>& changes) {
+  auto& hub = self->state.hub;
+  hub.record(changes);
+  hub.fan_out(changes, [self](watcher_entry& w,
+                              std::vector<watch_event> events) {
+    auto& hub = self->state.hub;
+    if (w.pending + events.size() > hub.max_lag()) {
+      drop_watcher(self, w.id,
+                   "fell more than " + std::to_string(hub.max_lag())
+                     + " events behind; watch again from the last revision "
+                       "you saw");
+      return;
+    }
+    send_events(self, w, std::move(events), true);
+  });
+}
+
+// Starts a watch: snapshot or replay first, then live changes (this actor
+// handles one message at a time, so nothing falls in between).
+caf::expected<uint64_t> start_watch(namespace_pointer self, keyspace& space,
+                                    std::vector<std::string> prefixes,
+                                    caf::optional<uint64_t> from,
+                                    watcher_actor who, caf::timestamp now) {
+  if (!who)
+    return make_error(error_code::invalid_argument, "watcher is invalid");
+  prefixes = watch_hub::normalize(std::move(prefixes));
+  std::vector<watch_event> events;
+  if (from) {
+    auto replayed = self->state.hub.replay(prefixes, *from);
+    if (!replayed)
+      return std::move(replayed.error());
+    events = std::move(*replayed);
+  } else {
+    auto add = [&](const std::string& key, const stored_entry& e) {
+      watch_event ev;
+      ev.kind = watch_event_kind::put;
+      ev.revision = e.version;
+      ev.key = key;
+      ev.value = e.value;
+      ev.version = e.version;
+      ev.expires_at = e.expires_at;
+      events.push_back(std::move(ev));
+    };
+    if (prefixes.empty())
+      space.visit_live("", now, add);
+    for (auto& p : prefixes)
+      space.visit_live(p, now, add);
+    watch_event done;
+    done.kind = watch_event_kind::snapshot_done;
+    done.revision = space.revision();
+    events.push_back(std::move(done));
+  }
+  self->monitor(who);
+  auto& w = self->state.hub.add(std::move(who), std::move(prefixes));
+  auto id = w.id;
+  send_events(self, w, std::move(events), false);
+  return id;
+}
+
+// Tells watchers that heard nothing since the last tick where the
+// namespace is, so that their cursor keeps up with the history.
+void send_progress(namespace_pointer self) {
+  auto& st = self->state;
+  if (!st.space)
+    return;
+  auto revision = st.space->revision();
+  st.hub.idle_watchers([self, revision](watcher_entry& w) {
+    watch_event ev;
+    ev.kind = watch_event_kind::progress;
+    ev.revision = revision;
+    self->send(w.who, event_atom::value, w.id, std::vector<watch_event>{ev});
+  });
 }
 
 /// Loads the namespace if it is not loaded, then calls `done(error)`. The
@@ -55,14 +179,20 @@ void persist_and_apply(namespace_pointer self,
                        std::vector<change_record> changes, Done done) {
   auto& st = self->state;
   if (!st.persistence) {
-    done(st.space->apply(changes));
-    return;
-  }
-  persist_batch batch{st.ns, changes, changes.front().version};
-  if (st.opts.postgres->mode == durability::async) {
     auto err = st.space->apply(changes);
     if (!err)
+      applied(self, changes);
+    done(std::move(err));
+    return;
+  }
+  persist_batch batch{st.ns, changes, changes.front().version,
+                      st.hub.floor()};
+  if (st.opts.postgres->mode == durability::async) {
+    auto err = st.space->apply(changes);
+    if (!err) {
       self->send(st.persistence, queue_atom::value, std::move(batch));
+      applied(self, changes);
+    }
     done(std::move(err));
     return;
   }
@@ -71,7 +201,10 @@ void persist_and_apply(namespace_pointer self,
               std::move(batch))
     .await(
       [self, changes = std::move(changes), done](ok_atom) mutable {
-        done(self->state.space->apply(changes));
+        auto err = self->state.space->apply(changes);
+        if (!err)
+          applied(self, changes);
+        done(std::move(err));
       },
       [self, done](caf::error& err) mutable {
         // The commit may have happened after all (connection lost during
@@ -114,9 +247,11 @@ caf::result<T> run(namespace_pointer self, Op op) {
     auto result = op(*st.space, now());
     if (!result)
       return std::move(result.error());
-    if (auto staged = st.space->take_staged())
+    if (auto staged = st.space->take_staged()) {
       if (auto err = st.space->apply(*staged))
         return err;
+      applied(self, *staged);
+    }
     return std::move(*result);
   }
   auto rp = self->make_response_promise<T>();
@@ -131,8 +266,10 @@ caf::result<T> run(namespace_pointer self, Op op) {
 
 void sweep(namespace_pointer self) {
   auto& st = self->state;
-  if (caf::actor_cast<caf::actor_addr>(self->current_sender()) == st.router)
+  if (caf::actor_cast<caf::actor_addr>(self->current_sender()) == st.router) {
     st.draining = false;
+    send_progress(self); // once per tick, not per continued sweep
+  }
   if (!st.space || st.draining)
     return; // not loaded: the database purges it
   auto swept = st.space->sweep(now(), st.opts.sweep_batch);
@@ -158,14 +295,20 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   self->set_down_handler([self, router](caf::down_msg& msg) {
     if (msg.source == router)
       self->quit(msg.reason);
+    else
+      self->state.hub.remove_all(msg.source); // a watcher went away
   });
   auto& st = self->state;
   st.router = router;
   st.ns = std::move(ns);
   st.persistence = std::move(persistence);
   st.opts = std::move(opts);
-  if (store)
+  st.hub = watch_hub{st.opts.watch_history, st.opts.watch_max_lag};
+  if (store) {
     st.space.emplace(std::move(store), st.opts.limits);
+    // A respawned owner gets its entries back, not their history.
+    st.hub.restore({}, st.space->revision());
+  }
   using ks = keyspace;
   using ts = caf::timestamp;
   return {
@@ -258,9 +401,32 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
     [self](clear_atom, const namespace_path&) {
       return run<uint64_t>(self, [](ks& k, ts now) { return k.clear(now); });
     },
+    [self](watch_atom, const namespace_path&,
+           std::vector<std::string>& prefixes, caf::optional<uint64_t> from,
+           watcher_actor& who) {
+      return run<uint64_t>(self, [self, prefixes = std::move(prefixes), from,
+                                  who = std::move(who)](ks& k, ts now) {
+        return start_watch(self, k, prefixes, from, who, now);
+      });
+    },
+    [self](unwatch_atom, const namespace_path&, uint64_t id) {
+      return self->state.hub.remove(id);
+    },
+    [self](txn_atom, const namespace_path& ns,
+           std::vector<txn_compare>& compares, std::vector<txn_op>& on_success,
+           std::vector<txn_op>& on_failure) {
+      return run<txn_result>(
+        self, [ns, compares = std::move(compares),
+               on_success = std::move(on_success),
+               on_failure = std::move(on_failure)](ks& k, ts now) {
+          return k.txn(ns, compares, on_success, on_failure, now);
+        });
+    },
     [self](sweep_atom) { sweep(self); },
     [self](drain_atom) -> caf::result<bool> {
       auto& st = self->state;
+      if (!st.hub.empty())
+        return false; // watchers keep a namespace active
       if (!st.persistence)
         return !st.space || st.space->revision() == 0;
       st.draining = true;

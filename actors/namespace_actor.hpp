@@ -17,6 +17,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/keyspace.hpp"
+#include "actors/watch_hub.hpp"
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
@@ -40,6 +41,8 @@ struct namespace_state {
   /// it writes nothing the namespace's next owner could miss.
   bool draining = false;
   caf::actor_addr router;
+  /// Change history and watchers; configured at spawn.
+  watch_hub hub{0, 1};
 };
 
 using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;

@@ -86,6 +86,21 @@ typename Handle::behavior_type relay_behavior(Relay relay, Extra... extra) {
     [relay](clear_atom a, namespace_path& ns) mutable {
       return relay.template call<uint64_t>(a, move(ns));
     },
+    [relay](watch_atom a, namespace_path& ns, strings& prefixes,
+            caf::optional<uint64_t> from, watcher_actor& who) mutable {
+      return relay.template call<uint64_t>(a, move(ns), move(prefixes), from,
+                                           move(who));
+    },
+    [relay](unwatch_atom a, namespace_path& ns, uint64_t id) mutable {
+      return relay.template call<bool>(a, move(ns), id);
+    },
+    [relay](txn_atom a, namespace_path& ns, std::vector<txn_compare>& compares,
+            std::vector<txn_op>& on_success,
+            std::vector<txn_op>& on_failure) mutable {
+      return relay.template call<txn_result>(a, move(ns), move(compares),
+                                             move(on_success),
+                                             move(on_failure));
+    },
     [relay](list_ns_atom a, namespace_path& prefix) mutable {
       return relay.template call<std::vector<namespace_path>>(a, move(prefix));
     },

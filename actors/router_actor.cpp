@@ -375,6 +375,19 @@ router_actor_impl(router_pointer self, service_options opts,
     [self](key_count_atom a, namespace_path& ns) {
       return forward<uint64_t>(self, a, ns);
     },
+    [self](watch_atom a, namespace_path& ns, std::vector<std::string>& prefixes,
+           caf::optional<uint64_t> from, watcher_actor& who) {
+      return forward<uint64_t>(self, a, ns, std::move(prefixes), from,
+                               std::move(who));
+    },
+    [self](unwatch_atom a, namespace_path& ns, uint64_t id) {
+      return forward<bool>(self, a, ns, id);
+    },
+    [self](txn_atom a, namespace_path& ns, std::vector<txn_compare>& compares,
+           std::vector<txn_op>& on_success, std::vector<txn_op>& on_failure) {
+      return forward<txn_result>(self, a, ns, std::move(compares),
+                                 std::move(on_success), std::move(on_failure));
+    },
     [self](ns_exists_atom a, namespace_path& ns) -> caf::result<bool> {
       auto& st = self->state;
       // An inactive namespace is answered by the database, not loaded.

@@ -30,6 +30,10 @@ caf::error validate(const service_options& opts) {
     return bad("max-ttl", "must be positive");
   if (opts.sweep_interval.count() <= 0)
     return bad("sweep-interval", "must be positive");
+  if (opts.watch_max_lag == 0)
+    return bad("watch-max-lag", "must be at least 1");
+  if (opts.watch_ack_timeout.count() <= 0)
+    return bad("watch-ack-timeout", "must be positive");
   if (opts.sweep_batch == 0)
     return bad("sweep-batch", "must be at least 1");
   if (opts.internal_timeout.count() <= 0)

@@ -93,6 +93,16 @@ struct service_options {
   /// How long the router waits for namespace actors when it asks them on a
   /// caller's behalf (list_namespaces). Default: 10 s.
   caf::timespan internal_timeout = std::chrono::seconds{10};
+  /// Watches: change records each namespace keeps for watchers resuming
+  /// from a revision (with PostgreSQL, also in the database). Older
+  /// revisions answer cursor_expired. Default: 10000.
+  size_t watch_history = 10000;
+  /// Watches: most live events a watcher may leave unacknowledged before it
+  /// is dropped (told to resume from its cursor). Default: 10000.
+  uint64_t watch_max_lag = 10000;
+  /// Watches: how long a watcher may take to handle one batch of events
+  /// before it is dropped. Default: 30 s.
+  caf::timespan watch_ack_timeout = std::chrono::seconds{30};
 };
 
 /// Checks `opts` for values that cannot work (zero limits, non-positive

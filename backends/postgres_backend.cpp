@@ -24,7 +24,7 @@ caf::timestamp from_epoch_ns(int64_t ns) {
   return caf::timestamp{caf::timespan{ns}};
 }
 
-// Array parameters travel as text literals of hex bytea and decimal bigint
+// Array parameters travel as text literals of hex bytea and decimal integer
 // elements: parameters, never SQL text, so no user input reaches the SQL.
 class bytea_array {
 public:
@@ -36,6 +36,10 @@ public:
       text_ += digits[c & 0x0F];
     }
     text_ += '"';
+    ++size_;
+  }
+  void add_null() {
+    text_ += text_.empty() ? "{NULL" : ",NULL";
     ++size_;
   }
   std::string literal() const {
@@ -50,7 +54,8 @@ private:
   size_t size_ = 0;
 };
 
-class bigint_array {
+// Elements of any integer type: the cast in the statement picks it.
+class integer_array {
 public:
   void add(caf::optional<int64_t> x) {
     text_ += text_.empty() ? "{" : ",";
@@ -68,6 +73,19 @@ private:
 struct key_effect {
   const change_record* put = nullptr;
 };
+
+// sk_changes.kind holds the change_kind values.
+int to_db(change_kind kind) {
+  return static_cast<int>(kind);
+}
+
+caf::optional<change_kind> kind_from_db(int kind) {
+  for (auto x : {change_kind::put, change_kind::erase, change_kind::expire,
+                 change_kind::clear})
+    if (to_db(x) == kind)
+      return x;
+  return caf::none;
+}
 
 caf::error unavailable(const char* what, const std::string& why) {
   return make_error(error_code::storage_unavailable,
@@ -207,6 +225,9 @@ void postgres_backend::prepare_statements() {
             "SELECT key, value, version, expires_at FROM sk_entries"
             " WHERE ns = $1 AND (expires_at IS NULL OR expires_at > $2)"
             " ORDER BY key");
+  c.prepare("sk_load_history",
+            "SELECT revision, kind, key, value, expires_at FROM sk_changes"
+            " WHERE ns = $1 ORDER BY revision, seq");
   c.prepare("sk_upsert",
             "INSERT INTO sk_entries (ns, key, value, version, expires_at)"
             " SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[],"
@@ -218,6 +239,19 @@ void postgres_backend::prepare_statements() {
             " USING unnest($1::bytea[], $2::bytea[]) AS d(ns, key)"
             " WHERE e.ns = d.ns AND e.key = d.key");
   c.prepare("sk_clear", "DELETE FROM sk_entries WHERE ns = ANY($1::bytea[])");
+  // ON CONFLICT: a retry of a commit whose outcome was unknown (connection
+  // lost during COMMIT) writes the same rows again.
+  c.prepare("sk_log",
+            "INSERT INTO sk_changes"
+            " (ns, revision, seq, kind, key, value, expires_at)"
+            " SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::integer[],"
+            "                      $4::smallint[], $5::bytea[], $6::bytea[],"
+            "                      $7::bigint[])"
+            " ON CONFLICT (ns, revision, seq) DO NOTHING");
+  c.prepare("sk_trim_log",
+            "DELETE FROM sk_changes c"
+            " USING unnest($1::bytea[], $2::bigint[]) AS f(ns, revision)"
+            " WHERE c.ns = f.ns AND c.revision <= f.revision");
   c.prepare("sk_revision",
             "INSERT INTO sk_namespaces (ns, revision)"
             " SELECT * FROM unnest($1::bytea[], $2::bigint[])"
@@ -247,7 +281,8 @@ void postgres_backend::prepare_statements() {
 caf::expected<namespace_snapshot>
 postgres_backend::load(const std::string& ns, caf::timestamp now) {
   return guarded("load", [&]() -> caf::expected<namespace_snapshot> {
-    pqxx::read_transaction tx{*conn_};
+    // One snapshot for all three reads: the history must match the revision.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{*conn_};
     pqxx::binarystring key{ns};
     namespace_snapshot snap;
     auto rev = tx.exec_prepared("sk_load_revision", key);
@@ -264,6 +299,27 @@ postgres_backend::load(const std::string& ns, caf::timestamp now) {
         e.expires_at = from_epoch_ns(row[3].as<int64_t>());
       snap.entries.push_back(std::move(e));
     }
+    auto log = tx.exec_prepared("sk_load_history", key);
+    snap.history.reserve(log.size());
+    for (auto row : log) {
+      change_record change;
+      change.version = row[0].as<uint64_t>();
+      auto kind = kind_from_db(row[1].as<int>());
+      if (!kind)
+        return make_error(error_code::internal,
+                          "load: unknown change kind "
+                            + row[1].as<std::string>() + " in sk_changes");
+      change.kind = *kind;
+      change.key = pqxx::binarystring{row[2]}.str();
+      if (!row[3].is_null())
+        change.value = pqxx::binarystring{row[3]}.str();
+      if (!row[4].is_null())
+        change.expires_at = from_epoch_ns(row[4].as<int64_t>());
+      snap.history.push_back(std::move(change));
+    }
+    snap.history_floor = snap.history.empty()
+                           ? snap.revision
+                           : snap.history.front().version - 1;
     return snap;
   });
 }
@@ -272,11 +328,14 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
   // Collapse the changes to their final effect per key, in order: a
   // statement may touch each row only once.
   std::map<std::string, uint64_t> revisions;
+  std::map<std::string, uint64_t> floors;
   std::set<std::string> cleared;
   std::map<std::pair<std::string, std::string>, key_effect> effects;
   for (auto& batch : batches) {
     auto& rev = revisions[batch.ns];
     rev = std::max(rev, batch.revision);
+    auto& floor = floors[batch.ns];
+    floor = std::max(floor, batch.history_floor);
     for (auto& change : batch.changes) {
       switch (change.kind) {
         case change_kind::put:
@@ -299,7 +358,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
     }
   }
   bytea_array put_ns, put_keys, put_values, del_ns, del_keys, clear_ns, rev_ns;
-  bigint_array put_versions, put_expiry, rev_values;
+  integer_array put_versions, put_expiry, rev_values;
   for (auto& kvp : effects) {
     if (auto put = kvp.second.put) {
       put_ns.add(kvp.first.first);
@@ -320,6 +379,44 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
     rev_ns.add(kvp.first);
     rev_values.add(static_cast<int64_t>(kvp.second));
   }
+  // The change log is not collapsed: one row per record, in order, except
+  // those at or below the floor, which the trim would delete at once.
+  bytea_array log_ns, log_keys, log_values, trim_ns;
+  integer_array log_revisions, log_seqs, log_kinds, log_expiry, trim_floors;
+  for (auto& batch : batches) {
+    auto floor = floors[batch.ns];
+    const change_record* previous = nullptr;
+    int64_t seq = 0;
+    for (auto& change : batch.changes) {
+      // The records of one revision are contiguous within a batch.
+      seq = previous != nullptr && previous->version == change.version
+              ? seq + 1
+              : 0;
+      previous = &change;
+      if (change.version <= floor)
+        continue;
+      log_ns.add(batch.ns);
+      log_revisions.add(static_cast<int64_t>(change.version));
+      log_seqs.add(seq);
+      log_kinds.add(int64_t{to_db(change.kind)});
+      log_keys.add(change.key);
+      if (change.kind == change_kind::put) {
+        log_values.add(change.value);
+        log_expiry.add(change.expires_at ? caf::optional<int64_t>{to_epoch_ns(
+                                             *change.expires_at)}
+                                         : caf::none);
+      } else {
+        log_values.add_null();
+        log_expiry.add(caf::none);
+      }
+    }
+  }
+  for (auto& kvp : floors) {
+    if (kvp.second == 0)
+      continue;
+    trim_ns.add(kvp.first);
+    trim_floors.add(static_cast<int64_t>(kvp.second));
+  }
   return guarded("commit", [&]() -> caf::error {
     pqxx::work tx{*conn_};
     if (clear_ns.size() > 0)
@@ -332,6 +429,14 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
                        put_expiry.literal());
     if (rev_ns.size() > 0)
       tx.exec_prepared("sk_revision", rev_ns.literal(), rev_values.literal());
+    if (log_ns.size() > 0)
+      tx.exec_prepared("sk_log", log_ns.literal(), log_revisions.literal(),
+                       log_seqs.literal(), log_kinds.literal(),
+                       log_keys.literal(), log_values.literal(),
+                       log_expiry.literal());
+    if (trim_ns.size() > 0)
+      tx.exec_prepared("sk_trim_log", trim_ns.literal(),
+                       trim_floors.literal());
     tx.commit();
     return caf::none;
   });

@@ -37,11 +37,15 @@ public:
   /// connection closes it; `connect` again to resume.
   bool connected() const;
 
-  /// Returns the revision and live entries of namespace `ns` (rendered).
+  /// Returns the revision, live entries and change history of namespace `ns`
+  /// (rendered), read from one snapshot; see `namespace_snapshot`.
   caf::expected<namespace_snapshot> load(const std::string& ns,
                                          caf::timestamp now);
 
-  /// Writes `batches` in one transaction: all or nothing.
+  /// Writes `batches` in one transaction, all or nothing: the final effect
+  /// per key, the revisions, one change-history row per change record, and
+  /// the deletion of each namespace's history at or below the highest
+  /// `history_floor` among its batches.
   [[nodiscard]] caf::error commit(const std::vector<persist_batch>& batches);
 
   /// Returns the rendered namespaces equal to or below `prefix` ("" = all)

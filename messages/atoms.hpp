@@ -29,6 +29,10 @@ using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using login_atom = caf::atom_constant<caf::atom("login")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;
+using txn_atom = caf::atom_constant<caf::atom("txn")>;
 
 // Internal (messages/internal.hpp): the timer's heartbeat and the sweep it
 // triggers.

@@ -26,6 +26,8 @@ std::string to_string(error_code code) {
       return "unauthorized";
     case error_code::internal:
       return "internal";
+    case error_code::cursor_expired:
+      return "cursor_expired";
   }
   return "unknown_error_" + std::to_string(static_cast<int>(code));
 }

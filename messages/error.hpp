@@ -38,6 +38,9 @@ enum class error_code : uint8_t {
   unauthorized,
   /// A bug or an unexpected failure inside the service.
   internal,
+  /// A watch asked to resume from a revision older than the namespace's
+  /// history. Start over with a snapshot (a watch without from_revision).
+  cursor_expired,
 };
 
 /// The CAF error category of `error_code`.

@@ -27,6 +27,8 @@
 #include "messages/entry.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/stats.hpp"
+#include "messages/txn.hpp"
+#include "messages/watch.hpp"
 
 namespace statekeeper {
 
@@ -89,7 +91,26 @@ using namespace_operations = caf::typed_actor<
   /// namespace_exists(ns) -> whether the namespace holds a live entry.
   caf::replies_to<ns_exists_atom, namespace_path>::with<bool>,
   /// clear(ns) -> how many live entries were removed.
-  caf::replies_to<clear_atom, namespace_path>::with<uint64_t>>;
+  caf::replies_to<clear_atom, namespace_path>::with<uint64_t>,
+  /// watch(ns, prefixes, from_revision, watcher) -> a watch id. Sends
+  /// `watcher` the changes of keys under any of `prefixes` (none: every
+  /// key), as event batches (messages/watch.hpp). Without from_revision:
+  /// first every matching live entry as a put, then snapshot_done, then live
+  /// changes, with nothing lost or repeated between them. With it: the
+  /// changes after that revision, in order, then live ones;
+  /// `cursor_expired` if the namespace's history no longer reaches back
+  /// that far. A watcher more than the configured lag behind gets `dropped`
+  /// and is removed; one that stops is removed.
+  caf::replies_to<watch_atom, namespace_path, std::vector<std::string>,
+                  caf::optional<uint64_t>, watcher_actor>::with<uint64_t>,
+  /// unwatch(ns, watch id) -> whether that watch existed. Ends it.
+  caf::replies_to<unwatch_atom, namespace_path, uint64_t>::with<bool>,
+  /// txn(ns, compares, on_success, on_failure) -> which branch ran and what
+  /// each of its operations did. Atomic, one revision for all its writes
+  /// (one watch event per changed key). A write key twice in one branch, or
+  /// a compare or operation naming another namespace, is invalid_argument.
+  caf::replies_to<txn_atom, namespace_path, std::vector<txn_compare>,
+                  std::vector<txn_op>, std::vector<txn_op>>::with<txn_result>>;
 
 /// The service: every namespace operation, plus:
 using router_actor = namespace_operations::extend<

@@ -33,22 +33,33 @@ struct persist_batch {
   std::vector<change_record> changes;
   /// The namespace revision after these changes.
   uint64_t revision = 0;
+  /// The change history keeps every change with a revision above this;
+  /// older changes may be deleted in the same transaction.
+  uint64_t history_floor = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persist_batch& x) {
-  return f(caf::meta::type_name("persist_batch"), x.ns, x.changes, x.revision);
+  return f(caf::meta::type_name("persist_batch"), x.ns, x.changes, x.revision,
+           x.history_floor);
 }
 
-/// A namespace as stored: its revision and its live entries.
+/// A namespace as stored: its revision, its live entries and its history.
 struct namespace_snapshot {
   uint64_t revision = 0;
   std::vector<entry> entries;
+  /// The stored changes, in revision order (within a revision, in the order
+  /// they were made); their `version` is their revision.
+  std::vector<change_record> history;
+  /// Every change above this revision is in `history`: the lowest revision
+  /// in it minus one, or `revision` if it is empty.
+  uint64_t history_floor = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, namespace_snapshot& x) {
-  return f(caf::meta::type_name("namespace_snapshot"), x.revision, x.entries);
+  return f(caf::meta::type_name("namespace_snapshot"), x.revision, x.entries,
+           x.history, x.history_floor);
 }
 
 /// Counters of one persistence actor, for tests and operators.

@@ -20,7 +20,14 @@ caf::actor_system_config& register_types(caf::actor_system_config& cfg) {
     .add_message_type<ttl_option>("statekeeper::ttl")
     .add_message_type<std::vector<uint64_t>>("statekeeper::versions")
     .add_message_type<service_stats>("statekeeper::service_stats")
-    .add_message_type<router_actor>("statekeeper::router_actor");
+    .add_message_type<router_actor>("statekeeper::router_actor")
+    .add_message_type<watch_event>("statekeeper::watch_event")
+    .add_message_type<watcher_actor>("statekeeper::watcher_actor")
+    .add_message_type<caf::optional<uint64_t>>("statekeeper::revision_option")
+    .add_message_type<txn_compare>("statekeeper::txn_compare")
+    .add_message_type<txn_op>("statekeeper::txn_op")
+    .add_message_type<txn_op_result>("statekeeper::txn_op_result")
+    .add_message_type<txn_result>("statekeeper::txn_result");
   add_error_category(cfg);
   return cfg;
 }

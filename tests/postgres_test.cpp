@@ -1,6 +1,7 @@
 // The PostgreSQL-backed service against a real PostgreSQL 15 (started by
 // scripts/with-postgres.sh): every operation, restarts, crashes, lost
-// connections, group commit, and answers for inactive namespaces.
+// connections, group commit, and answers for inactive namespaces; and the
+// backend's change history, through postgres_backend directly.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "backends/postgres_backend.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/scratch_database.hpp"
@@ -431,9 +433,242 @@ TEST_CASE("migrations apply once and are recorded", "[pg]") {
   scratch_database db;
   { service_fixture f{pg_options(db)}; }
   { service_fixture f{pg_options(db)}; }
-  CHECK(db.query("SELECT count(*) FROM sk_schema_migrations") == "1");
+  CHECK(db.query("SELECT count(*) FROM sk_schema_migrations") == "2");
   CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 1")
         == "001_create_entries");
+  CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 2")
+        == "002_change_log");
+}
+
+namespace {
+
+/// Fails the test with the rendered error unless `err` is none.
+void require_ok(const caf::error& err) {
+  if (err)
+    FAIL("unexpected error: " << caf::to_string(err));
+}
+
+change_record put_change(std::string key, std::string value, uint64_t version,
+                         caf::optional<caf::timestamp> expires_at = caf::none) {
+  change_record x;
+  x.kind = change_kind::put;
+  x.key = std::move(key);
+  x.version = version;
+  x.value = std::move(value);
+  x.expires_at = expires_at;
+  return x;
+}
+
+/// An erase, expire or clear record.
+change_record removal(change_kind kind, std::string key, uint64_t version) {
+  change_record x;
+  x.kind = kind;
+  x.key = std::move(key);
+  x.version = version;
+  return x;
+}
+
+/// A batch that ends at the revision of its last change.
+persist_batch batch_of(std::string ns, std::vector<change_record> changes,
+                       uint64_t history_floor = 0) {
+  persist_batch x;
+  x.ns = std::move(ns);
+  x.revision = changes.back().version;
+  x.changes = std::move(changes);
+  x.history_floor = history_floor;
+  return x;
+}
+
+using outline_t = std::vector<std::string>;
+
+/// "revision kind key" of every record, for comparing histories at a glance.
+outline_t outline(const std::vector<change_record>& history) {
+  outline_t result;
+  for (auto& x : history)
+    result.push_back(std::to_string(x.version) + " " + to_string(x.kind) + " "
+                     + x.key);
+  return result;
+}
+
+std::vector<std::string> keys_of(const std::vector<entry>& entries) {
+  std::vector<std::string> result;
+  for (auto& x : entries)
+    result.push_back(x.key);
+  return result;
+}
+
+/// Loads `name` now; fails the test on an error.
+namespace_snapshot load_now(postgres_backend& pg, const std::string& name) {
+  return must(pg.load(name, caf::make_timestamp()));
+}
+
+} // namespace
+
+TEST_CASE("the backend logs every change record and loads them in order",
+          "[pg]") {
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  auto name = render(ns);
+  auto expiry = caf::make_timestamp() + std::chrono::hours{1};
+  // Two batches in one commit: their effects on the entries collapse ("a" is
+  // put, then erased, then everything is cleared), the history keeps every
+  // record.
+  require_ok(pg.commit({
+    batch_of(name, {put_change("a", "1", 1, expiry),
+                    put_change("b", binary_value, 1)}),
+    batch_of("other", {put_change("x", "1", 1)}),
+    batch_of(name, {removal(change_kind::erase, "a", 2),
+                    removal(change_kind::clear, "", 3),
+                    put_change("c", "3", 4), put_change("d", "", 4)}),
+  }));
+  require_ok(pg.commit({
+    batch_of(name, {removal(change_kind::expire, "d", 5)}),
+  }));
+  auto snap = load_now(pg, name);
+  CHECK(snap.revision == 5);
+  CHECK(keys_of(snap.entries) == std::vector<std::string>{"c"});
+  REQUIRE(outline(snap.history)
+          == outline_t{"1 put a", "1 put b", "2 erase a", "3 clear ",
+                       "4 put c", "4 put d", "5 expire d"});
+  auto& h = snap.history;
+  CHECK(h[0].value == "1");
+  REQUIRE(h[0].expires_at);
+  CHECK(*h[0].expires_at == expiry);
+  CHECK(h[1].value == binary_value);
+  CHECK_FALSE(h[1].expires_at);
+  CHECK(h[2].value.empty());
+  CHECK_FALSE(h[2].expires_at);
+  CHECK(h[4].value == "3");
+  CHECK(snap.history_floor == 0);
+  // Within a revision, records keep their order; only puts carry a value.
+  CHECK(db.query("SELECT string_agg(revision || ':' || seq, ','"
+                 " ORDER BY revision, seq) FROM sk_changes WHERE ns <> 'other'")
+        == "1:0,1:1,2:0,3:0,4:0,4:1,5:0");
+  CHECK(db.query("SELECT string_agg(kind::text, ',' ORDER BY revision, seq)"
+                 " FROM sk_changes WHERE value IS NULL")
+        == "2,4,3");
+  CHECK(db.query("SELECT count(*) FROM sk_changes"
+                 " WHERE value = '' AND kind = 1") == "1");
+  // Each namespace loads its own history.
+  auto other = load_now(pg, "other");
+  CHECK(outline(other.history) == outline_t{"1 put x"});
+  CHECK(other.history_floor == 0);
+  auto none = load_now(pg, "nobody");
+  CHECK(none.history.empty());
+  CHECK(none.history_floor == 0);
+  // The history survives reconnecting.
+  postgres_backend reader{db.conninfo()};
+  require_ok(reader.connect());
+  CHECK(outline(load_now(reader, name).history) == outline(snap.history));
+}
+
+TEST_CASE("the backend trims the history at the batch's floor", "[pg]") {
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  require_ok(pg.commit({
+    batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
+                   put_change("k3", "v", 3)}),
+    batch_of("other", {put_change("x", "v", 1), put_change("y", "v", 2)}),
+  }));
+  require_ok(pg.commit({batch_of("n", {put_change("k4", "v", 4)}, 2)}));
+  auto snap = load_now(pg, "n");
+  CHECK(outline(snap.history) == outline_t{"3 put k3", "4 put k4"});
+  CHECK(snap.history_floor == 2);
+  // Trimming the history leaves the entries and other namespaces alone.
+  CHECK(snap.entries.size() == 4);
+  CHECK(load_now(pg, "other").history.size() == 2);
+  // The highest floor of a namespace's batches counts, and records at or
+  // below it are not written at all.
+  require_ok(pg.commit({
+    batch_of("n", {put_change("k5", "v", 5)}, 4),
+    batch_of("n", {put_change("k6", "v", 6)}, 3),
+  }));
+  snap = load_now(pg, "n");
+  CHECK(outline(snap.history) == outline_t{"5 put k5", "6 put k6"});
+  CHECK(snap.history_floor == 4);
+  // A floor at the revision empties the history; the floor is the revision.
+  require_ok(pg.commit(
+    {batch_of("n", {removal(change_kind::erase, "k1", 7)}, 7)}));
+  snap = load_now(pg, "n");
+  CHECK(snap.history.empty());
+  CHECK(snap.revision == 7);
+  CHECK(snap.history_floor == 7);
+  CHECK(db.query("SELECT count(*) FROM sk_changes WHERE ns = 'n'") == "0");
+  CHECK(load_now(pg, "other").history.size() == 2);
+}
+
+TEST_CASE("a commit retried after an unknown outcome logs each change once",
+          "[pg]") {
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  // A connection lost during COMMIT leaves the outcome unknown; the
+  // persistence actor then commits the same batches again.
+  std::vector<persist_batch> batches{
+    batch_of("n", {put_change("a", "1", 1), put_change("b", "2", 1)}),
+    batch_of("n", {removal(change_kind::erase, "a", 2)}),
+  };
+  require_ok(pg.commit(batches));
+  require_ok(pg.commit(batches));
+  auto snap = load_now(pg, "n");
+  CHECK(outline(snap.history)
+        == outline_t{"1 put a", "1 put b", "2 erase a"});
+  CHECK(keys_of(snap.entries) == std::vector<std::string>{"b"});
+}
+
+TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  auto require_unchanged = [&] {
+    auto snap = load_now(pg, "n");
+    CHECK(snap.revision == 1);
+    REQUIRE(snap.entries.size() == 1);
+    CHECK(snap.entries[0].value == "1");
+    CHECK(outline(snap.history) == outline_t{"1 put a"});
+    CHECK(snap.history_floor == 0);
+    auto other = load_now(pg, "other");
+    CHECK(other.revision == 0);
+    CHECK(other.entries.empty());
+    CHECK(other.history.empty());
+  };
+  require_ok(pg.commit({batch_of("n", {put_change("a", "1", 1)})}));
+  db.query("CREATE FUNCTION sk_test_refuse() RETURNS trigger"
+           " LANGUAGE plpgsql AS $$ BEGIN"
+           " RAISE EXCEPTION 'refused by the test'; END $$");
+  SECTION("inserting the change rows fails") {
+    db.query("CREATE TRIGGER refuse BEFORE INSERT ON sk_changes"
+             " FOR EACH ROW EXECUTE FUNCTION sk_test_refuse()");
+    auto err = pg.commit({
+      batch_of("n", {put_change("a", "2", 2), put_change("b", "2", 2)}),
+      batch_of("other", {put_change("x", "1", 1)}),
+    });
+    REQUIRE(err);
+    CHECK(code_of(err) == error_code::internal);
+    CHECK_THAT(context_of(err), Catch::Contains("refused by the test"));
+    require_unchanged();
+  }
+  SECTION("trimming the history fails") {
+    db.query("CREATE TRIGGER refuse BEFORE DELETE ON sk_changes"
+             " FOR EACH ROW EXECUTE FUNCTION sk_test_refuse()");
+    auto err = pg.commit({
+      batch_of("n", {put_change("a", "2", 2)}, 1),
+      batch_of("other", {put_change("x", "1", 1)}),
+    });
+    REQUIRE(err);
+    CHECK_THAT(context_of(err), Catch::Contains("refused by the test"));
+    require_unchanged();
+  }
+  // The connection stays usable, and the same commit succeeds once the
+  // database accepts it.
+  db.query("DROP TRIGGER refuse ON sk_changes");
+  require_ok(pg.commit({batch_of("n", {put_change("a", "2", 2)}, 1)}));
+  auto snap = load_now(pg, "n");
+  CHECK(outline(snap.history) == outline_t{"2 put a"});
+  CHECK(snap.history_floor == 1);
+  CHECK(snap.entries.at(0).value == "2");
 }
 
 namespace {

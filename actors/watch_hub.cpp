@@ -1,0 +1,194 @@
+#include "actors/watch_hub.hpp"
+
+#include <algorithm>
+
+#include "messages/error.hpp"
+
+namespace statekeeper {
+
+std::string to_string(watch_event_kind kind) {
+  switch (kind) {
+    case watch_event_kind::put:
+      return "put";
+    case watch_event_kind::erase:
+      return "erase";
+    case watch_event_kind::expire:
+      return "expire";
+    case watch_event_kind::clear:
+      return "clear";
+    case watch_event_kind::snapshot_done:
+      return "snapshot_done";
+    case watch_event_kind::progress:
+      return "progress";
+    case watch_event_kind::dropped:
+      return "dropped";
+  }
+  return "unknown";
+}
+
+watch_hub::watch_hub(size_t history_limit, uint64_t max_lag)
+  : history_limit_(history_limit), max_lag_(max_lag) {
+  // nop
+}
+
+void watch_hub::restore(std::vector<change_record> history, uint64_t floor) {
+  history_.assign(std::make_move_iterator(history.begin()),
+                  std::make_move_iterator(history.end()));
+  floor_ = floor;
+}
+
+void watch_hub::record(const std::vector<change_record>& changes) {
+  if (history_limit_ == 0) {
+    if (!changes.empty())
+      floor_ = changes.back().version;
+    return;
+  }
+  history_.insert(history_.end(), changes.begin(), changes.end());
+  // Drop whole revisions, so that the history holds every change above
+  // the floor.
+  while (history_.size() > history_limit_) {
+    auto oldest = history_.front().version;
+    while (!history_.empty() && history_.front().version == oldest)
+      history_.pop_front();
+    floor_ = oldest;
+  }
+}
+
+caf::expected<std::vector<watch_event>>
+watch_hub::replay(const std::vector<std::string>& prefixes,
+                  uint64_t from) const {
+  if (from < floor_)
+    return make_error(error_code::cursor_expired,
+                      "revision " + std::to_string(from)
+                        + " is older than the namespace's history, which "
+                          "starts after revision "
+                        + std::to_string(floor_)
+                        + "; watch without from_revision for a snapshot");
+  std::vector<watch_event> events;
+  for (auto& change : history_)
+    if (change.version > from && matches(prefixes, change))
+      events.push_back(to_event(change));
+  return events;
+}
+
+watcher_entry& watch_hub::add(watcher_actor who,
+                              std::vector<std::string> prefixes) {
+  watcher_entry w;
+  w.id = next_id_++;
+  w.who = std::move(who);
+  w.prefixes = std::move(prefixes);
+  watchers_.push_back(std::move(w));
+  return watchers_.back();
+}
+
+bool watch_hub::remove(uint64_t id) {
+  auto i = std::find_if(watchers_.begin(), watchers_.end(),
+                        [id](const watcher_entry& w) { return w.id == id; });
+  if (i == watchers_.end())
+    return false;
+  watchers_.erase(i);
+  return true;
+}
+
+size_t watch_hub::remove_all(const caf::actor_addr& addr) {
+  auto before = watchers_.size();
+  watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),
+                                 [&](const watcher_entry& w) {
+                                   return w.who.address() == addr;
+                                 }),
+                  watchers_.end());
+  return before - watchers_.size();
+}
+
+watcher_entry* watch_hub::find(uint64_t id) {
+  for (auto& w : watchers_)
+    if (w.id == id)
+      return &w;
+  return nullptr;
+}
+
+void watch_hub::fan_out(
+  const std::vector<change_record>& changes,
+  const std::function<void(watcher_entry&, std::vector<watch_event>)>&
+    deliver) {
+  // Delivering may drop a watcher: iterate over ids, not references.
+  std::vector<uint64_t> ids;
+  ids.reserve(watchers_.size());
+  for (auto& w : watchers_)
+    ids.push_back(w.id);
+  for (auto id : ids) {
+    auto w = find(id);
+    if (w == nullptr)
+      continue;
+    std::vector<watch_event> events;
+    for (auto& change : changes)
+      if (matches(w->prefixes, change))
+        events.push_back(to_event(change));
+    if (!events.empty())
+      deliver(*w, std::move(events));
+  }
+}
+
+void watch_hub::idle_watchers(const std::function<void(watcher_entry&)>& f) {
+  std::vector<uint64_t> idle;
+  for (auto& w : watchers_) {
+    if (!w.heard)
+      idle.push_back(w.id);
+    w.heard = false;
+  }
+  for (auto id : idle)
+    if (auto w = find(id))
+      f(*w);
+}
+
+std::vector<std::string>
+watch_hub::normalize(std::vector<std::string> prefixes) {
+  std::sort(prefixes.begin(), prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()),
+                 prefixes.end());
+  std::vector<std::string> result;
+  for (auto& p : prefixes) {
+    if (p.empty())
+      return {}; // the empty prefix covers every key
+    if (!result.empty() && p.compare(0, result.back().size(), result.back()) == 0)
+      continue;
+    result.push_back(std::move(p));
+  }
+  return result;
+}
+
+bool watch_hub::matches(const std::vector<std::string>& prefixes,
+                        const change_record& change) {
+  if (prefixes.empty() || change.kind == change_kind::clear)
+    return true;
+  for (auto& p : prefixes)
+    if (change.key.compare(0, p.size(), p) == 0)
+      return true;
+  return false;
+}
+
+watch_event watch_hub::to_event(const change_record& change) {
+  watch_event ev;
+  ev.revision = change.version;
+  ev.key = change.key;
+  switch (change.kind) {
+    case change_kind::put:
+      ev.kind = watch_event_kind::put;
+      ev.value = change.value;
+      ev.version = change.version;
+      ev.expires_at = change.expires_at;
+      break;
+    case change_kind::erase:
+      ev.kind = watch_event_kind::erase;
+      break;
+    case change_kind::expire:
+      ev.kind = watch_event_kind::expire;
+      break;
+    case change_kind::clear:
+      ev.kind = watch_event_kind::clear;
+      break;
+  }
+  return ev;
+}
+
+} // namespace statekeeper
