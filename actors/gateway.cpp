@@ -96,21 +96,9 @@ size_t bytes_of(const std::vector<std::string>& xs) {
   return n;
 }
 
-size_t bytes_of(const std::vector<put_item>& xs) {
-  size_t n = 0;
-  for (auto& x : xs)
-    n += x.key.size() + x.value.size();
-  return n;
-}
-
-size_t bytes_of(const std::vector<txn_compare>& xs) {
-  size_t n = 0;
-  for (auto& x : xs)
-    n += x.key.size() + x.value.size();
-  return n;
-}
-
-size_t bytes_of(const std::vector<txn_op>& xs) {
+// Batches and transactions: items with a key and a value.
+template <class Item>
+size_t bytes_of(const std::vector<Item>& xs) {
   size_t n = 0;
   for (auto& x : xs)
     n += x.key.size() + x.value.size();

@@ -98,7 +98,18 @@ app_config::app_config() {
                       service.max_active_namespaces))
     .add(service.internal_timeout, "internal-timeout",
          with_default("how long the router waits on namespace actors",
-                      service.internal_timeout));
+                      service.internal_timeout))
+    .add(service.watch_history, "watch-history",
+         with_default("change records each namespace keeps for watchers "
+                      "resuming from a revision",
+                      service.watch_history))
+    .add(service.watch_max_lag, "watch-max-lag",
+         with_default("most unacknowledged events before a watcher is "
+                      "dropped",
+                      service.watch_max_lag))
+    .add(service.watch_ack_timeout, "watch-ack-timeout",
+         with_default("longest a watcher may take with one batch of events",
+                      service.watch_ack_timeout));
   opt_group{custom_options_, "statekeeper.postgres"}
     .add(postgres.conninfo, "conninfo",
          with_default("libpq connection string or URI; empty: PG* "

@@ -17,6 +17,7 @@
 
 #include "actors/remote.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/event_log.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/instrumented_engine.hpp"
 
@@ -401,4 +402,40 @@ TEST_CASE("bad remote options are refused naming the field", "[remote]") {
   net_config half;
   half.openssl_certificate = "server.pem";
   CHECK_THAT(context_of(validate_tls(half)), Catch::Contains("openssl.key"));
+}
+
+TEST_CASE("a remote watcher gets the snapshot and live changes; its "
+          "departure ends the watch",
+          "[remote][watch]") {
+  service_node server;
+  blocking_client local{server.sys, server.router};
+  must(local.put(ns, "before", "1"));
+  uint64_t id = 0;
+  {
+    client_node c;
+    blocking_client client{c.sys, must(c.connect(server.port))};
+    event_log log;
+    auto sub = must(client.watch(ns, {}, caf::none, log.handler()));
+    id = sub.id();
+    REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
+    auto v = must(local.put(ns, "after", std::string{"\0bin", 4}));
+    must(client.txn(ns, {}, {txn_op{txn_op_kind::erase, "before", {}, {}, {}}},
+                    {}));
+    REQUIRE(log.wait_revision(v + 1));
+    auto events = log.events();
+    REQUIRE(events.size() == 4);
+    CHECK(events[0].key == "before");
+    CHECK(events[1].kind == watch_event_kind::snapshot_done);
+    CHECK(events[2].value == std::string{"\0bin", 4});
+    CHECK(events[2].revision == v);
+    CHECK(events[3].kind == watch_event_kind::erase);
+  }
+  // The client node is gone: its watch is removed.
+  bool removed = false;
+  for (int i = 0; i < 100 && !removed; ++i) {
+    removed = !must(local.unwatch(ns, id));
+    if (!removed)
+      std::this_thread::sleep_for(50ms);
+  }
+  CHECK(removed);
 }

@@ -1,7 +1,9 @@
-// Helper for the crash test: runs a PostgreSQL-backed service (sync
+// Helper for the crash tests: runs a PostgreSQL-backed service (sync
 // durability) on the database named by argv[1] and writes keys k0, k1, ...
 // forever, printing "acked <i> <version>" after each acknowledged write.
-// The test kills it with SIGKILL and checks every acknowledged write.
+// With argv[2] = "txn", each write is instead a transaction putting keys
+// t<i>-0 ... t<i>-4. The test kills it with SIGKILL and checks every
+// acknowledged write (and that no transaction is half there).
 #include <cstdio>
 #include <string>
 
@@ -13,10 +15,11 @@
 #include "messages/register.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: pg_writer CONNINFO\n");
+  if (argc < 2 || argc > 3) {
+    std::fprintf(stderr, "usage: pg_writer CONNINFO [txn]\n");
     return 2;
   }
+  bool transactions = argc == 3 && std::string{argv[2]} == "txn";
   caf::actor_system_config cfg;
   statekeeper::register_types(cfg);
   caf::actor_system sys{cfg};
@@ -32,8 +35,20 @@ int main(int argc, char** argv) {
   statekeeper::blocking_client client{sys, *router};
   statekeeper::namespace_path ns{"crash", {"writer"}};
   for (long i = 0;; ++i) {
-    auto version = client.put(ns, "k" + std::to_string(i),
-                              "value-" + std::to_string(i));
+    caf::expected<uint64_t> version{caf::error{}};
+    if (transactions) {
+      std::vector<statekeeper::txn_op> ops;
+      for (int k = 0; k < 5; ++k)
+        ops.push_back({statekeeper::txn_op_kind::put,
+                       "t" + std::to_string(i) + "-" + std::to_string(k),
+                       "txn-" + std::to_string(i), caf::none, caf::none});
+      auto result = client.txn(ns, {}, ops);
+      if (result)
+        version = result->revision;
+    } else {
+      version = client.put(ns, "k" + std::to_string(i),
+                           "value-" + std::to_string(i));
+    }
     if (version) {
       std::printf("acked %ld %llu\n", i,
                   static_cast<unsigned long long>(*version));
