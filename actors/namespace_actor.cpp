@@ -34,8 +34,10 @@ caf::error install(namespace_pointer self, const namespace_snapshot& snap) {
 
 // -- watches ---------------------------------------------------------------------
 
-// Events per message to a watcher.
-constexpr size_t events_per_batch = 512;
+// Events per message to a watcher, and batches a watcher may have
+// unacknowledged; later live events wait in its buffer and go as one batch.
+constexpr size_t events_per_batch = 4096;
+constexpr uint32_t batches_in_flight = 2;
 
 void drop_watcher(namespace_pointer self, uint64_t id, std::string why) {
   auto& hub = self->state.hub;
@@ -50,33 +52,55 @@ void drop_watcher(namespace_pointer self, uint64_t id, std::string why) {
   hub.remove(id);
 }
 
-// Sends `events` in batches; live ones count against the watcher's lag
-// until it acknowledges them.
+void flush_events(namespace_pointer self, watcher_entry& w);
+
+// Sends one batch; live events count against the watcher's lag until it
+// acknowledges them.
+void send_batch(namespace_pointer self, watcher_entry& w,
+                std::vector<watch_event> batch, bool live) {
+  uint64_t n = live ? batch.size() : 0;
+  w.pending += n;
+  ++w.batches;
+  w.heard = true;
+  auto id = w.id;
+  self
+    ->request(w.who, self->state.opts.watch_ack_timeout, event_atom::value, id,
+              std::move(batch))
+    .then(
+      [self, id, n] {
+        if (auto w = self->state.hub.find(id)) {
+          w->pending -= n;
+          --w->batches;
+          flush_events(self, *w);
+        }
+      },
+      [self, id](caf::error& err) {
+        drop_watcher(self, id,
+                     "the watcher did not take its events: "
+                       + self->home_system().render(err));
+      });
+}
+
+// Sends `events` in batches (snapshots and replays).
 void send_events(namespace_pointer self, watcher_entry& w,
                  std::vector<watch_event> events, bool live) {
-  w.heard = true;
   for (size_t first = 0; first < events.size(); first += events_per_batch) {
     auto last = std::min(events.size(), first + events_per_batch);
-    std::vector<watch_event> batch(
-      std::make_move_iterator(events.begin() + first),
-      std::make_move_iterator(events.begin() + last));
-    uint64_t n = live ? batch.size() : 0;
-    w.pending += n;
-    auto id = w.id;
-    self
-      ->request(w.who, self->state.opts.watch_ack_timeout, event_atom::value,
-                id, std::move(batch))
-      .then(
-        [self, id, n] {
-          if (auto w = self->state.hub.find(id))
-            w->pending -= n;
-        },
-        [self, id](caf::error& err) {
-          drop_watcher(self, id,
-                       "the watcher did not take its events: "
-                         + self->home_system().render(err));
-        });
+    send_batch(self, w,
+               std::vector<watch_event>(
+                 std::make_move_iterator(events.begin() + first),
+                 std::make_move_iterator(events.begin() + last)),
+               live);
   }
+}
+
+// Sends what waits in the buffer once the watcher has room.
+void flush_events(namespace_pointer self, watcher_entry& w) {
+  if (w.buffered.empty() || w.batches >= batches_in_flight)
+    return;
+  auto events = std::move(w.buffered);
+  w.buffered.clear();
+  send_events(self, w, std::move(events), true);
 }
 
 // Hands the changes of one applied revision to the history and watchers.
@@ -86,14 +110,17 @@ void applied(namespace_pointer self, const std::vector<change_record>& changes) 
   hub.fan_out(changes, [self](watcher_entry& w,
                               std::vector<watch_event> events) {
     auto& hub = self->state.hub;
-    if (w.pending + events.size() > hub.max_lag()) {
+    if (w.pending + w.buffered.size() + events.size() > hub.max_lag()) {
       drop_watcher(self, w.id,
                    "fell more than " + std::to_string(hub.max_lag())
                      + " events behind; watch again from the last revision "
                        "you saw");
       return;
     }
-    send_events(self, w, std::move(events), true);
+    w.buffered.insert(w.buffered.end(),
+                      std::make_move_iterator(events.begin()),
+                      std::make_move_iterator(events.end()));
+    flush_events(self, w);
   });
 }
 

@@ -25,6 +25,11 @@ struct watcher_entry {
   std::vector<std::string> prefixes;
   /// Live events sent and not acknowledged yet.
   uint64_t pending = 0;
+  /// Batches sent and not acknowledged yet.
+  uint32_t batches = 0;
+  /// Live events waiting for an acknowledgement before they are sent: a
+  /// watcher has few batches in flight, so events coalesce under load.
+  std::vector<watch_event> buffered;
   /// Whether the watcher got an event since the last progress round.
   bool heard = false;
 };
