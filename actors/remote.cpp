@@ -14,6 +14,7 @@
 
 #include "actors/gateway.hpp"
 #include "actors/relay.hpp"
+#include "actors/tls_error_queue.hpp"
 #include "messages/error.hpp"
 #include "messages/internal.hpp"
 
@@ -25,6 +26,17 @@ caf::error tls_unavailable() {
   return make_error(error_code::invalid_argument,
                     "TLS needs caf::openssl::manager loaded in the actor "
                     "system's config");
+}
+
+caf::error check_tls(caf::actor_system& sys, bool tls) {
+  if (!tls)
+    return {};
+  if (!sys.has_openssl_manager())
+    return tls_unavailable();
+  if (!tls_error_queue_guarded())
+    return make_error(error_code::internal,
+                      "OpenSSL's I/O functions were not found");
+  return {};
 }
 
 // -- the client's end of a session ------------------------------------------------
@@ -203,8 +215,8 @@ caf::expected<uint16_t> publish_service(caf::actor_system& sys,
                                         const remote_options& opts) {
   if (auto err = validate(opts))
     return err;
-  if (opts.tls && !sys.has_openssl_manager())
-    return tls_unavailable();
+  if (auto err = check_tls(sys, opts.tls))
+    return err;
   auto gateway = spawn_gateway(sys, router, opts);
   // SO_REUSEADDR: a restarted service can take its port back while
   // connections of the previous one linger in TIME_WAIT.
@@ -228,8 +240,8 @@ caf::expected<router_actor> connect_service(caf::actor_system& sys,
                                             const std::string& host,
                                             uint16_t port,
                                             const connect_options& opts) {
-  if (opts.tls && !sys.has_openssl_manager())
-    return tls_unavailable();
+  if (auto err = check_tls(sys, opts.tls))
+    return err;
   auto peer = host + ":" + std::to_string(port);
   auto mm = opts.tls ? sys.openssl_manager().actor_handle()
                      : sys.middleman().actor_handle();

@@ -112,7 +112,9 @@ void watch_hub::fan_out(
 void watch_hub::idle_watchers(const std::function<void(watcher_entry&)>& f) {
   std::vector<uint64_t> idle;
   for (auto& w : watchers_) {
-    if (!w.heard)
+    // Events waiting in the buffer are older than the current revision: a
+    // progress event now would overtake them.
+    if (!w.heard && w.buffered.empty())
       idle.push_back(w.id);
     w.heard = false;
   }

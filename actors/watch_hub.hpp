@@ -80,8 +80,8 @@ public:
     const std::vector<change_record>& changes,
     const std::function<void(watcher_entry&, std::vector<watch_event>)>& deliver);
 
-  /// Calls `f` for each watcher that heard nothing since the last call,
-  /// then starts a new round.
+  /// Calls `f` for each watcher that heard nothing since the last call and
+  /// has no events waiting, then starts a new round.
   void idle_watchers(const std::function<void(watcher_entry&)>& f);
 
   uint64_t max_lag() const {

@@ -1,7 +1,8 @@
 // statekeeper-cli: runs one operation on a statekeeper service over CAF
-// networking and prints its result, for shells and scripts. The command line
-// is parsed before anything else: --help and usage errors need no service
-// and start no actor system.
+// networking and prints its result, or prints a namespace's changes as they
+// happen (watch), for shells and scripts. The command line is parsed before
+// anything else: --help and usage errors need no service and start no actor
+// system.
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +25,8 @@
 #include "actors/remote.hpp"
 #include "app/cli_args.hpp"
 #include "app/cli_output.hpp"
+#include "app/cli_usage.hpp"
+#include "app/cli_watch.hpp"
 #include "messages/error.hpp"
 #include "messages/register.hpp"
 
@@ -212,6 +215,8 @@ int run(statekeeper::blocking_client& client, const cli::invocation& inv,
       print(cli::render_found(format, *found));
       return *found ? exit_success : absent_key(inv);
     }
+    case cli::command_kind::watch:
+      break; // connect_and_run runs watches
   }
   return fail("command not implemented");
 }
@@ -228,6 +233,8 @@ int connect_and_run(caf::actor_system& sys, const cli::invocation& inv,
   auto router = statekeeper::connect_service(sys, conn.host, conn.port, opts);
   if (!router)
     return fail(sys.render(router.error()));
+  if (inv.command == cli::command_kind::watch)
+    return cli::run_watch(sys, *router, inv);
   statekeeper::blocking_client client{sys, *router, conn.timeout};
   return run(client, inv, value);
 }
@@ -253,6 +260,10 @@ int main(int argc, char** argv) {
   cli_config cfg{inv.connection};
   if (auto err = statekeeper::validate_tls(cfg))
     return fail(statekeeper::context_of(err));
+  // A watch ends on SIGINT or SIGTERM: block them before CAF starts its
+  // threads, which inherit the mask, so that only run_watch receives them.
+  if (inv.command == cli::command_kind::watch)
+    cli::block_stop_signals();
   int result = exit_failure;
   {
     caf::actor_system sys{cfg};

@@ -20,6 +20,8 @@ struct command_spec {
   /// Arguments after the command name, as the usage texts name them.
   std::vector<std::string_view> operands;
   size_t required_operands;
+  /// The last operand may repeat ("PREFIX...").
+  bool repeats_last = false;
 };
 
 const std::vector<command_spec>& commands() {
@@ -38,6 +40,7 @@ const std::vector<command_spec>& commands() {
     {k::clear, "clear", {"NS"}, 1},
     {k::expire, "expire", {"NS", "KEY", "DURATION"}, 3},
     {k::persist, "persist", {"NS", "KEY"}, 2},
+    {k::watch, "watch", {"NS", "PREFIX..."}, 1, true},
   };
   return table;
 }
@@ -73,6 +76,8 @@ enum class option_id {
   prefix,
   after,
   limit,
+  from,
+  progress,
 };
 
 struct option_spec {
@@ -112,6 +117,8 @@ const std::vector<option_spec>& options() {
     {option_id::prefix, "prefix", true, {k::keys}},
     {option_id::after, "after", true, {k::keys}},
     {option_id::limit, "limit", true, {k::keys}},
+    {option_id::from, "from", true, {k::watch}},
+    {option_id::progress, "progress", false, {k::watch}},
   };
   return table;
 }
@@ -242,6 +249,15 @@ std::string apply(const option_spec& spec, const std::string& value,
       inv.limit = *n;
       break;
     }
+    case option_id::from:
+      if (auto v = parse_number<uint64_t>(value))
+        inv.from_revision = *v;
+      else
+        return "bad revision " + quoted(value) + " for --from";
+      break;
+    case option_id::progress:
+      inv.progress = true;
+      break;
   }
   return {};
 }
@@ -339,7 +355,7 @@ parse_result parse_args(const std::vector<std::string>& args,
   if (operands.size() < command->required_operands)
     return problem("missing " + std::string{command->operands[operands.size()]},
                    command);
-  if (operands.size() > command->operands.size())
+  if (operands.size() > command->operands.size() && !command->repeats_last)
     return problem("unexpected argument "
                      + quoted(operands[command->operands.size()]),
                    command);
@@ -371,7 +387,9 @@ parse_result parse_args(const std::vector<std::string>& args,
       return problem("bad namespace: " + context_of(ns.error()), command);
     inv.ns = std::move(*ns);
   }
-  if (operands.size() > 1)
+  if (command->kind == command_kind::watch)
+    inv.prefixes.assign(operands.begin() + 1, operands.end());
+  else if (operands.size() > 1)
     inv.key = operands[1];
   if (command->kind == command_kind::expire) {
     auto d = parse_duration(operands[2]);

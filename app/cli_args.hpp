@@ -1,5 +1,5 @@
 // The command line of statekeeper-cli: parses arguments into a plain
-// `invocation` (the usage texts live in app/cli_output.hpp). Pure functions
+// `invocation` (the usage texts live in app/cli_usage.hpp). Pure functions
 // without I/O or actors; callable from any thread.
 #pragma once
 
@@ -31,6 +31,7 @@ enum class command_kind {
   clear,
   expire,
   persist,
+  watch,
 };
 
 /// Returns the command's name on the command line, e.g. "get".
@@ -96,6 +97,13 @@ struct invocation {
   uint32_t limit = 100;
   /// expire: the DURATION argument.
   caf::timespan duration{0};
+  /// watch: the PREFIX arguments (empty: every key).
+  std::vector<std::string> prefixes;
+  /// watch --from: resume after this revision instead of a snapshot.
+  std::optional<uint64_t> from_revision;
+  /// watch --progress: print progress events in plain mode too.
+  /// Default: false.
+  bool progress = false;
 };
 
 /// The command line asked for help: on one command, or general when

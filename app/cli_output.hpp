@@ -1,6 +1,7 @@
 // What statekeeper-cli prints on standard output: the result of each
-// operation as plain text or as one line of JSON, and the usage texts.
-// Messages for standard error are the caller's. Pure functions; any thread.
+// operation, and each event of a watch, as plain text or as one line of JSON
+// (the usage texts are in app/cli_usage.hpp). Messages for standard error
+// are the caller's. Pure functions; any thread.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +11,9 @@
 
 #include <caf/timestamp.hpp>
 
-#include "app/cli_args.hpp"
 #include "messages/entry.hpp"
 #include "messages/namespace_path.hpp"
+#include "messages/watch.hpp"
 
 namespace statekeeper::cli {
 
@@ -59,17 +60,24 @@ std::string render_removed(output_format format, uint64_t removed);
 /// expire, persist: plain "ok" or nothing when absent; JSON {"found":bool}.
 std::string render_found(output_format format, bool found);
 
+/// watch: one event and a newline. Plain: tab-separated fields,
+///   put:           "put", REVISION, KEY, VALUE, then "expires=" and the
+///                  expiry in ISO-8601 UTC if the entry has a TTL;
+///   erase, expire: the kind, REVISION, KEY;
+///   the others:    the kind and REVISION (dropped: then the reason).
+/// A key or value is printed as it is unless it is not valid UTF-8, holds a
+/// tab, CR or LF, or starts with "base64:"; then as "base64:" and its
+/// base64, so that every event is one line. JSON: {"event", "revision"},
+/// plus for put "key", "value" (or "value_base64" when the value is not
+/// UTF-8), "version", "expires_at" (ISO-8601 UTC or null); for erase and
+/// expire "key"; for dropped "reason".
+std::string render_event(output_format format, const watch_event& event);
+
 /// Returns `at` in ISO-8601 UTC with milliseconds, e.g.
 /// "2024-05-01T12:00:00.250Z".
 std::string format_utc(caf::timestamp at);
 
 /// Returns `bytes` in base64 (RFC 4648 alphabet, padded).
 std::string encode_base64(std::string_view bytes);
-
-/// Returns the general usage: commands, global options, exit status.
-std::string usage_text();
-
-/// Returns one command's usage: synopsis, arguments, options, output.
-std::string usage_text(command_kind command);
 
 } // namespace statekeeper::cli

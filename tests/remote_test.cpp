@@ -439,3 +439,32 @@ TEST_CASE("a remote watcher gets the snapshot and live changes; its "
   }
   CHECK(removed);
 }
+
+// Regression: with TLS, a client that went away left an error in OpenSSL's
+// per-thread queue, and CAF then dropped the other clients' connections.
+TEST_CASE("a client that leaves does not disturb another one", "[remote]") {
+  enum class mode { plain, anonymous_tls, mutual_tls };
+  for (auto m : {mode::plain, mode::anonymous_tls, mode::mutual_tls}) {
+    INFO("mode " << static_cast<int>(m));
+    auto config = [m](const char* name) {
+      return m == mode::mutual_tls ? std::make_unique<net_config>(name, "ca")
+                                   : std::make_unique<net_config>();
+    };
+    auto opts = any_port();
+    opts.tls = m != mode::plain;
+    service_node server{config("server"), opts};
+    connect_options how;
+    how.tls = opts.tls;
+    client_node stays{config("client")};
+    blocking_client a{stays.sys, must(stays.connect(server.port, how))};
+    REQUIRE(a.put(ns, "a", "1"));
+    for (int round = 0; round < 3; ++round) {
+      client_node leaves{config("client")};
+      blocking_client b{leaves.sys, must(leaves.connect(server.port, how))};
+      REQUIRE(b.put(ns, "b", "1"));
+    }
+    std::this_thread::sleep_for(200ms);
+    CHECK(must(a.get(ns, "a"))->value == "1");
+    CHECK(must(a.put(ns, "a", "2")) > 0);
+  }
+}

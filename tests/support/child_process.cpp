@@ -41,45 +41,57 @@ void drain(int& fd, std::string& out) {
     close_fd(fd);
 }
 
+// Starts `path` with `args`; stderr goes where stdout goes, or with a
+// non-null `err` on a pipe of its own whose read end `*err` receives.
+child_process start(const std::string& path,
+                    const std::vector<std::string>& args, int* err) {
+  int out_pipe[2] = {-1, -1};
+  int err_pipe[2] = {-1, -1};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0
+      || (err != nullptr && pipe2(err_pipe, O_CLOEXEC) != 0)) {
+    for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1]})
+      close_fd(*fd);
+    return {};
+  }
+  auto argv = make_argv(path, args);
+  pid_t pid = fork();
+  if (pid == 0) {
+    // dup2 clears close-on-exec on the copies.
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err != nullptr ? err_pipe[1] : out_pipe[1], STDERR_FILENO);
+    execv(path.c_str(), argv.data());
+    _exit(127);
+  }
+  close_fd(out_pipe[1]);
+  close_fd(err_pipe[1]);
+  if (pid < 0) {
+    close_fd(out_pipe[0]);
+    close_fd(err_pipe[0]);
+    return {};
+  }
+  if (err != nullptr)
+    *err = err_pipe[0];
+  return {pid, out_pipe[0]};
+}
+
 } // namespace
 
 child_process start_child(const std::string& path,
                           const std::vector<std::string>& args) {
-  int fds[2];
-  if (pipe(fds) != 0)
-    return {};
-  // Build argv before forking: the child only calls async-signal-safe code.
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(path.c_str()));
-  for (auto& arg : args)
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execv(path.c_str(), argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return {};
-  }
-  return {pid, fds[0]};
+  return start(path, args, nullptr);
 }
 
 scoped_child::scoped_child(const std::string& path,
-                           const std::vector<std::string>& args)
-  : child_(start_child(path, args)) {
+                           const std::vector<std::string>& args,
+                           bool separate_stderr)
+  : child_(start(path, args, separate_stderr ? &err_ : nullptr)) {
   // nop
 }
 
 scoped_child::~scoped_child() {
   stop();
   close_fd(child_.out);
+  close_fd(err_);
 }
 
 std::string scoped_child::read_line(std::chrono::milliseconds limit) {
@@ -100,25 +112,66 @@ std::string scoped_child::read_line(std::chrono::milliseconds limit) {
   return line;
 }
 
+std::string scoped_child::read_errors(std::chrono::milliseconds limit) {
+  std::string text;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (err_ >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    pollfd ready{err_, POLLIN, 0};
+    if (left.count() <= 0
+        || poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
+      break;
+    drain(err_, text);
+  }
+  return text;
+}
+
+void scoped_child::signal(int sig) {
+  if (!stopped_ && child_.pid > 0)
+    kill(child_.pid, sig);
+}
+
+bool scoped_child::reap(std::chrono::milliseconds limit) {
+  if (stopped_)
+    return true;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  for (;;) {
+    auto reaped = waitpid(child_.pid, &status, WNOHANG);
+    if (reaped == child_.pid)
+      break;
+    if (reaped < 0 && errno != EINTR) {
+      stopped_ = true; // not our child (any more): nothing to wait for
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  stopped_ = true;
+  if (WIFEXITED(status))
+    exit_code_ = WEXITSTATUS(status);
+  return true;
+}
+
+int scoped_child::wait(std::chrono::milliseconds limit) {
+  if (child_.pid > 0)
+    reap(limit);
+  return exit_code_;
+}
+
 int scoped_child::stop(std::chrono::milliseconds grace) {
   if (stopped_ || child_.pid <= 0)
     return exit_code_;
-  stopped_ = true;
   kill(child_.pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  bool reaped = false;
-  while (!reaped && std::chrono::steady_clock::now() < deadline) {
-    reaped = waitpid(child_.pid, &status, WNOHANG) == child_.pid;
-    if (!reaped)
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  if (!reaped) {
+  if (!reap(grace)) {
     kill(child_.pid, SIGKILL);
-    reaped = waitpid(child_.pid, &status, 0) == child_.pid;
+    int status = 0;
+    stopped_ = true;
+    if (waitpid(child_.pid, &status, 0) == child_.pid && WIFEXITED(status))
+      exit_code_ = WEXITSTATUS(status);
   }
-  if (reaped && WIFEXITED(status))
-    exit_code_ = WEXITSTATUS(status);
   return exit_code_;
 }
 

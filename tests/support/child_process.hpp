@@ -1,6 +1,7 @@
-// Starts a program as a child process with its stdout (and stderr) on a
-// pipe, or runs one to completion and collects what it printed, for tests
-// that run the binaries as a user would. Call from the test thread.
+// Starts a program as a child process with its stdout and stderr on one
+// pipe (or on two), or runs one to completion and collects what it printed,
+// for tests that run the binaries as a user would. Call from the test
+// thread.
 #pragma once
 
 #include <chrono>
@@ -25,8 +26,10 @@ child_process start_child(const std::string& path,
 /// destruction, so a test that fails half-way leaks no process.
 class scoped_child {
 public:
-  /// Starts `path` with `args`; `pid()` is -1 if that failed.
-  scoped_child(const std::string& path, const std::vector<std::string>& args);
+  /// Starts `path` with `args` (stderr apart from stdout with
+  /// `separate_stderr`); `pid()` is -1 if that failed.
+  scoped_child(const std::string& path, const std::vector<std::string>& args,
+               bool separate_stderr = false);
   ~scoped_child();
 
   scoped_child(const scoped_child&) = delete;
@@ -36,9 +39,23 @@ public:
     return child_.pid;
   }
 
-  /// Returns the next line of the child's output without its newline; what
-  /// was read so far at the end of the output or after `limit`.
+  /// Returns the next line of the child's output (stdout only when stderr
+  /// is separate) without its newline; what was read so far at the end of
+  /// the output or after `limit`.
   std::string read_line(std::chrono::milliseconds limit);
+
+  /// With a separate stderr: returns what the child wrote there until it
+  /// closed it or `limit` passed.
+  std::string read_errors(std::chrono::milliseconds limit);
+
+  /// Sends `sig` to the child unless it was reaped.
+  void signal(int sig);
+
+  /// Waits up to `limit` for the child to exit by itself. Returns the exit
+  /// status, or -1 if a signal ended it or it is still running (`stop`
+  /// ends it then). Later calls, and `stop`, return the same result once it
+  /// was reaped.
+  int wait(std::chrono::milliseconds limit);
 
   /// Sends SIGTERM, waits up to `grace`, then sends SIGKILL. Returns the
   /// exit status, or -1 if a signal ended the child. Later calls return the
@@ -46,6 +63,12 @@ public:
   int stop(std::chrono::milliseconds grace = std::chrono::seconds{10});
 
 private:
+  // Reaps the child if it exited, waiting up to `limit`; true once reaped.
+  bool reap(std::chrono::milliseconds limit);
+
+  /// Read end of the child's stderr when apart from stdout; else -1. Set
+  /// while `child_` is initialised, hence declared first.
+  int err_ = -1;
   child_process child_;
   bool stopped_ = false;
   int exit_code_ = -1;

@@ -1,0 +1,410 @@
+// statekeeper-cli watch as a user runs it: a real watch process against the
+// real service binary, changed by other statekeeper-cli processes, checking
+// the lines it prints as they arrive, what it says on standard error and
+// how it exits (stopped, dropped, the service gone, a cursor too old).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "tests/support/child_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using statekeeper::test::completed_process;
+using statekeeper::test::scoped_child;
+
+std::string describe(const completed_process& run) {
+  return "exit " + std::to_string(run.exit_code)
+         + (run.timed_out ? " (timed out)" : "") + "\nstdout: " + run.out
+         + "\nstderr: " + run.err;
+}
+
+/// A configuration file for the service, removed at the end of the test.
+class config_file {
+public:
+  explicit config_file(const std::string& content) {
+    char pattern[] = "/tmp/statekeeper-watch-XXXXXX.ini";
+    int fd = mkstemps(pattern, 4);
+    REQUIRE(fd >= 0);
+    close(fd);
+    path_ = pattern;
+    std::ofstream{path_} << content;
+  }
+
+  ~config_file() {
+    unlink(path_.c_str());
+  }
+
+  const std::string& path() const {
+    return path_;
+  }
+
+private:
+  std::string path_;
+};
+
+/// The statekeeper binary serving on the port its start line names; stopped
+/// and reaped at the end of the test. Check `port() != 0`.
+class running_service {
+public:
+  explicit running_service(const std::vector<std::string>& args)
+    : child_(STATEKEEPER_BINARY, args), start_line_(child_.read_line(20s)) {
+    std::string_view serving = "serving namespaces on 127.0.0.1:";
+    if (auto at = start_line_.find(serving); at != std::string::npos)
+      port_ = static_cast<uint16_t>(
+        std::atoi(start_line_.c_str() + at + serving.size()));
+  }
+
+  uint16_t port() const {
+    return port_;
+  }
+
+  const std::string& start_line() const {
+    return start_line_;
+  }
+
+  /// Runs statekeeper-cli against this service with `args` to its end.
+  completed_process cli(const std::vector<std::string>& args,
+                        const std::string& input = {}) const {
+    return statekeeper::test::run_to_completion(STATEKEEPER_CLI_BINARY,
+                                                with_port(args), input, 30s);
+  }
+
+  /// Starts `statekeeper-cli watch` against this service with `args` after
+  /// the command name; its stdout and stderr come apart.
+  std::unique_ptr<scoped_child>
+  watch(const std::vector<std::string>& args) const {
+    std::vector<std::string> all{"watch"};
+    all.insert(all.end(), args.begin(), args.end());
+    return std::make_unique<scoped_child>(STATEKEEPER_CLI_BINARY,
+                                          with_port(all), true);
+  }
+
+  /// Ends the service at once, as a crash would.
+  void kill() {
+    child_.signal(SIGKILL);
+    child_.wait(10s);
+  }
+
+private:
+  std::vector<std::string> with_port(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--port", std::to_string(port_)});
+    return args;
+  }
+
+  scoped_child child_;
+  std::string start_line_;
+  uint16_t port_ = 0;
+};
+
+#define REQUIRE_SERVING(service)                                               \
+  do {                                                                         \
+    INFO("start line: " << (service).start_line());                            \
+    REQUIRE((service).port() != 0);                                            \
+  } while (false)
+
+/// Writes `key` = `value` through statekeeper-cli; returns the new version.
+uint64_t put(const running_service& service, const std::string& ns,
+             const std::string& key, const std::string& value,
+             std::vector<std::string> options = {}) {
+  std::vector<std::string> args{"put", ns, key, value};
+  args.insert(args.end(), options.begin(), options.end());
+  auto run = service.cli(args);
+  INFO(describe(run));
+  REQUIRE(run.exit_code == 0);
+  return std::stoull(run.out);
+}
+
+void erase(const running_service& service, const std::string& ns,
+           const std::string& key) {
+  auto run = service.cli({"erase", ns, key});
+  INFO(describe(run));
+  REQUIRE(run.exit_code == 0);
+}
+
+/// The next `n` lines the watch prints, each within 10 s ("" when none came).
+std::vector<std::string> lines(scoped_child& watch, size_t n) {
+  std::vector<std::string> result;
+  for (size_t i = 0; i < n; ++i)
+    result.push_back(watch.read_line(10s));
+  return result;
+}
+
+std::string tabs(const std::vector<std::string>& fields) {
+  std::string out;
+  for (auto& field : fields)
+    out += (out.empty() ? "" : "\t") + field;
+  return out;
+}
+
+boost::json::object json_line(const std::string& line) {
+  boost::json::error_code ec;
+  auto value = boost::json::parse(line, ec);
+  if (!ec && value.is_object())
+    return value.as_object();
+  FAIL("not a JSON object: " << line);
+  return {};
+}
+
+std::string text(const boost::json::value& value) {
+  auto& str = value.as_string();
+  return std::string(str.data(), str.size());
+}
+
+uint64_t number(const boost::json::value& value) {
+  return boost::json::value_to<uint64_t>(value);
+}
+
+/// The next JSON line of the watch that is not a progress event.
+boost::json::object next_change(scoped_child& watch) {
+  for (;;) {
+    auto line = watch.read_line(10s);
+    auto obj = json_line(line);
+    if (line.empty() || text(obj.at("event")) != "progress")
+      return obj;
+  }
+}
+
+} // namespace
+
+TEST_CASE("watch prints the snapshot, then each change as it happens",
+          "[cli][watch]") {
+  running_service service{{"--statekeeper.port=0"}};
+  REQUIRE_SERVING(service);
+  auto a = put(service, "acme/w", "a", "1");
+  auto b = put(service, "acme/w", "b", "two words", {"--ttl", "1h"});
+  auto watch = service.watch({"acme/w"});
+  auto snapshot = lines(*watch, 3);
+  CHECK(snapshot[0] == tabs({"put", std::to_string(a), "a", "1"}));
+  auto b_line = tabs({"put", std::to_string(b), "b", "two words",
+                      "expires="});
+  CHECK(snapshot[1].rfind(b_line, 0) == 0);
+  CHECK(snapshot[1].size() == b_line.size() + 24);
+  CHECK(snapshot[1].back() == 'Z');
+  CHECK(snapshot[2] == tabs({"snapshot_done", std::to_string(b)}));
+  // Each line arrives while the watch runs: it flushes every batch.
+  auto a2 = put(service, "acme/w", "a", "3");
+  CHECK(watch->read_line(10s) == tabs({"put", std::to_string(a2), "a", "3"}));
+  erase(service, "acme/w", "b");
+  CHECK(watch->read_line(10s) == tabs({"erase", std::to_string(a2 + 1), "b"}));
+  auto bin = service.cli({"put", "acme/w", "bin", "--stdin"},
+                         std::string{"\xff\0", 2});
+  REQUIRE(bin.exit_code == 0);
+  CHECK(watch->read_line(10s)
+        == tabs({"put", std::to_string(std::stoull(bin.out)), "bin",
+                 "base64:/wA="}));
+  auto lf = put(service, "acme/w", "line\tkey", "x\ny");
+  CHECK(watch->read_line(10s)
+        == tabs({"put", std::to_string(lf), "base64:bGluZQlrZXk=",
+                 "base64:eAp5"}));
+  watch->signal(SIGINT);
+  CHECK(watch->wait(10s) == 0);
+  CHECK(watch->read_errors(1s).empty());
+}
+
+TEST_CASE("watch with prefixes prints only keys under them", "[cli][watch]") {
+  running_service service{{"--statekeeper.port=0"}};
+  REQUIRE_SERVING(service);
+  auto x = put(service, "acme/p", "app/x", "1");
+  auto y = put(service, "acme/p", "app/y", "2");
+  auto z = put(service, "acme/p", "db/z", "3");
+  auto other = put(service, "acme/p", "other", "4");
+  auto watch = service.watch({"acme/p", "db/", "app/"});
+  CHECK(lines(*watch, 4)
+        == std::vector<std::string>{
+          tabs({"put", std::to_string(x), "app/x", "1"}),
+          tabs({"put", std::to_string(y), "app/y", "2"}),
+          tabs({"put", std::to_string(z), "db/z", "3"}),
+          tabs({"snapshot_done", std::to_string(other)})});
+  put(service, "acme/p", "other", "5");
+  put(service, "acme/p", "apple", "6");
+  auto w = put(service, "acme/p", "db/w", "7");
+  CHECK(watch->read_line(10s) == tabs({"put", std::to_string(w), "db/w", "7"}));
+  // SIGTERM stops a watch as SIGINT does.
+  CHECK(watch->stop() == 0);
+  CHECK(watch->read_errors(1s).empty());
+}
+
+TEST_CASE("watch --from prints exactly the changes after that revision",
+          "[cli][watch]") {
+  running_service service{{"--statekeeper.port=0",
+                           "--statekeeper.sweep-interval=200ms"}};
+  REQUIRE_SERVING(service);
+  put(service, "acme/f", "a", "1");
+  auto b = put(service, "acme/f", "b", "2");
+  auto c = put(service, "acme/f", "c", "3");
+  erase(service, "acme/f", "a");
+  auto from = service.watch({"acme/f", "--from", std::to_string(b)});
+  CHECK(lines(*from, 2)
+        == std::vector<std::string>{
+          tabs({"put", std::to_string(c), "c", "3"}),
+          tabs({"erase", std::to_string(c + 1), "a"})});
+  // Several progress rounds pass unprinted: the next line is the change.
+  std::this_thread::sleep_for(700ms);
+  auto d = put(service, "acme/f", "d", "4");
+  CHECK(from->read_line(10s) == tabs({"put", std::to_string(d), "d", "4"}));
+  auto progress = service.watch({"acme/f", "--from", std::to_string(d),
+                                 "--progress"});
+  CHECK(progress->read_line(10s) == tabs({"progress", std::to_string(d)}));
+  from->signal(SIGINT);
+  CHECK(from->wait(10s) == 0);
+}
+
+TEST_CASE("watch --json prints one object per event, progress included",
+          "[cli][watch]") {
+  running_service service{{"--statekeeper.port=0"}};
+  REQUIRE_SERVING(service);
+  auto k = put(service, "acme/j", "k", "v", {"--ttl", "1h"});
+  auto bin = service.cli({"put", "acme/j", "l", "--stdin"},
+                         std::string{"\xff\0\x01", 3});
+  REQUIRE(bin.exit_code == 0);
+  auto l = std::stoull(bin.out);
+  auto watch = service.watch({"acme/j", "--json"});
+  auto first = json_line(watch->read_line(10s));
+  CHECK(text(first.at("event")) == "put");
+  CHECK(number(first.at("revision")) == k);
+  CHECK(text(first.at("key")) == "k");
+  CHECK(text(first.at("value")) == "v");
+  CHECK(number(first.at("version")) == k);
+  CHECK(text(first.at("expires_at")).size() == 24);
+  auto second = json_line(watch->read_line(10s));
+  CHECK(text(second.at("value_base64")) == "/wAB");
+  CHECK(!second.contains("value"));
+  CHECK(number(second.at("version")) == l);
+  CHECK(second.at("expires_at").is_null());
+  auto done = json_line(watch->read_line(10s));
+  CHECK(done == boost::json::object{{"event", "snapshot_done"},
+                                    {"revision", l}});
+  erase(service, "acme/j", "k");
+  CHECK(next_change(*watch)
+        == boost::json::object{{"event", "erase"},
+                               {"revision", l + 1},
+                               {"key", "k"}});
+  // The service tells idle watchers where the namespace is every second.
+  CHECK(json_line(watch->read_line(10s))
+        == boost::json::object{{"event", "progress"}, {"revision", l + 1}});
+  watch->signal(SIGINT);
+  CHECK(watch->wait(10s) == 0);
+}
+
+TEST_CASE("a watch whose service dies exits 2 and says so", "[cli][watch]") {
+  running_service service{{"--statekeeper.port=0"}};
+  REQUIRE_SERVING(service);
+  auto v = put(service, "acme/k", "k", "v");
+  auto watch = service.watch({"acme/k"});
+  CHECK(lines(*watch, 2)
+        == std::vector<std::string>{tabs({"put", std::to_string(v), "k", "v"}),
+                                    tabs({"snapshot_done",
+                                          std::to_string(v)})});
+  service.kill();
+  CHECK(watch->wait(10s) == 2);
+  auto errors = watch->read_errors(5s);
+  INFO(errors);
+  CHECK(errors.rfind("statekeeper-cli: watch ended: ", 0) == 0);
+  CHECK(errors.find("storage_unavailable") != std::string::npos);
+  CHECK(errors.find("lost") != std::string::npos);
+}
+
+TEST_CASE("watch --from older than the service's history exits 2 with "
+          "cursor_expired",
+          "[cli][watch]") {
+  config_file config{"[statekeeper]\nport=0\nwatch-history=3\n"};
+  running_service service{{"--config-file=" + config.path()}};
+  REQUIRE_SERVING(service);
+  std::vector<uint64_t> versions;
+  for (auto key : {"a", "b", "c", "d", "e", "f"})
+    versions.push_back(put(service, "acme/h", key, "v"));
+  auto expired = service.cli({"watch", "acme/h", "--from",
+                              std::to_string(versions[0])});
+  INFO(describe(expired));
+  CHECK(expired.exit_code == 2);
+  CHECK(expired.out.empty());
+  CHECK(expired.err.rfind("statekeeper-cli: ", 0) == 0);
+  CHECK(expired.err.find("cursor_expired") != std::string::npos);
+  // The last three revisions are still there.
+  auto kept = service.watch({"acme/h", "--from", std::to_string(versions[3])});
+  CHECK(lines(*kept, 2)
+        == std::vector<std::string>{
+          tabs({"put", std::to_string(versions[4]), "e", "v"}),
+          tabs({"put", std::to_string(versions[5]), "f", "v"})});
+}
+
+TEST_CASE("a watch that falls behind is dropped and names the revision to "
+          "resume from",
+          "[cli][watch]") {
+  config_file config{"[statekeeper]\nport=0\nwatch-max-lag=20\n"};
+  running_service service{{"--config-file=" + config.path()}};
+  REQUIRE_SERVING(service);
+  auto watch = service.watch({"acme/slow"});
+  CHECK(watch->read_line(10s) == "snapshot_done\t0");
+  // Nobody reads the watch: its pipe fills after a few of these lines, its
+  // handler blocks and the service drops it.
+  std::string big(16 * 1024, 'x');
+  for (int i = 0; i < 50; ++i)
+    put(service, "acme/slow", "k" + std::to_string(i), big);
+  std::string last;
+  for (auto line = watch->read_line(20s); !line.empty();
+       line = watch->read_line(20s))
+    last = std::move(line);
+  CHECK(watch->wait(10s) == 2);
+  REQUIRE(last.rfind("put\t", 0) == 0);
+  auto revision = last.substr(4, last.find('\t', 4) - 4);
+  auto errors = watch->read_errors(5s);
+  INFO(errors);
+  CHECK(errors.rfind("statekeeper-cli: watch dropped: fell more than 20 "
+                     "events behind",
+                     0)
+        == 0);
+  CHECK(errors.find("; resume with --from " + revision + "\n")
+        != std::string::npos);
+  // Resuming there misses nothing.
+  auto resumed = service.watch({"acme/slow", "--from", revision});
+  auto next = std::stoull(revision) + 1;
+  CHECK(resumed->read_line(10s).rfind(
+          tabs({"put", std::to_string(next), "k" + std::to_string(next - 1)}),
+          0)
+        == 0);
+}
+
+TEST_CASE("watch usage errors and help", "[cli][watch]") {
+  auto run = [](const std::vector<std::string>& args) {
+    return statekeeper::test::run_to_completion(STATEKEEPER_CLI_BINARY, args);
+  };
+  std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+    {{"watch"}, "missing NS"},
+    {{"watch", "acme", "--from", "x"}, "bad revision \"x\" for --from"},
+    {{"watch", "acme//x"}, "bad namespace"},
+    {{"keys", "acme", "--from", "1"}, "--from does not apply to keys"},
+    {{"get", "acme", "k", "--progress"}, "--progress does not apply to get"},
+  };
+  for (auto& [args, expected] : cases) {
+    auto failed = run(args);
+    INFO(describe(failed));
+    CHECK(failed.exit_code == 2);
+    CHECK(failed.out.empty());
+    CHECK(failed.err.find(expected) != std::string::npos);
+  }
+  auto general = run({"--help"});
+  CHECK(general.out.find("\n  watch NS [PREFIX...]") != std::string::npos);
+  auto help = run({"watch", "--help"});
+  INFO(describe(help));
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.rfind("Usage: statekeeper-cli watch NS [PREFIX...]", 0) == 0);
+  for (auto word : {"--from", "--progress", "snapshot_done", "base64:",
+                    "cursor_expired", "SIGINT"})
+    CHECK(help.out.find(word) != std::string::npos);
+}
