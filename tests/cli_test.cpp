@@ -22,17 +22,15 @@
 #include <boost/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/service_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using statekeeper::test::completed_process;
+using statekeeper::test::describe;
+using statekeeper::test::running_service;
 
-std::string describe(const completed_process& run) {
-  return "exit " + std::to_string(run.exit_code)
-         + (run.timed_out ? " (timed out)" : "") + "\nstdout: " + run.out
-         + "\nstderr: " + run.err;
-}
 
 // Both evaluate `run` once and show what the CLI printed when they fail.
 #define CHECK_EXIT(run, code)                                                  \
@@ -118,45 +116,6 @@ private:
   const char* name_;
   std::optional<std::string> old_;
 };
-
-/// The statekeeper binary serving on the port its start line names; stopped
-/// and reaped at the end of the test. Check `port() != 0`.
-class running_service {
-public:
-  explicit running_service(const std::vector<std::string>& args)
-    : child_(STATEKEEPER_BINARY, args), start_line_(child_.read_line(20s)) {
-    std::string_view serving = "serving namespaces on 127.0.0.1:";
-    if (auto at = start_line_.find(serving); at != std::string::npos)
-      port_ = static_cast<uint16_t>(
-        std::atoi(start_line_.c_str() + at + serving.size()));
-  }
-
-  uint16_t port() const {
-    return port_;
-  }
-
-  const std::string& start_line() const {
-    return start_line_;
-  }
-
-  /// Runs statekeeper-cli against this service with `args`.
-  completed_process cli(std::vector<std::string> args,
-                        const std::string& input = {}) const {
-    args.insert(args.begin(), {"--port", std::to_string(port_)});
-    return run_cli(args, input);
-  }
-
-private:
-  statekeeper::test::scoped_child child_;
-  std::string start_line_;
-  uint16_t port_ = 0;
-};
-
-#define REQUIRE_SERVING(service)                                               \
-  do {                                                                         \
-    INFO("start line: " << (service).start_line());                            \
-    REQUIRE((service).port() != 0);                                            \
-  } while (false)
 
 boost::json::object json_of(const completed_process& run) {
   boost::json::error_code ec;

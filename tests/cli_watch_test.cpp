@@ -20,18 +20,15 @@
 #include <boost/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/service_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using statekeeper::test::completed_process;
 using statekeeper::test::scoped_child;
-
-std::string describe(const completed_process& run) {
-  return "exit " + std::to_string(run.exit_code)
-         + (run.timed_out ? " (timed out)" : "") + "\nstdout: " + run.out
-         + "\nstderr: " + run.err;
-}
+using statekeeper::test::describe;
+using statekeeper::test::running_service;
 
 /// A configuration file for the service, removed at the end of the test.
 class config_file {
@@ -56,66 +53,6 @@ public:
 private:
   std::string path_;
 };
-
-/// The statekeeper binary serving on the port its start line names; stopped
-/// and reaped at the end of the test. Check `port() != 0`.
-class running_service {
-public:
-  explicit running_service(const std::vector<std::string>& args)
-    : child_(STATEKEEPER_BINARY, args), start_line_(child_.read_line(20s)) {
-    std::string_view serving = "serving namespaces on 127.0.0.1:";
-    if (auto at = start_line_.find(serving); at != std::string::npos)
-      port_ = static_cast<uint16_t>(
-        std::atoi(start_line_.c_str() + at + serving.size()));
-  }
-
-  uint16_t port() const {
-    return port_;
-  }
-
-  const std::string& start_line() const {
-    return start_line_;
-  }
-
-  /// Runs statekeeper-cli against this service with `args` to its end.
-  completed_process cli(const std::vector<std::string>& args,
-                        const std::string& input = {}) const {
-    return statekeeper::test::run_to_completion(STATEKEEPER_CLI_BINARY,
-                                                with_port(args), input, 30s);
-  }
-
-  /// Starts `statekeeper-cli watch` against this service with `args` after
-  /// the command name; its stdout and stderr come apart.
-  std::unique_ptr<scoped_child>
-  watch(const std::vector<std::string>& args) const {
-    std::vector<std::string> all{"watch"};
-    all.insert(all.end(), args.begin(), args.end());
-    return std::make_unique<scoped_child>(STATEKEEPER_CLI_BINARY,
-                                          with_port(all), true);
-  }
-
-  /// Ends the service at once, as a crash would.
-  void kill() {
-    child_.signal(SIGKILL);
-    child_.wait(10s);
-  }
-
-private:
-  std::vector<std::string> with_port(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--port", std::to_string(port_)});
-    return args;
-  }
-
-  scoped_child child_;
-  std::string start_line_;
-  uint16_t port_ = 0;
-};
-
-#define REQUIRE_SERVING(service)                                               \
-  do {                                                                         \
-    INFO("start line: " << (service).start_line());                            \
-    REQUIRE((service).port() != 0);                                            \
-  } while (false)
 
 /// Writes `key` = `value` through statekeeper-cli; returns the new version.
 uint64_t put(const running_service& service, const std::string& ns,
