@@ -320,9 +320,15 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                      persistence_actor persistence, service_options opts) {
   self->monitor(router);
   self->set_down_handler([self, router](caf::down_msg& msg) {
-    if (msg.source == router)
+    if (msg.source == router) {
+      // Tell watchers, so that they resume elsewhere instead of waiting.
+      std::vector<uint64_t> ids;
+      self->state.hub.each([&ids](watcher_entry& w) { ids.push_back(w.id); });
+      for (auto id : ids)
+        drop_watcher(self, id, "the namespace's owner stopped (the service "
+                               "is stopping)");
       self->quit(msg.reason);
-    else
+    } else
       self->state.hub.remove_all(msg.source); // a watcher went away
   });
   auto& st = self->state;

@@ -70,6 +70,12 @@ public:
   /// Returns the watch `id`, or nullptr.
   watcher_entry* find(uint64_t id);
 
+  /// Calls `f` for every watcher.
+  void each(const std::function<void(watcher_entry&)>& f) {
+    for (auto& w : watchers_)
+      f(w);
+  }
+
   bool empty() const {
     return watchers_.empty();
   }

@@ -247,3 +247,13 @@ TEST_CASE("an idle watcher hears the current revision periodically",
   CHECK(events.front().kind == watch_event_kind::progress);
   CHECK(events.front().revision == 2);
 }
+
+TEST_CASE("watchers hear when the service stops", "[watch]") {
+  service_fixture f;
+  event_log log;
+  auto sub = must(f.client.watch(ns, {}, caf::none, log.handler()));
+  REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
+  stop_service(f.router);
+  REQUIRE(log.wait_kind(watch_event_kind::dropped));
+  CHECK_THAT(log.events().back().value, Catch::Contains("stopping"));
+}
