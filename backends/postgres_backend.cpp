@@ -12,6 +12,26 @@ namespace statekeeper {
 
 namespace {
 
+// The history must hold every change above its floor. A batch that async
+// durability gave up on (the database kept refusing it) leaves a hole:
+// keep only what follows the last hole, or nothing if the history does not
+// reach the namespace's revision, so that a watcher resuming across the
+// hole gets cursor_expired instead of silently missing a change.
+void keep_complete_history(namespace_snapshot& snap) {
+  auto& history = snap.history;
+  if (history.empty() || history.back().version != snap.revision) {
+    history.clear();
+    snap.history_floor = snap.revision;
+    return;
+  }
+  size_t first = 0;
+  for (size_t i = 1; i < history.size(); ++i)
+    if (history[i].version > history[i - 1].version + 1)
+      first = i;
+  history.erase(history.begin(), history.begin() + first);
+  snap.history_floor = history.front().version - 1;
+}
+
 // Serialises schema migrations of concurrent starts (an arbitrary constant
 // that names statekeeper's advisory lock).
 constexpr int64_t migration_lock_id = 0x73746b70;
@@ -317,9 +337,7 @@ postgres_backend::load(const std::string& ns, caf::timestamp now) {
         change.expires_at = from_epoch_ns(row[4].as<int64_t>());
       snap.history.push_back(std::move(change));
     }
-    snap.history_floor = snap.history.empty()
-                           ? snap.revision
-                           : snap.history.front().version - 1;
+    keep_complete_history(snap);
     return snap;
   });
 }

@@ -563,6 +563,28 @@ TEST_CASE("the backend logs every change record and loads them in order",
   CHECK(outline(load_now(reader, name).history) == outline(snap.history));
 }
 
+TEST_CASE("a hole in the stored history moves its floor past the hole",
+          "[pg]") {
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  auto name = render(ns);
+  // Revision 3 never reached the database (async durability gave up on it).
+  require_ok(pg.commit({batch_of(name, {put_change("a", "1", 1)}),
+                        batch_of(name, {put_change("a", "2", 2)}),
+                        batch_of(name, {put_change("a", "4", 4)}),
+                        batch_of(name, {put_change("b", "5", 5)})}));
+  auto snap = load_now(pg, name);
+  CHECK(snap.revision == 5);
+  CHECK(outline(snap.history) == outline_t{"4 put a", "5 put b"});
+  CHECK(snap.history_floor == 3);
+  // A history that stops short of the revision is no history at all.
+  db.query("DELETE FROM sk_changes WHERE revision = 5");
+  auto short_of = load_now(pg, name);
+  CHECK(short_of.history.empty());
+  CHECK(short_of.history_floor == 5);
+}
+
 TEST_CASE("the backend trims the history at the batch's floor", "[pg]") {
   scratch_database db;
   postgres_backend pg{db.conninfo()};
