@@ -322,9 +322,7 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   self->set_down_handler([self, router](caf::down_msg& msg) {
     if (msg.source == router) {
       // Tell watchers, so that they resume elsewhere instead of waiting.
-      std::vector<uint64_t> ids;
-      self->state.hub.each([&ids](watcher_entry& w) { ids.push_back(w.id); });
-      for (auto id : ids)
+      for (auto id : self->state.hub.ids())
         drop_watcher(self, id, "the namespace's owner stopped (the service "
                                "is stopping)");
       self->quit(msg.reason);

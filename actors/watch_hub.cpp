@@ -53,74 +53,68 @@ watch_hub::replay(const std::vector<std::string>& prefixes,
 
 watcher_entry& watch_hub::add(watcher_actor who,
                               std::vector<std::string> prefixes) {
-  watcher_entry w;
-  w.id = next_id_++;
+  auto id = next_id_++;
+  auto& w = watchers_[id];
+  w.id = id;
   w.who = std::move(who);
   w.prefixes = std::move(prefixes);
-  watchers_.push_back(std::move(w));
-  return watchers_.back();
+  return w;
 }
 
 bool watch_hub::remove(uint64_t id) {
-  auto i = std::find_if(watchers_.begin(), watchers_.end(),
-                        [id](const watcher_entry& w) { return w.id == id; });
-  if (i == watchers_.end())
-    return false;
-  watchers_.erase(i);
-  return true;
+  return watchers_.erase(id) > 0;
 }
 
 size_t watch_hub::remove_all(const caf::actor_addr& addr) {
-  auto before = watchers_.size();
-  watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),
-                                 [&](const watcher_entry& w) {
-                                   return w.who.address() == addr;
-                                 }),
-                  watchers_.end());
-  return before - watchers_.size();
+  size_t removed = 0;
+  for (auto i = watchers_.begin(); i != watchers_.end();) {
+    if (i->second.who.address() == addr) {
+      i = watchers_.erase(i);
+      ++removed;
+    } else {
+      ++i;
+    }
+  }
+  return removed;
 }
 
 watcher_entry* watch_hub::find(uint64_t id) {
-  for (auto& w : watchers_)
-    if (w.id == id)
-      return &w;
-  return nullptr;
+  auto i = watchers_.find(id);
+  return i != watchers_.end() ? &i->second : nullptr;
+}
+
+std::vector<uint64_t> watch_hub::ids() const {
+  std::vector<uint64_t> result;
+  result.reserve(watchers_.size());
+  for (auto& entry : watchers_)
+    result.push_back(entry.first);
+  return result;
 }
 
 void watch_hub::fan_out(
   const std::vector<change_record>& changes,
   const std::function<void(watcher_entry&, std::vector<watch_event>)>&
     deliver) {
-  // Delivering may drop a watcher: iterate over ids, not references.
-  std::vector<uint64_t> ids;
-  ids.reserve(watchers_.size());
-  for (auto& w : watchers_)
-    ids.push_back(w.id);
-  for (auto id : ids) {
-    auto w = find(id);
-    if (w == nullptr)
-      continue;
+  for (auto i = watchers_.begin(); i != watchers_.end();) {
+    auto& w = (i++)->second; // `deliver` may erase `w`, never another
     std::vector<watch_event> events;
     for (auto& change : changes)
-      if (matches(w->prefixes, change))
+      if (matches(w.prefixes, change))
         events.push_back(to_event(change));
     if (!events.empty())
-      deliver(*w, std::move(events));
+      deliver(w, std::move(events));
   }
 }
 
 void watch_hub::idle_watchers(const std::function<void(watcher_entry&)>& f) {
-  std::vector<uint64_t> idle;
-  for (auto& w : watchers_) {
+  for (auto& entry : watchers_) {
+    auto& w = entry.second;
     // Events waiting in the buffer are older than the current revision: a
     // progress event now would overtake them.
     if (!w.heard && w.buffered.empty())
-      idle.push_back(w.id);
+      f(w);
     w.heard = false;
   }
-  for (auto id : idle)
-    if (auto w = find(id))
-      f(*w);
 }
 
 std::vector<std::string>

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -70,18 +71,16 @@ public:
   /// Returns the watch `id`, or nullptr.
   watcher_entry* find(uint64_t id);
 
-  /// Calls `f` for every watcher.
-  void each(const std::function<void(watcher_entry&)>& f) {
-    for (auto& w : watchers_)
-      f(w);
-  }
+  /// Returns the ids of every watch.
+  std::vector<uint64_t> ids() const;
 
   bool empty() const {
     return watchers_.empty();
   }
 
   /// Calls `deliver(watcher, events)` for each watcher with the events of
-  /// `changes` it matches (at most one call per watcher).
+  /// `changes` it matches (at most one call per watcher). `deliver` may
+  /// remove the watcher it was called for.
   void fan_out(
     const std::vector<change_record>& changes,
     const std::function<void(watcher_entry&, std::vector<watch_event>)>& deliver);
@@ -109,7 +108,9 @@ private:
   uint64_t max_lag_;
   std::deque<change_record> history_;
   uint64_t floor_ = 0;
-  std::vector<watcher_entry> watchers_;
+  /// By id: lookups on every acknowledgement stay cheap, and erasing one
+  /// watch while visiting the others leaves them in place.
+  std::map<uint64_t, watcher_entry> watchers_;
   uint64_t next_id_ = 1;
 };
 
