@@ -2,8 +2,10 @@
 // requests in flight until they have made their share of the operations.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
+#include <vector>
 
 #include <caf/all.hpp>
 
@@ -13,6 +15,20 @@ using clock_type = std::chrono::steady_clock;
 
 inline double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+/// Median and 99th percentile of a set of latencies.
+struct latency_summary {
+  double median = 0;
+  double p99 = 0;
+};
+
+inline latency_summary summarize(std::vector<double> latencies) {
+  if (latencies.empty())
+    return {};
+  std::sort(latencies.begin(), latencies.end());
+  return {latencies[latencies.size() / 2],
+          latencies[latencies.size() * 99 / 100]};
 }
 
 /// Issues request number `i` from `self` and calls `next` once it is

@@ -102,9 +102,9 @@ figures measure(caf::actor_system& sys, const sk::router_actor& router,
   waiter->receive([&](std::vector<double>& xs) { latencies = std::move(xs); });
   figures result;
   result.ops_per_s = ops / seconds_since(start);
-  std::sort(latencies.begin(), latencies.end());
-  result.median_us = latencies[latencies.size() / 2];
-  result.p99_us = latencies[latencies.size() * 99 / 100];
+  auto summary = summarize(std::move(latencies));
+  result.median_us = summary.median;
+  result.p99_us = summary.p99;
   return result;
 }
 

@@ -110,9 +110,9 @@ result run(int watchers, int writes) {
   std::vector<double> latencies;
   for (int rev = 1; rev <= writes; ++rev)
     latencies.push_back((times->received[rev] - times->acked[rev]) / 1000.0);
-  std::sort(latencies.begin(), latencies.end());
-  r.median_us = latencies[latencies.size() / 2];
-  r.p99_us = latencies[latencies.size() * 99 / 100];
+  auto summary = summarize(std::move(latencies));
+  r.median_us = summary.median;
+  r.p99_us = summary.p99;
   return r;
 }
 

@@ -22,6 +22,7 @@
 #include <boost/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/json_fields.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -29,7 +30,10 @@ namespace {
 using namespace std::chrono_literals;
 using statekeeper::test::completed_process;
 using statekeeper::test::describe;
+using statekeeper::test::number;
+using statekeeper::test::run_cli;
 using statekeeper::test::running_service;
+using statekeeper::test::text;
 
 
 // Both evaluate `run` once and show what the CLI printed when they fail.
@@ -47,13 +51,6 @@ using statekeeper::test::running_service;
     REQUIRE(checked_run.exit_code == (code));                                  \
   } while (false)
 
-/// Runs statekeeper-cli; `limit` bounds a hanging client.
-completed_process run_cli(const std::vector<std::string>& args,
-                          const std::string& input = {},
-                          std::chrono::milliseconds limit = 30s) {
-  return statekeeper::test::run_to_completion(STATEKEEPER_CLI_BINARY, args,
-                                              input, limit);
-}
 
 /// A fresh directory, removed with its contents at the end of the test.
 class temp_dir {
@@ -118,21 +115,7 @@ private:
 };
 
 boost::json::object json_of(const completed_process& run) {
-  boost::json::error_code ec;
-  auto value = boost::json::parse(run.out, ec);
-  if (!ec && value.is_object())
-    return value.as_object();
-  FAIL("not a JSON object: " << describe(run));
-  return {};
-}
-
-std::string text(const boost::json::value& value) {
-  auto& str = value.as_string();
-  return std::string(str.data(), str.size());
-}
-
-uint64_t number(const boost::json::value& value) {
-  return boost::json::value_to<uint64_t>(value);
+  return statekeeper::test::json_object(run.out, describe(run));
 }
 
 /// Returns a loopback port where nothing listens (bound, then released).

@@ -20,6 +20,7 @@
 #include <boost/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/json_fields.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -28,7 +29,9 @@ using namespace std::chrono_literals;
 using statekeeper::test::completed_process;
 using statekeeper::test::scoped_child;
 using statekeeper::test::describe;
+using statekeeper::test::number;
 using statekeeper::test::running_service;
+using statekeeper::test::text;
 
 /// A configuration file for the service, removed at the end of the test.
 class config_file {
@@ -89,21 +92,7 @@ std::string tabs(const std::vector<std::string>& fields) {
 }
 
 boost::json::object json_line(const std::string& line) {
-  boost::json::error_code ec;
-  auto value = boost::json::parse(line, ec);
-  if (!ec && value.is_object())
-    return value.as_object();
-  FAIL("not a JSON object: " << line);
-  return {};
-}
-
-std::string text(const boost::json::value& value) {
-  auto& str = value.as_string();
-  return std::string(str.data(), str.size());
-}
-
-uint64_t number(const boost::json::value& value) {
-  return boost::json::value_to<uint64_t>(value);
+  return statekeeper::test::json_object(line, line);
 }
 
 /// The next JSON line of the watch that is not a progress event.

@@ -20,15 +20,6 @@ using namespace statekeeper::test;
 
 namespace {
 
-service_options pg_options(const scratch_database& db) {
-  auto opts = test_options();
-  postgres_options pg;
-  pg.conninfo = db.conninfo();
-  pg.timeout = 10s;
-  opts.postgres = pg;
-  return opts;
-}
-
 const namespace_path ns{"acme", {"history"}};
 
 } // namespace

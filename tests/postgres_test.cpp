@@ -28,19 +28,6 @@ namespace {
 
 const namespace_path ns{"acme", {"agent/a", "conv:1", "50%", "%2F", "ünï cødé"}};
 
-service_options pg_options(const scratch_database& db,
-                           durability mode = durability::sync) {
-  auto opts = test_options();
-  postgres_options pg;
-  pg.conninfo = db.conninfo();
-  pg.mode = mode;
-  pg.reconnect_min = 20ms;
-  pg.reconnect_max = 200ms;
-  pg.timeout = 10s;
-  opts.postgres = pg;
-  return opts;
-}
-
 const std::string binary_value{"\0\xff\x00\xfe-bytes", 9};
 
 } // namespace

@@ -9,6 +9,8 @@
 
 #include <pqxx/pqxx>
 
+#include "tests/support/fixture.hpp"
+
 namespace statekeeper::test {
 
 namespace {
@@ -100,6 +102,18 @@ void scratch_database::stop_server() {
 
 void scratch_database::start_server() {
   pg_ctl("start");
+}
+
+service_options pg_options(const scratch_database& db, durability mode) {
+  auto opts = test_options();
+  postgres_options pg;
+  pg.conninfo = db.conninfo();
+  pg.mode = mode;
+  pg.reconnect_min = std::chrono::milliseconds{20};
+  pg.reconnect_max = std::chrono::milliseconds{200};
+  pg.timeout = std::chrono::seconds{10};
+  opts.postgres = pg;
+  return opts;
 }
 
 } // namespace statekeeper::test

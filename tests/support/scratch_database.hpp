@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "actors/service_options.hpp"
+
 namespace statekeeper::test {
 
 class scratch_database {
@@ -43,5 +45,10 @@ private:
 
 /// Returns true if the test cluster's environment is present.
 bool have_test_cluster();
+
+/// The test options (fixture.hpp) persisting to `db`, with short
+/// reconnection delays and a 10 s time limit per load or commit.
+service_options pg_options(const scratch_database& db,
+                           durability mode = durability::sync);
 
 } // namespace statekeeper::test

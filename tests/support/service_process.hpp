@@ -25,6 +25,13 @@ inline std::string describe(const completed_process& run) {
          + "\nstderr: " + run.err;
 }
 
+/// Runs statekeeper-cli to its end; `limit` bounds a hanging client.
+inline completed_process
+run_cli(const std::vector<std::string>& args, const std::string& input = {},
+        std::chrono::milliseconds limit = std::chrono::seconds{30}) {
+  return run_to_completion(STATEKEEPER_CLI_BINARY, args, input, limit);
+}
+
 /// The statekeeper binary serving on the port its start line names; stopped
 /// and reaped at the end of the test. Check `port() != 0`.
 class running_service {
@@ -48,9 +55,7 @@ public:
   /// Runs statekeeper-cli against this service with `args` to its end.
   completed_process cli(const std::vector<std::string>& args,
                         const std::string& input = {}) const {
-    return statekeeper::test::run_to_completion(STATEKEEPER_CLI_BINARY,
-                                                with_port(args), input,
-                                                std::chrono::seconds{30});
+    return run_cli(with_port(args), input);
   }
 
   /// Starts `statekeeper-cli watch` against this service with `args` after
