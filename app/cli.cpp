@@ -54,7 +54,8 @@ class cli_config : public caf::actor_system_config {
 public:
   explicit cli_config(const cli::connection_args& conn) {
     load<caf::io::middleman>();
-    load<caf::openssl::manager>();
+    if (conn.tls)
+      load<caf::openssl::manager>();
     statekeeper::register_types(*this);
     // One request at a time needs few threads; CAF starts max(cores, 4).
     set("scheduler.max-threads", 2);

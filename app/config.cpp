@@ -4,7 +4,6 @@
 #include <caf/config_value.hpp>
 #include <caf/deep_to_string.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/openssl/manager.hpp>
 #include <caf/settings.hpp>
 
 #include "messages/error.hpp"
@@ -32,7 +31,6 @@ std::string with_default(const char* text, const std::string& value) {
 
 app_config::app_config() {
   load<caf::io::middleman>();
-  load<caf::openssl::manager>();
   register_types(*this);
   auto& lim = service.limits;
   opt_group{custom_options_, "statekeeper"}

@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/defaults.hpp>
 #include <caf/deep_to_string.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include "actors/blocking_client.hpp"
 #include "actors/remote.hpp"
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
+  // OpenSSL is set up only for a service that serves TLS.
+  if (remote->tls)
+    cfg.load<caf::openssl::manager>();
   caf::actor_system sys{cfg};
   auto router = statekeeper::spawn_service(sys, *opts);
   if (!router) {
