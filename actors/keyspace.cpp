@@ -18,8 +18,8 @@ std::string quote(const std::string& key) {
   return '"' + key.substr(0, quoted_key_bytes) + "...\"";
 }
 
-entry to_entry(const std::string& key, const stored_entry& stored) {
-  return entry{key, stored.value, stored.version, stored.expires_at};
+bool is_live(const stored_entry& e, caf::timestamp now) {
+  return !e.expires_at || *e.expires_at > now;
 }
 
 caf::error mismatch(const std::string& key, uint64_t actual,
@@ -53,6 +53,10 @@ keyspace::keyspace(std::shared_ptr<namespace_store> store, const service_limits&
       expiries_.set(key, e.expires_at);
     return true;
   });
+}
+
+entry keyspace::to_entry(const std::string& key, const stored_entry& stored) {
+  return entry{key, stored.value, stored.version, stored.expires_at};
 }
 
 // -- validation ---------------------------------------------------------------
@@ -154,7 +158,7 @@ caf::error keyspace::apply(const std::vector<change_record>& changes) {
 const stored_entry* keyspace::live(const std::string& key,
                                    caf::timestamp now) const {
   auto found = store_->find(key);
-  if (found == nullptr || (found->expires_at && *found->expires_at <= now))
+  if (found == nullptr || !is_live(*found, now))
     return nullptr;
   return found;
 }
@@ -241,7 +245,8 @@ caf::expected<bool> keyspace::erase_if(const std::string& key,
     return false;
   if (found->version != expected_version)
     return mismatch(key, found->version, expected_version);
-  return erase(key, now);
+  commit({change_record{change_kind::erase, key, 0, {}, {}}});
+  return true;
 }
 
 caf::expected<bool> keyspace::expire(const std::string& key,
@@ -350,7 +355,7 @@ caf::expected<bool> keyspace::page(
   bool more = false;
   store_->scan(prefix, after,
                [&](const std::string& key, const stored_entry& stored) {
-                 if (stored.expires_at && *stored.expires_at <= now)
+                 if (!is_live(stored, now))
                    return true;
                  if (taken == limit) {
                    more = true;
@@ -411,7 +416,7 @@ void keyspace::visit_live(
   const std::function<void(const std::string&, const stored_entry&)>& visit)
   const {
   store_->scan(prefix, "", [&](const std::string& key, const stored_entry& e) {
-    if (!e.expires_at || *e.expires_at > now)
+    if (is_live(e, now))
       visit(key, e);
     return true;
   });

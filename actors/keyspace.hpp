@@ -109,6 +109,9 @@ private:
   /// Stages `batch`, stamped with the next revision, which it returns.
   uint64_t commit(std::vector<change_record> batch);
 
+  /// Returns `stored` as a reader sees it.
+  static entry to_entry(const std::string& key, const stored_entry& stored);
+
   /// Returns the live entry under `key`, or nullptr if absent or expired.
   const stored_entry* live(const std::string& key, caf::timestamp now) const;
 

@@ -120,7 +120,7 @@ caf::expected<txn_result> keyspace::txn(const namespace_path& ns,
     if (auto i = written.find(key); i != written.end())
       return i->second;
     if (auto found = live(key, now))
-      return entry{key, found->value, found->version, found->expires_at};
+      return to_entry(key, *found);
     return caf::none;
   };
   std::vector<change_record> batch;

@@ -17,18 +17,18 @@ caf::timestamp now() {
 
 const char* persistence_name = "PostgreSQL (its persistence actor)";
 
-/// Fills the keyspace from a snapshot of the database.
-caf::error install(namespace_pointer self, const namespace_snapshot& snap) {
+/// Fills the keyspace from a snapshot of the database, taking its contents.
+caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   std::vector<change_record> rows;
   rows.reserve(snap.entries.size());
   for (auto& e : snap.entries)
-    rows.push_back(
-      change_record{change_kind::put, e.key, e.version, e.value, e.expires_at});
+    rows.push_back(change_record{change_kind::put, std::move(e.key), e.version,
+                                 std::move(e.value), e.expires_at});
   auto store = std::make_shared<memory_store>();
   if (auto err = store->apply(rows, snap.revision))
     return err;
   self->state.space.emplace(std::move(store), self->state.opts.limits);
-  self->state.hub.restore(snap.history, snap.history_floor);
+  self->state.hub.restore(std::move(snap.history), snap.history_floor);
   return caf::none;
 }
 

@@ -201,7 +201,7 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts) {
     [self](stats_atom) { return self->state.stats; },
     [self](flush_atom) { flush(self); },
     [self](connect_atom) {
-      if (ensure_connected(self) && !self->state.db->connected())
+      if (ensure_connected(self))
         self->delayed_send(self, self->state.backoff, connect_atom::value);
     },
   };

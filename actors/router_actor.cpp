@@ -101,11 +101,10 @@ void passivate_beyond_limit(router_pointer self) {
   for (auto& kvp : st.owners)
     if (!kvp.second.draining)
       by_use.emplace_back(kvp.second.last_used, kvp.first);
-  // Owners already draining are on their way out.
-  auto draining = st.owners.size() - by_use.size();
-  if (st.owners.size() - draining <= limit)
+  // Owners already draining are on their way out: only the others count.
+  if (by_use.size() <= limit)
     return;
-  auto excess = st.owners.size() - draining - limit;
+  auto excess = by_use.size() - limit;
   std::partial_sort(by_use.begin(), by_use.begin() + excess, by_use.end());
   for (size_t i = 0; i < excess; ++i)
     passivate(self, by_use[i].second);

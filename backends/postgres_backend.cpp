@@ -89,11 +89,6 @@ private:
   std::string text_;
 };
 
-// The final effect of a commit on one key: the last put, or a delete.
-struct key_effect {
-  const change_record* put = nullptr;
-};
-
 // sk_changes.kind holds the change_kind values.
 int to_db(change_kind kind) {
   return static_cast<int>(kind);
@@ -193,7 +188,6 @@ caf::error postgres_backend::connect() {
   try {
     conn_ = std::make_unique<session>(conninfo_);
   } catch (const std::exception& ex) {
-    conn_.reset();
     return unavailable("connect", ex.what());
   }
   auto err = guarded("connect", [&]() -> caf::error {
@@ -348,7 +342,9 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
   std::map<std::string, uint64_t> revisions;
   std::map<std::string, uint64_t> floors;
   std::set<std::string> cleared;
-  std::map<std::pair<std::string, std::string>, key_effect> effects;
+  // The final effect of the commit on each (namespace, key): the last put,
+  // or nullptr for a delete.
+  std::map<std::pair<std::string, std::string>, const change_record*> effects;
   for (auto& batch : batches) {
     auto& rev = revisions[batch.ns];
     rev = std::max(rev, batch.revision);
@@ -357,11 +353,11 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
     for (auto& change : batch.changes) {
       switch (change.kind) {
         case change_kind::put:
-          effects[{batch.ns, change.key}].put = &change;
+          effects[{batch.ns, change.key}] = &change;
           break;
         case change_kind::erase:
         case change_kind::expire:
-          effects[{batch.ns, change.key}].put = nullptr;
+          effects[{batch.ns, change.key}] = nullptr;
           break;
         case change_kind::clear: {
           cleared.insert(batch.ns);
@@ -378,7 +374,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
   bytea_array put_ns, put_keys, put_values, del_ns, del_keys, clear_ns, rev_ns;
   integer_array put_versions, put_expiry, rev_values;
   for (auto& kvp : effects) {
-    if (auto put = kvp.second.put) {
+    if (auto put = kvp.second) {
       put_ns.add(kvp.first.first);
       put_keys.add(kvp.first.second);
       put_values.add(put->value);
