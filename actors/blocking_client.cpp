@@ -12,16 +12,16 @@ namespace {
 watcher_actor::behavior_type watcher_impl(watcher_actor::pointer,
                                           watch_handler handler) {
   return {
-    [handler](event_atom, uint64_t, std::vector<watch_event>& events) {
-      handler(events);
-    },
+      [handler](event_atom, uint64_t, std::vector<watch_event>& events) {
+        handler(events);
+      },
   };
 }
 
 } // namespace
 
 watch_subscription::watch_subscription(watcher_actor watcher, uint64_t id)
-  : watcher_(std::move(watcher)), id_(id) {
+    : watcher_(std::move(watcher)), id_(id) {
   // nop
 }
 
@@ -38,7 +38,7 @@ void watch_subscription::stop() {
 
 blocking_client::blocking_client(caf::actor_system& sys, router_actor router,
                                  caf::timespan timeout)
-  : sys_(sys), self_(sys), router_(std::move(router)), timeout_(timeout) {
+    : sys_(sys), self_(sys), router_(std::move(router)), timeout_(timeout) {
   // nop
 }
 
@@ -46,10 +46,10 @@ template <class Reply, class... Ts>
 caf::expected<Reply> blocking_client::call(Ts&&... xs) {
   caf::expected<Reply> result{caf::error{}};
   self_->request(router_, timeout_, std::forward<Ts>(xs)...)
-    .receive([&](Reply& reply) { result = std::move(reply); },
-             [&](caf::error& err) {
-               result = in_our_terms(std::move(err), "the service");
-             });
+      .receive([&](Reply& reply) { result = std::move(reply); },
+               [&](caf::error& err) {
+                 result = in_our_terms(std::move(err), "the service");
+               });
   return result;
 }
 
@@ -77,10 +77,11 @@ caf::expected<uint64_t> blocking_client::create(const namespace_path& ns,
   return call<uint64_t>(create_atom::value, ns, key, value, ttl);
 }
 
-caf::expected<uint64_t>
-blocking_client::update(const namespace_path& ns, const std::string& key,
-                        const std::string& value, uint64_t expected_version,
-                        ttl_option ttl) {
+caf::expected<uint64_t> blocking_client::update(const namespace_path& ns,
+                                                const std::string& key,
+                                                const std::string& value,
+                                                uint64_t expected_version,
+                                                ttl_option ttl) {
   return call<uint64_t>(update_atom::value, ns, key, value, expected_version,
                         ttl);
 }
@@ -166,14 +167,12 @@ blocking_client::txn(const namespace_path& ns,
                           on_failure);
 }
 
-caf::expected<watch_subscription>
-blocking_client::watch(const namespace_path& ns,
-                       const std::vector<std::string>& prefixes,
-                       caf::optional<uint64_t> from_revision,
-                       watch_handler handler) {
+caf::expected<watch_subscription> blocking_client::watch(
+    const namespace_path& ns, const std::vector<std::string>& prefixes,
+    caf::optional<uint64_t> from_revision, watch_handler handler) {
   auto watcher = sys_.spawn(watcher_impl, std::move(handler));
-  auto id = call<uint64_t>(watch_atom::value, ns, prefixes, from_revision,
-                           watcher);
+  auto id =
+      call<uint64_t>(watch_atom::value, ns, prefixes, from_revision, watcher);
   if (!id) {
     caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
     return std::move(id.error());

@@ -25,21 +25,19 @@ namespace statekeeper {
 /// A running watch of a blocking client. Ends the watch when destroyed (or
 /// on `stop`). Movable, not copyable.
 class watch_subscription {
-public:
+ public:
   watch_subscription(watcher_actor watcher, uint64_t id);
   watch_subscription(watch_subscription&&) = default;
   watch_subscription& operator=(watch_subscription&&) = default;
   ~watch_subscription();
 
   /// The watch id the service gave (for unwatch).
-  uint64_t id() const {
-    return id_;
-  }
+  uint64_t id() const { return id_; }
 
   /// Ends the watch; the handler runs no more once the service noticed.
   void stop();
 
-private:
+ private:
   watcher_actor watcher_;
   uint64_t id_;
 };
@@ -50,7 +48,7 @@ private:
 using watch_handler = std::function<void(const std::vector<watch_event>&)>;
 
 class blocking_client {
-public:
+ public:
   /// Talks to the service behind `router` (local or remote). Each call waits
   /// at most `timeout`; then it fails with `error_code::timeout`.
   blocking_client(caf::actor_system& sys, router_actor router,
@@ -65,16 +63,14 @@ public:
                               const std::string& value, ttl_option ttl = {});
   caf::expected<uint64_t> create(const namespace_path& ns,
                                  const std::string& key,
-                                 const std::string& value,
-                                 ttl_option ttl = {});
+                                 const std::string& value, ttl_option ttl = {});
   caf::expected<uint64_t> update(const namespace_path& ns,
                                  const std::string& key,
                                  const std::string& value,
                                  uint64_t expected_version,
                                  ttl_option ttl = {});
   caf::expected<bool> erase(const namespace_path& ns, const std::string& key);
-  caf::expected<bool> erase_if(const namespace_path& ns,
-                               const std::string& key,
+  caf::expected<bool> erase_if(const namespace_path& ns, const std::string& key,
                                uint64_t expected_version);
   caf::expected<std::vector<entry>>
   get_many(const namespace_path& ns, const std::vector<std::string>& keys);
@@ -84,8 +80,7 @@ public:
                                      const std::vector<std::string>& keys);
   caf::expected<bool> expire(const namespace_path& ns, const std::string& key,
                              caf::timespan ttl);
-  caf::expected<bool> persist(const namespace_path& ns,
-                              const std::string& key);
+  caf::expected<bool> persist(const namespace_path& ns, const std::string& key);
   caf::expected<key_page> list_keys(const namespace_path& ns,
                                     const std::string& prefix = {},
                                     const std::string& after = {},
@@ -121,9 +116,8 @@ public:
   /// "statekeeper: not_found: key \"a\"".
   std::string render(const caf::error& err) const;
 
-private:
-  template <class Reply, class... Ts>
-  caf::expected<Reply> call(Ts&&... xs);
+ private:
+  template <class Reply, class... Ts> caf::expected<Reply> call(Ts&&... xs);
 
   caf::actor_system& sys_;
   caf::scoped_actor self_;

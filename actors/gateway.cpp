@@ -40,9 +40,9 @@ using session_pointer = router_actor::stateful_pointer<session_state>;
 caf::error check_tenant(const session_state& st, const namespace_path& ns) {
   if (!st.tenant || ns.tenant == *st.tenant)
     return {};
-  return make_error(error_code::unauthorized,
-                    "namespace \"" + render(ns) + "\" is outside tenant \""
-                      + *st.tenant + "\"");
+  return make_error(error_code::unauthorized, "namespace \"" + render(ns) +
+                                                  "\" is outside tenant \"" +
+                                                  *st.tenant + "\"");
 }
 
 template <class Atom, class... Ts>
@@ -73,8 +73,7 @@ caf::error admit(const session_state& st, stats_atom) {
 
 // -- how large a request is ---------------------------------------------------
 
-template <class T>
-size_t bytes_of(const T&) {
+template <class T> size_t bytes_of(const T&) {
   return 0; // atoms, numbers, TTLs
 }
 
@@ -97,15 +96,15 @@ size_t bytes_of(const std::vector<std::string>& xs) {
 }
 
 // Batches and transactions: items with a key and a value.
-template <class Item>
-size_t bytes_of(const std::vector<Item>& xs) {
+template <class Item> size_t bytes_of(const std::vector<Item>& xs) {
   size_t n = 0;
   for (auto& x : xs)
     n += x.key.size() + x.value.size();
   return n;
 }
 
-// -- sessions -------------------------------------------------------------------
+// -- sessions
+// -------------------------------------------------------------------
 
 struct session_relay {
   session_pointer self;
@@ -121,40 +120,38 @@ struct session_relay {
     auto bytes = (size_t{0} + ... + bytes_of(xs));
     if (bytes > st.limits.max_request_bytes) {
       rp.deliver(make_error(error_code::limit_exceeded,
-                            "request of " + std::to_string(bytes)
-                              + " bytes exceeds max-request-bytes ("
-                              + std::to_string(st.limits.max_request_bytes)
-                              + ")"));
+                            "request of " + std::to_string(bytes) +
+                                " bytes exceeds max-request-bytes (" +
+                                std::to_string(st.limits.max_request_bytes) +
+                                ")"));
       return rp;
     }
     if (st.in_flight >= st.limits.max_in_flight) {
       rp.deliver(make_error(error_code::limit_exceeded,
-                            std::to_string(st.in_flight)
-                              + " requests of this session are in flight"
+                            std::to_string(st.in_flight) +
+                                " requests of this session are in flight"
                                 " (max-requests-in-flight)"));
       return rp;
     }
     ++st.in_flight;
     auto me = self;
     self->request(st.router, st.limits.request_timeout, atom, std::move(xs)...)
-      .then(
-        [me, rp](Reply& reply) mutable {
-          --me->state.in_flight;
-          rp.deliver(std::move(reply));
-        },
-        [me, rp](caf::error& err) mutable {
-          --me->state.in_flight;
-          rp.deliver(in_our_terms(std::move(err), "the service"));
-        });
+        .then(
+            [me, rp](Reply& reply) mutable {
+              --me->state.in_flight;
+              rp.deliver(std::move(reply));
+            },
+            [me, rp](caf::error& err) mutable {
+              --me->state.in_flight;
+              rp.deliver(in_our_terms(std::move(err), "the service"));
+            });
     return rp;
   }
 };
 
-router_actor::behavior_type session_impl(session_pointer self,
-                                         router_actor router,
-                                         tenant_scope tenant,
-                                         session_limits limits,
-                                         caf::strong_actor_ptr owner) {
+router_actor::behavior_type
+session_impl(session_pointer self, router_actor router, tenant_scope tenant,
+             session_limits limits, caf::strong_actor_ptr owner) {
   auto& st = self->state;
   st.router = std::move(router);
   st.tenant = std::move(tenant);
@@ -166,7 +163,8 @@ router_actor::behavior_type session_impl(session_pointer self,
   return relay_behavior<router_actor>(session_relay{self});
 }
 
-// -- the gateway ----------------------------------------------------------------
+// -- the gateway
+// ----------------------------------------------------------------
 
 struct gateway_state {
   static inline const char* name = "statekeeper.gateway";
@@ -220,9 +218,8 @@ caf::expected<tenant_scope> tenant_of(const gateway_state& st,
   return tenant_scope{match->tenant};
 }
 
-gateway_actor::behavior_type gateway_impl(gateway_pointer self,
-                                          router_actor router,
-                                          remote_options opts) {
+gateway_actor::behavior_type
+gateway_impl(gateway_pointer self, router_actor router, remote_options opts) {
   auto& st = self->state;
   st.router = std::move(router);
   st.tokens = std::move(opts.tokens);
@@ -230,23 +227,22 @@ gateway_actor::behavior_type gateway_impl(gateway_pointer self,
                opts.request_timeout};
   self->monitor(st.router);
   // Sessions are linked: stopping with a non-normal reason stops them too.
-  self->set_down_handler([self](caf::down_msg&) {
-    self->quit(caf::exit_reason::user_shutdown);
-  });
+  self->set_down_handler(
+      [self](caf::down_msg&) { self->quit(caf::exit_reason::user_shutdown); });
   return relay_behavior<gateway_actor>(
-    refusing_relay{self},
-    [self](login_atom, std::string& token) -> caf::result<router_actor> {
-      auto owner = self->current_sender();
-      if (!owner)
-        return make_error(error_code::invalid_argument,
-                          "login needs a sender to own the session");
-      auto tenant = tenant_of(self->state, token);
-      if (!tenant)
-        return std::move(tenant.error());
-      return self->spawn<caf::linked>(session_impl, self->state.router,
-                                      std::move(*tenant), self->state.limits,
-                                      std::move(owner));
-    });
+      refusing_relay{self},
+      [self](login_atom, std::string& token) -> caf::result<router_actor> {
+        auto owner = self->current_sender();
+        if (!owner)
+          return make_error(error_code::invalid_argument,
+                            "login needs a sender to own the session");
+        auto tenant = tenant_of(self->state, token);
+        if (!tenant)
+          return std::move(tenant.error());
+        return self->spawn<caf::linked>(session_impl, self->state.router,
+                                        std::move(*tenant), self->state.limits,
+                                        std::move(owner));
+      });
 }
 
 } // namespace

@@ -25,29 +25,30 @@ bool is_live(const stored_entry& e, caf::timestamp now) {
 caf::error mismatch(const std::string& key, uint64_t actual,
                     uint64_t expected) {
   return make_error(error_code::revision_mismatch,
-                    "key " + quote(key) + " is at version "
-                      + std::to_string(actual) + ", expected "
-                      + std::to_string(expected));
+                    "key " + quote(key) + " is at version " +
+                        std::to_string(actual) + ", expected " +
+                        std::to_string(expected));
 }
 
 // Says which item of a batch an error is about.
 caf::error in_item(caf::error err, size_t index) {
-  return make_error(code_of(err), "item " + std::to_string(index) + ": "
-                                     + context_of(err));
+  return make_error(code_of(err),
+                    "item " + std::to_string(index) + ": " + context_of(err));
 }
 
 caf::error too_large(const char* what, size_t size, size_t limit,
                      const char* option) {
   return make_error(error_code::limit_exceeded,
-                    std::string{what} + " is " + std::to_string(size)
-                      + " bytes, limit is " + std::to_string(limit) + " ("
-                      + option + ")");
+                    std::string{what} + " is " + std::to_string(size) +
+                        " bytes, limit is " + std::to_string(limit) + " (" +
+                        option + ")");
 }
 
 } // namespace
 
-keyspace::keyspace(std::shared_ptr<namespace_store> store, const service_limits& lim)
-  : store_(std::move(store)), limits_(lim) {
+keyspace::keyspace(std::shared_ptr<namespace_store> store,
+                   const service_limits& lim)
+    : store_(std::move(store)), limits_(lim) {
   store_->scan("", "", [this](const std::string& key, const stored_entry& e) {
     if (e.expires_at)
       expiries_.set(key, e.expires_at);
@@ -65,8 +66,7 @@ caf::error keyspace::check_key(const std::string& key) const {
   if (key.empty())
     return make_error(error_code::invalid_argument, "key is empty");
   if (key.size() > limits_.max_key_bytes)
-    return too_large("key", key.size(), limits_.max_key_bytes,
-                     "max-key-bytes");
+    return too_large("key", key.size(), limits_.max_key_bytes, "max-key-bytes");
   if (!is_valid_utf8(key))
     return make_error(error_code::invalid_argument,
                       "key " + quote(key) + " is not valid UTF-8");
@@ -88,20 +88,21 @@ caf::error keyspace::check_ttl(const std::string& key,
                                const ttl_option& ttl) const {
   if (ttl && ttl->count() <= 0)
     return make_error(error_code::invalid_argument,
-                      "ttl of key " + quote(key) + " must be positive, got "
-                        + std::to_string(ttl->count()) + " ns");
+                      "ttl of key " + quote(key) + " must be positive, got " +
+                          std::to_string(ttl->count()) + " ns");
   if (ttl && *ttl > limits_.max_ttl)
     return make_error(error_code::limit_exceeded,
-                      "ttl of key " + quote(key) + " exceeds the limit (max-ttl)");
+                      "ttl of key " + quote(key) +
+                          " exceeds the limit (max-ttl)");
   return caf::none;
 }
 
 caf::error keyspace::check_batch(size_t size) const {
   if (size > limits_.max_batch)
     return make_error(error_code::limit_exceeded,
-                      "batch has " + std::to_string(size)
-                        + " items, limit is "
-                        + std::to_string(limits_.max_batch) + " (max-batch)");
+                      "batch has " + std::to_string(size) +
+                          " items, limit is " +
+                          std::to_string(limits_.max_batch) + " (max-batch)");
   return caf::none;
 }
 
@@ -140,16 +141,16 @@ caf::error keyspace::apply(const std::vector<change_record>& changes) {
   }
   for (auto& change : changes) {
     switch (change.kind) {
-      case change_kind::put:
-        expiries_.set(change.key, change.expires_at);
-        break;
-      case change_kind::erase:
-      case change_kind::expire:
-        expiries_.remove(change.key);
-        break;
-      case change_kind::clear:
-        expiries_.clear();
-        break;
+    case change_kind::put:
+      expiries_.set(change.key, change.expires_at);
+      break;
+    case change_kind::erase:
+    case change_kind::expire:
+      expiries_.remove(change.key);
+      break;
+    case change_kind::clear:
+      expiries_.clear();
+      break;
     }
   }
   return caf::none;
@@ -192,9 +193,8 @@ caf::expected<bool> keyspace::contains(const std::string& key,
   return live(key, now) != nullptr;
 }
 
-caf::expected<uint64_t> keyspace::put(const std::string& key,
-                                      std::string value, ttl_option ttl,
-                                      caf::timestamp now) {
+caf::expected<uint64_t> keyspace::put(const std::string& key, std::string value,
+                                      ttl_option ttl, caf::timestamp now) {
   if (auto err = check_write(key, value, ttl))
     return err;
   return write(key, std::move(value), ttl, now);
@@ -249,8 +249,8 @@ caf::expected<bool> keyspace::erase_if(const std::string& key,
   return true;
 }
 
-caf::expected<bool> keyspace::expire(const std::string& key,
-                                     caf::timespan ttl, caf::timestamp now) {
+caf::expected<bool> keyspace::expire(const std::string& key, caf::timespan ttl,
+                                     caf::timestamp now) {
   if (auto err = check_key(key))
     return err;
   if (auto err = check_ttl(key, ttl))
@@ -316,8 +316,7 @@ keyspace::put_many(std::vector<put_item> items, caf::timestamp now) {
 }
 
 caf::expected<uint64_t>
-keyspace::erase_many(const std::vector<std::string>& keys,
-                     caf::timestamp now) {
+keyspace::erase_many(const std::vector<std::string>& keys, caf::timestamp now) {
   if (auto err = check_batch(keys.size()))
     return err;
   std::vector<change_record> batch;
@@ -339,18 +338,17 @@ keyspace::erase_many(const std::vector<std::string>& keys,
 // -- listing ------------------------------------------------------------------
 
 caf::expected<bool> keyspace::page(
-  const std::string& prefix, const std::string& after, uint32_t limit,
-  caf::timestamp now,
-  const std::function<void(const std::string&, const stored_entry&)>& add)
-  const {
+    const std::string& prefix, const std::string& after, uint32_t limit,
+    caf::timestamp now,
+    const std::function<void(const std::string&, const stored_entry&)>& add)
+    const {
   if (limit == 0)
-    return make_error(error_code::invalid_argument,
-                      "limit must be at least 1");
+    return make_error(error_code::invalid_argument, "limit must be at least 1");
   if (limit > limits_.max_page)
     return make_error(error_code::limit_exceeded,
-                      "limit is " + std::to_string(limit) + ", at most "
-                        + std::to_string(limits_.max_page)
-                        + " per page (max-page)");
+                      "limit is " + std::to_string(limit) + ", at most " +
+                          std::to_string(limits_.max_page) +
+                          " per page (max-page)");
   uint32_t taken = 0;
   bool more = false;
   store_->scan(prefix, after,
@@ -412,9 +410,9 @@ caf::expected<uint64_t> keyspace::clear(caf::timestamp now) {
 }
 
 void keyspace::visit_live(
-  const std::string& prefix, caf::timestamp now,
-  const std::function<void(const std::string&, const stored_entry&)>& visit)
-  const {
+    const std::string& prefix, caf::timestamp now,
+    const std::function<void(const std::string&, const stored_entry&)>& visit)
+    const {
   store_->scan(prefix, "", [&](const std::string& key, const stored_entry& e) {
     if (is_live(e, now))
       visit(key, e);
@@ -429,7 +427,8 @@ caf::expected<size_t> keyspace::sweep(caf::timestamp now, size_t max) {
   std::vector<change_record> batch;
   batch.reserve(keys.size());
   for (auto& key : keys)
-    batch.push_back(change_record{change_kind::expire, std::move(key), 0, {}, {}});
+    batch.push_back(
+        change_record{change_kind::expire, std::move(key), 0, {}, {}});
   commit(std::move(batch));
   return keys.size();
 }

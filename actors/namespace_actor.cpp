@@ -32,7 +32,8 @@ caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   return caf::none;
 }
 
-// -- watches ---------------------------------------------------------------------
+// -- watches
+// ---------------------------------------------------------------------
 
 // Events per message to a watcher, and batches a watcher may have
 // unacknowledged; later live events wait in its buffer and go as one batch.
@@ -63,22 +64,21 @@ void send_batch(namespace_pointer self, watcher_entry& w,
   ++w.batches;
   w.heard = true;
   auto id = w.id;
-  self
-    ->request(w.who, self->state.opts.watch_ack_timeout, event_atom::value, id,
-              std::move(batch))
-    .then(
-      [self, id, n] {
-        if (auto w = self->state.hub.find(id)) {
-          w->pending -= n;
-          --w->batches;
-          flush_events(self, *w);
-        }
-      },
-      [self, id](caf::error& err) {
-        drop_watcher(self, id,
-                     "the watcher did not take its events: "
-                       + self->home_system().render(err));
-      });
+  self->request(w.who, self->state.opts.watch_ack_timeout, event_atom::value,
+                id, std::move(batch))
+      .then(
+          [self, id, n] {
+            if (auto w = self->state.hub.find(id)) {
+              w->pending -= n;
+              --w->batches;
+              flush_events(self, *w);
+            }
+          },
+          [self, id](caf::error& err) {
+            drop_watcher(self, id,
+                         "the watcher did not take its events: " +
+                             self->home_system().render(err));
+          });
 }
 
 // Sends `events` in batches (snapshots and replays).
@@ -88,8 +88,8 @@ void send_events(namespace_pointer self, watcher_entry& w,
     auto last = std::min(events.size(), first + events_per_batch);
     send_batch(self, w,
                std::vector<watch_event>(
-                 std::make_move_iterator(events.begin() + first),
-                 std::make_move_iterator(events.begin() + last)),
+                   std::make_move_iterator(events.begin() + first),
+                   std::make_move_iterator(events.begin() + last)),
                live);
   }
 }
@@ -104,7 +104,8 @@ void flush_events(namespace_pointer self, watcher_entry& w) {
 }
 
 // Hands the changes of one applied revision to the history and watchers.
-void applied(namespace_pointer self, const std::vector<change_record>& changes) {
+void applied(namespace_pointer self,
+             const std::vector<change_record>& changes) {
   auto& hub = self->state.hub;
   hub.record(changes);
   hub.fan_out(changes, [self](watcher_entry& w,
@@ -112,13 +113,12 @@ void applied(namespace_pointer self, const std::vector<change_record>& changes) 
     auto& hub = self->state.hub;
     if (w.pending + w.buffered.size() + events.size() > hub.max_lag()) {
       drop_watcher(self, w.id,
-                   "fell more than " + std::to_string(hub.max_lag())
-                     + " events behind; watch again from the last revision "
+                   "fell more than " + std::to_string(hub.max_lag()) +
+                       " events behind; watch again from the last revision "
                        "you saw");
       return;
     }
-    w.buffered.insert(w.buffered.end(),
-                      std::make_move_iterator(events.begin()),
+    w.buffered.insert(w.buffered.end(), std::make_move_iterator(events.begin()),
                       std::make_move_iterator(events.end()));
     flush_events(self, w);
   });
@@ -183,8 +183,7 @@ void send_progress(namespace_pointer self) {
 
 /// Loads the namespace if it is not loaded, then calls `done(error)`. The
 /// load is awaited: later requests stay queued until it is done.
-template <class Done>
-void ensure_loaded(namespace_pointer self, Done done) {
+template <class Done> void ensure_loaded(namespace_pointer self, Done done) {
   auto& st = self->state;
   if (st.space) {
     done(caf::error{});
@@ -192,11 +191,13 @@ void ensure_loaded(namespace_pointer self, Done done) {
   }
   self->request(st.persistence, st.opts.postgres->timeout, load_atom::value,
                 st.ns)
-    .await(
-      [self, done](namespace_snapshot& snap) mutable {
-        done(install(self, snap));
-      },
-      [done](caf::error& err) mutable { done(in_our_terms(std::move(err), persistence_name)); });
+      .await(
+          [self, done](namespace_snapshot& snap) mutable {
+            done(install(self, snap));
+          },
+          [done](caf::error& err) mutable {
+            done(in_our_terms(std::move(err), persistence_name));
+          });
 }
 
 /// Makes staged changes durable as the durability mode says, applies them,
@@ -212,8 +213,7 @@ void persist_and_apply(namespace_pointer self,
     done(std::move(err));
     return;
   }
-  persist_batch batch{st.ns, changes, changes.front().version,
-                      st.hub.floor()};
+  persist_batch batch{st.ns, changes, changes.front().version, st.hub.floor()};
   if (st.opts.postgres->mode == durability::async) {
     auto err = st.space->apply(changes);
     if (!err) {
@@ -223,22 +223,21 @@ void persist_and_apply(namespace_pointer self,
     done(std::move(err));
     return;
   }
-  self
-    ->request(st.persistence, st.opts.postgres->timeout, write_atom::value,
-              std::move(batch))
-    .await(
-      [self, changes = std::move(changes), done](ok_atom) mutable {
-        auto err = self->state.space->apply(changes);
-        if (!err)
-          applied(self, changes);
-        done(std::move(err));
-      },
-      [self, done](caf::error& err) mutable {
-        // The commit may have happened after all (connection lost during
-        // COMMIT, or a timeout): re-read the database before serving again.
-        self->state.space.reset();
-        done(in_our_terms(std::move(err), persistence_name));
-      });
+  self->request(st.persistence, st.opts.postgres->timeout, write_atom::value,
+                std::move(batch))
+      .await(
+          [self, changes = std::move(changes), done](ok_atom) mutable {
+            auto err = self->state.space->apply(changes);
+            if (!err)
+              applied(self, changes);
+            done(std::move(err));
+          },
+          [self, done](caf::error& err) mutable {
+            // The commit may have happened after all (connection lost during
+            // COMMIT, or a timeout): re-read the database before serving again.
+            self->state.space.reset();
+            done(in_our_terms(std::move(err), persistence_name));
+          });
 }
 
 /// Delivers `result` through `rp` once what the operation staged is applied
@@ -266,8 +265,7 @@ void finish(namespace_pointer self, caf::typed_response_promise<T> rp,
 
 /// Runs `op(keyspace, now)` and answers with its result once whatever it
 /// changed is applied (and durable, with sync persistence).
-template <class T, class Op>
-caf::result<T> run(namespace_pointer self, Op op) {
+template <class T, class Op> caf::result<T> run(namespace_pointer self, Op op) {
   auto& st = self->state;
   if (st.space && !st.persistence) {
     // In memory: nothing to wait for, answer directly.
@@ -323,8 +321,9 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
     if (msg.source == router) {
       // Tell watchers, so that they resume elsewhere instead of waiting.
       for (auto id : self->state.hub.ids())
-        drop_watcher(self, id, "the namespace's owner stopped (the service "
-                               "is stopping)");
+        drop_watcher(self, id,
+                     "the namespace's owner stopped (the service "
+                     "is stopping)");
       self->quit(msg.reason);
     } else
       self->state.hub.remove_all(msg.source); // a watcher went away
@@ -343,133 +342,139 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   using ks = keyspace;
   using ts = caf::timestamp;
   return {
-    [self](get_atom, const namespace_path&, std::string& key) {
-      return run<caf::optional<entry>>(
-        self, [key](ks& k, ts now) { return k.get(key, now); });
-    },
-    [self](contains_atom, const namespace_path&, std::string& key) {
-      return run<bool>(self,
-                       [key](ks& k, ts now) { return k.contains(key, now); });
-    },
-    [self](put_atom, const namespace_path&, std::string& key,
-           std::string& value, ttl_option ttl) {
-      return run<uint64_t>(self, [key = std::move(key), value = std::move(value),
-                                  ttl](ks& k, ts now) mutable {
-        return k.put(key, std::move(value), ttl, now);
-      });
-    },
-    [self](create_atom, const namespace_path&, std::string& key,
-           std::string& value, ttl_option ttl) {
-      return run<uint64_t>(self, [key = std::move(key), value = std::move(value),
-                                  ttl](ks& k, ts now) mutable {
-        return k.create(key, std::move(value), ttl, now);
-      });
-    },
-    [self](update_atom, const namespace_path&, std::string& key,
-           std::string& value, uint64_t expected, ttl_option ttl) {
-      return run<uint64_t>(self, [key = std::move(key), value = std::move(value),
-                                  expected, ttl](ks& k, ts now) mutable {
-        return k.update(key, std::move(value), expected, ttl, now);
-      });
-    },
-    [self](erase_atom, const namespace_path&, std::string& key) {
-      return run<bool>(self,
-                       [key](ks& k, ts now) { return k.erase(key, now); });
-    },
-    [self](erase_if_atom, const namespace_path&, std::string& key,
-           uint64_t expected) {
-      return run<bool>(self, [key, expected](ks& k, ts now) {
-        return k.erase_if(key, expected, now);
-      });
-    },
-    [self](get_many_atom, const namespace_path&,
-           std::vector<std::string>& keys) {
-      return run<std::vector<entry>>(
-        self, [keys](ks& k, ts now) { return k.get_many(keys, now); });
-    },
-    [self](put_many_atom, const namespace_path&, std::vector<put_item>& items) {
-      return run<std::vector<uint64_t>>(
-        self, [items = std::move(items)](ks& k, ts now) mutable {
-          return k.put_many(std::move(items), now);
+      [self](get_atom, const namespace_path&, std::string& key) {
+        return run<caf::optional<entry>>(
+            self, [key](ks& k, ts now) { return k.get(key, now); });
+      },
+      [self](contains_atom, const namespace_path&, std::string& key) {
+        return run<bool>(self,
+                         [key](ks& k, ts now) { return k.contains(key, now); });
+      },
+      [self](put_atom, const namespace_path&, std::string& key,
+             std::string& value, ttl_option ttl) {
+        return run<uint64_t>(self,
+                             [key = std::move(key), value = std::move(value),
+                              ttl](ks& k, ts now) mutable {
+                               return k.put(key, std::move(value), ttl, now);
+                             });
+      },
+      [self](create_atom, const namespace_path&, std::string& key,
+             std::string& value, ttl_option ttl) {
+        return run<uint64_t>(self,
+                             [key = std::move(key), value = std::move(value),
+                              ttl](ks& k, ts now) mutable {
+                               return k.create(key, std::move(value), ttl, now);
+                             });
+      },
+      [self](update_atom, const namespace_path&, std::string& key,
+             std::string& value, uint64_t expected, ttl_option ttl) {
+        return run<uint64_t>(self, [key = std::move(key),
+                                    value = std::move(value), expected,
+                                    ttl](ks& k, ts now) mutable {
+          return k.update(key, std::move(value), expected, ttl, now);
         });
-    },
-    [self](erase_many_atom, const namespace_path&,
-           std::vector<std::string>& keys) {
-      return run<uint64_t>(
-        self, [keys](ks& k, ts now) { return k.erase_many(keys, now); });
-    },
-    [self](expire_atom, const namespace_path&, std::string& key,
-           caf::timespan ttl) {
-      return run<bool>(
-        self, [key, ttl](ks& k, ts now) { return k.expire(key, ttl, now); });
-    },
-    [self](persist_atom, const namespace_path&, std::string& key) {
-      return run<bool>(self,
-                       [key](ks& k, ts now) { return k.persist(key, now); });
-    },
-    [self](list_keys_atom, const namespace_path&, std::string& prefix,
-           std::string& after, uint32_t limit) {
-      return run<key_page>(self, [prefix, after, limit](ks& k, ts now) {
-        return k.list_keys(prefix, after, limit, now);
-      });
-    },
-    [self](scan_atom, const namespace_path&, std::string& prefix,
-           std::string& after, uint32_t limit) {
-      return run<entry_page>(self, [prefix, after, limit](ks& k, ts now) {
-        return k.scan(prefix, after, limit, now);
-      });
-    },
-    [self](key_count_atom, const namespace_path&) {
-      return run<uint64_t>(self, [](ks& k, ts now) {
-        return caf::expected<uint64_t>{k.key_count(now)};
-      });
-    },
-    [self](ns_exists_atom, const namespace_path&) {
-      return run<bool>(self, [](ks& k, ts now) {
-        return caf::expected<bool>{k.key_count(now) > 0};
-      });
-    },
-    [self](clear_atom, const namespace_path&) {
-      return run<uint64_t>(self, [](ks& k, ts now) { return k.clear(now); });
-    },
-    [self](watch_atom, const namespace_path&,
-           std::vector<std::string>& prefixes, caf::optional<uint64_t> from,
-           watcher_actor& who) {
-      return run<uint64_t>(self, [self, prefixes = std::move(prefixes), from,
-                                  who = std::move(who)](ks& k, ts now) {
-        return start_watch(self, k, prefixes, from, who, now);
-      });
-    },
-    [self](unwatch_atom, const namespace_path&, uint64_t id) {
-      return self->state.hub.remove(id);
-    },
-    [self](txn_atom, const namespace_path& ns,
-           std::vector<txn_compare>& compares, std::vector<txn_op>& on_success,
-           std::vector<txn_op>& on_failure) {
-      return run<txn_result>(
-        self, [ns, compares = std::move(compares),
-               on_success = std::move(on_success),
-               on_failure = std::move(on_failure)](ks& k, ts now) {
-          return k.txn(ns, compares, on_success, on_failure, now);
+      },
+      [self](erase_atom, const namespace_path&, std::string& key) {
+        return run<bool>(self,
+                         [key](ks& k, ts now) { return k.erase(key, now); });
+      },
+      [self](erase_if_atom, const namespace_path&, std::string& key,
+             uint64_t expected) {
+        return run<bool>(self, [key, expected](ks& k, ts now) {
+          return k.erase_if(key, expected, now);
         });
-    },
-    [self](sweep_atom) { sweep(self); },
-    [self](drain_atom) -> caf::result<bool> {
-      auto& st = self->state;
-      if (!st.hub.empty())
-        return false; // watchers keep a namespace active
-      if (!st.persistence)
-        return !st.space || st.space->revision() == 0;
-      st.draining = true;
-      if (st.opts.postgres->mode == durability::sync)
-        return true; // every write was committed before its reply
-      auto rp = self->make_response_promise<bool>();
-      self->request(st.persistence, st.opts.postgres->timeout, sync_atom::value)
-        .then([rp](ok_atom) mutable { rp.deliver(true); },
-              [rp](caf::error&) mutable { rp.deliver(false); });
-      return rp;
-    },
-    [self](retire_atom) { self->quit(); },
+      },
+      [self](get_many_atom, const namespace_path&,
+             std::vector<std::string>& keys) {
+        return run<std::vector<entry>>(
+            self, [keys](ks& k, ts now) { return k.get_many(keys, now); });
+      },
+      [self](put_many_atom, const namespace_path&,
+             std::vector<put_item>& items) {
+        return run<std::vector<uint64_t>>(
+            self, [items = std::move(items)](ks& k, ts now) mutable {
+              return k.put_many(std::move(items), now);
+            });
+      },
+      [self](erase_many_atom, const namespace_path&,
+             std::vector<std::string>& keys) {
+        return run<uint64_t>(
+            self, [keys](ks& k, ts now) { return k.erase_many(keys, now); });
+      },
+      [self](expire_atom, const namespace_path&, std::string& key,
+             caf::timespan ttl) {
+        return run<bool>(self, [key, ttl](ks& k, ts now) {
+          return k.expire(key, ttl, now);
+        });
+      },
+      [self](persist_atom, const namespace_path&, std::string& key) {
+        return run<bool>(self,
+                         [key](ks& k, ts now) { return k.persist(key, now); });
+      },
+      [self](list_keys_atom, const namespace_path&, std::string& prefix,
+             std::string& after, uint32_t limit) {
+        return run<key_page>(self, [prefix, after, limit](ks& k, ts now) {
+          return k.list_keys(prefix, after, limit, now);
+        });
+      },
+      [self](scan_atom, const namespace_path&, std::string& prefix,
+             std::string& after, uint32_t limit) {
+        return run<entry_page>(self, [prefix, after, limit](ks& k, ts now) {
+          return k.scan(prefix, after, limit, now);
+        });
+      },
+      [self](key_count_atom, const namespace_path&) {
+        return run<uint64_t>(self, [](ks& k, ts now) {
+          return caf::expected<uint64_t>{k.key_count(now)};
+        });
+      },
+      [self](ns_exists_atom, const namespace_path&) {
+        return run<bool>(self, [](ks& k, ts now) {
+          return caf::expected<bool>{k.key_count(now) > 0};
+        });
+      },
+      [self](clear_atom, const namespace_path&) {
+        return run<uint64_t>(self, [](ks& k, ts now) { return k.clear(now); });
+      },
+      [self](watch_atom, const namespace_path&,
+             std::vector<std::string>& prefixes, caf::optional<uint64_t> from,
+             watcher_actor& who) {
+        return run<uint64_t>(self, [self, prefixes = std::move(prefixes), from,
+                                    who = std::move(who)](ks& k, ts now) {
+          return start_watch(self, k, prefixes, from, who, now);
+        });
+      },
+      [self](unwatch_atom, const namespace_path&, uint64_t id) {
+        return self->state.hub.remove(id);
+      },
+      [self](txn_atom, const namespace_path& ns,
+             std::vector<txn_compare>& compares,
+             std::vector<txn_op>& on_success, std::vector<txn_op>& on_failure) {
+        return run<txn_result>(
+            self, [ns, compares = std::move(compares),
+                   on_success = std::move(on_success),
+                   on_failure = std::move(on_failure)](ks& k, ts now) {
+              return k.txn(ns, compares, on_success, on_failure, now);
+            });
+      },
+      [self](sweep_atom) { sweep(self); },
+      [self](drain_atom) -> caf::result<bool> {
+        auto& st = self->state;
+        if (!st.hub.empty())
+          return false; // watchers keep a namespace active
+        if (!st.persistence)
+          return !st.space || st.space->revision() == 0;
+        st.draining = true;
+        if (st.opts.postgres->mode == durability::sync)
+          return true; // every write was committed before its reply
+        auto rp = self->make_response_promise<bool>();
+        self->request(st.persistence, st.opts.postgres->timeout,
+                      sync_atom::value)
+            .then([rp](ok_atom) mutable { rp.deliver(true); },
+                  [rp](caf::error&) mutable { rp.deliver(false); });
+        return rp;
+      },
+      [self](retire_atom) { self->quit(); },
   };
 }
 

@@ -17,8 +17,8 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/keyspace.hpp"
-#include "actors/watch_hub.hpp"
 #include "actors/service_options.hpp"
+#include "actors/watch_hub.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/internal.hpp"

@@ -132,78 +132,79 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts) {
   });
   self->send(self, connect_atom::value);
   return {
-    [self](load_atom, const std::string& ns)
-      -> caf::result<namespace_snapshot> {
-      auto& st = self->state;
-      // Writes queued before this load (a write whose caller gave up, an
-      // async write of a previous owner) must be in what it reads.
-      if (!st.acknowledged.empty() || !st.waiting.empty())
-        flush(self);
-      for (auto& batch : st.acknowledged)
-        if (batch.ns == ns)
-          return make_error(error_code::storage_unavailable,
-                            "namespace has writes not yet committed");
-      return with_db(self, [&](postgres_backend& db) {
-        return db.load(ns, caf::make_timestamp());
-      });
-    },
-    [self](write_atom, persist_batch& batch) -> caf::result<ok_atom> {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<ok_atom>();
-      st.waiting.push_back(std::move(batch));
-      st.waiters.push_back(rp);
-      schedule_flush(self, caf::timespan{0});
-      return rp;
-    },
-    [self](queue_atom, persist_batch& batch) {
-      self->state.acknowledged.push_back(std::move(batch));
-      schedule_flush(self, self->state.opts.async_delay);
-    },
-    [self](sync_atom) -> caf::result<ok_atom> {
-      auto& st = self->state;
-      if (st.acknowledged.empty() && st.waiting.empty())
-        return ok_atom::value;
-      auto rp = self->make_response_promise<ok_atom>();
-      st.syncs.push_back(rp);
-      // Commit now instead of waiting for the async delay.
-      st.flush_scheduled = false;
-      schedule_flush(self, caf::timespan{0});
-      return rp;
-    },
-    [self](list_ns_atom, const std::string& prefix)
-      -> caf::result<std::vector<std::string>> {
-      return with_db(self, [&](postgres_backend& db) {
-        return db.list_namespaces(prefix, caf::make_timestamp());
-      });
-    },
-    [self](ns_exists_atom, const std::string& ns) -> caf::result<bool> {
-      return with_db(self, [&](postgres_backend& db) {
-        return db.namespace_exists(ns, caf::make_timestamp());
-      });
-    },
-    [self](purge_atom) -> caf::result<uint64_t> {
-      // Bounded batches, several per tick while they come back full, so a
-      // backlog shrinks without holding the connection for long.
-      return with_db(self, [&](postgres_backend& db) -> caf::expected<uint64_t> {
-        uint64_t total = 0;
-        auto batch = self->state.opts.purge_batch;
-        for (int round = 0; round < 10; ++round) {
-          auto purged = db.purge_expired(caf::make_timestamp(), batch);
-          if (!purged)
-            return purged;
-          total += *purged;
-          if (*purged < batch)
-            break;
-        }
-        return total;
-      });
-    },
-    [self](stats_atom) { return self->state.stats; },
-    [self](flush_atom) { flush(self); },
-    [self](connect_atom) {
-      if (ensure_connected(self))
-        self->delayed_send(self, self->state.backoff, connect_atom::value);
-    },
+      [self](load_atom,
+             const std::string& ns) -> caf::result<namespace_snapshot> {
+        auto& st = self->state;
+        // Writes queued before this load (a write whose caller gave up, an
+        // async write of a previous owner) must be in what it reads.
+        if (!st.acknowledged.empty() || !st.waiting.empty())
+          flush(self);
+        for (auto& batch : st.acknowledged)
+          if (batch.ns == ns)
+            return make_error(error_code::storage_unavailable,
+                              "namespace has writes not yet committed");
+        return with_db(self, [&](postgres_backend& db) {
+          return db.load(ns, caf::make_timestamp());
+        });
+      },
+      [self](write_atom, persist_batch& batch) -> caf::result<ok_atom> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<ok_atom>();
+        st.waiting.push_back(std::move(batch));
+        st.waiters.push_back(rp);
+        schedule_flush(self, caf::timespan{0});
+        return rp;
+      },
+      [self](queue_atom, persist_batch& batch) {
+        self->state.acknowledged.push_back(std::move(batch));
+        schedule_flush(self, self->state.opts.async_delay);
+      },
+      [self](sync_atom) -> caf::result<ok_atom> {
+        auto& st = self->state;
+        if (st.acknowledged.empty() && st.waiting.empty())
+          return ok_atom::value;
+        auto rp = self->make_response_promise<ok_atom>();
+        st.syncs.push_back(rp);
+        // Commit now instead of waiting for the async delay.
+        st.flush_scheduled = false;
+        schedule_flush(self, caf::timespan{0});
+        return rp;
+      },
+      [self](list_ns_atom, const std::string& prefix)
+          -> caf::result<std::vector<std::string>> {
+        return with_db(self, [&](postgres_backend& db) {
+          return db.list_namespaces(prefix, caf::make_timestamp());
+        });
+      },
+      [self](ns_exists_atom, const std::string& ns) -> caf::result<bool> {
+        return with_db(self, [&](postgres_backend& db) {
+          return db.namespace_exists(ns, caf::make_timestamp());
+        });
+      },
+      [self](purge_atom) -> caf::result<uint64_t> {
+        // Bounded batches, several per tick while they come back full, so a
+        // backlog shrinks without holding the connection for long.
+        return with_db(
+            self, [&](postgres_backend& db) -> caf::expected<uint64_t> {
+              uint64_t total = 0;
+              auto batch = self->state.opts.purge_batch;
+              for (int round = 0; round < 10; ++round) {
+                auto purged = db.purge_expired(caf::make_timestamp(), batch);
+                if (!purged)
+                  return purged;
+                total += *purged;
+                if (*purged < batch)
+                  break;
+              }
+              return total;
+            });
+      },
+      [self](stats_atom) { return self->state.stats; },
+      [self](flush_atom) { flush(self); },
+      [self](connect_atom) {
+        if (ensure_connected(self))
+          self->delayed_send(self, self->state.backoff, connect_atom::value);
+      },
   };
 }
 

@@ -41,8 +41,8 @@ struct persistence_state {
   persistence_stats stats;
 };
 
-using persistence_pointer
-  = persistence_actor::stateful_pointer<persistence_state>;
+using persistence_pointer =
+    persistence_actor::stateful_pointer<persistence_state>;
 
 /// Behavior of a persistence actor; connects on start and whenever a call
 /// finds the connection gone (no more often than the backoff allows).

@@ -39,7 +39,8 @@ caf::error check_tls(caf::actor_system& sys, bool tls) {
   return {};
 }
 
-// -- the client's end of a session ------------------------------------------------
+// -- the client's end of a session
+// ------------------------------------------------
 
 struct link_state {
   static inline const char* name = "statekeeper.session_link";
@@ -73,27 +74,27 @@ struct link_relay {
       return rp;
     }
     auto id = st.next_id++;
-    st.waiting.emplace(id,
-                       [rp](caf::error err) mutable { rp.deliver(err); });
+    st.waiting.emplace(id, [rp](caf::error err) mutable { rp.deliver(err); });
     auto me = self;
     self->request(st.session, st.request_timeout, std::move(xs)...)
-      .then(
-        [me, rp, id](Reply& reply) mutable {
-          if (me->state.waiting.erase(id) > 0)
-            rp.deliver(std::move(reply));
-        },
-        [me, rp, id](caf::error& err) mutable {
-          if (me->state.waiting.erase(id) > 0)
-            rp.deliver(in_our_terms(std::move(err),
-                                    "statekeeper at " + me->state.peer));
-        });
+        .then(
+            [me, rp, id](Reply& reply) mutable {
+              if (me->state.waiting.erase(id) > 0)
+                rp.deliver(std::move(reply));
+            },
+            [me, rp, id](caf::error& err) mutable {
+              if (me->state.waiting.erase(id) > 0)
+                rp.deliver(in_our_terms(std::move(err),
+                                        "statekeeper at " + me->state.peer));
+            });
     return rp;
   }
 };
 
-session_link_actor::behavior_type
-session_link_impl(link_pointer self, gateway_actor gateway, std::string peer,
-                  connect_options opts) {
+session_link_actor::behavior_type session_link_impl(link_pointer self,
+                                                    gateway_actor gateway,
+                                                    std::string peer,
+                                                    connect_options opts) {
   auto& st = self->state;
   st.gateway = std::move(gateway);
   st.peer = std::move(peer);
@@ -110,23 +111,22 @@ session_link_impl(link_pointer self, gateway_actor gateway, std::string peer,
       entry.second(lost(st));
   });
   return relay_behavior<session_link_actor>(
-    link_relay{self},
-    [self](login_atom atom, std::string& token) {
-      auto rp = self->make_response_promise<ok_atom>();
-      auto& st = self->state;
-      self->request(st.gateway, st.connect_timeout, atom, std::move(token))
-        .then(
-          [self, rp](router_actor& session) mutable {
-            self->monitor(session);
-            self->state.session = std::move(session);
-            rp.deliver(ok_atom::value);
-          },
-          [self, rp](caf::error& err) mutable {
-            rp.deliver(in_our_terms(std::move(err),
-                                    "statekeeper at " + self->state.peer));
-          });
-      return rp;
-    });
+      link_relay{self}, [self](login_atom atom, std::string& token) {
+        auto rp = self->make_response_promise<ok_atom>();
+        auto& st = self->state;
+        self->request(st.gateway, st.connect_timeout, atom, std::move(token))
+            .then(
+                [self, rp](router_actor& session) mutable {
+                  self->monitor(session);
+                  self->state.session = std::move(session);
+                  rp.deliver(ok_atom::value);
+                },
+                [self, rp](caf::error& err) mutable {
+                  rp.deliver(in_our_terms(
+                      std::move(err), "statekeeper at " + self->state.peer));
+                });
+        return rp;
+      });
 }
 
 // What connect_service hands out. CAF keeps an actor that was sent over the
@@ -138,17 +138,15 @@ struct delegating_relay {
   router_actor::pointer self;
   session_link_actor link;
 
-  template <class Reply, class... Ts>
-  caf::delegated<Reply> call(Ts... xs) {
+  template <class Reply, class... Ts> caf::delegated<Reply> call(Ts... xs) {
     return self->delegate(link, std::move(xs)...);
   }
 };
 
 router_actor::behavior_type session_handle_impl(router_actor::pointer self,
                                                 session_link_actor link) {
-  self->attach_functor([link] {
-    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
-  });
+  self->attach_functor(
+      [link] { caf::anon_send_exit(link, caf::exit_reason::user_shutdown); });
   return relay_behavior<router_actor>(delegating_relay{self, link});
 }
 
@@ -171,11 +169,11 @@ caf::error validate(const remote_options& opts) {
       return invalid("access token for tenant \"" + t.tenant + "\" is empty");
     if (t.tenant != "*")
       if (auto err = validate_namespace(namespace_path{t.tenant}))
-        return invalid("access token tenant \"" + t.tenant
-                       + "\" is not a valid tenant");
+        return invalid("access token tenant \"" + t.tenant +
+                       "\" is not a valid tenant");
     if (!seen.insert(t.token).second)
-      return invalid("an access token is listed twice (tenant \"" + t.tenant
-                     + "\")");
+      return invalid("an access token is listed twice (tenant \"" + t.tenant +
+                     "\")");
   }
   if (opts.max_in_flight == 0)
     return invalid("max-requests-in-flight must be positive");
@@ -187,9 +185,9 @@ caf::error validate(const remote_options& opts) {
 }
 
 bool mutual_tls(const caf::actor_system_config& cfg) {
-  return !cfg.openssl_certificate.empty() || !cfg.openssl_key.empty()
-         || !cfg.openssl_passphrase.empty() || !cfg.openssl_cafile.empty()
-         || !cfg.openssl_capath.empty();
+  return !cfg.openssl_certificate.empty() || !cfg.openssl_key.empty() ||
+         !cfg.openssl_passphrase.empty() || !cfg.openssl_cafile.empty() ||
+         !cfg.openssl_capath.empty();
 }
 
 caf::error validate_tls(const caf::actor_system_config& cfg) {
@@ -197,8 +195,8 @@ caf::error validate_tls(const caf::actor_system_config& cfg) {
     return {};
   auto missing = [](const char* what) {
     return make_error(error_code::invalid_argument,
-                      std::string{"TLS with certificates needs "} + what
-                        + " as well");
+                      std::string{"TLS with certificates needs "} + what +
+                          " as well");
   };
   if (cfg.openssl_certificate.empty())
     return missing("a certificate (openssl.certificate)");
@@ -232,7 +230,9 @@ caf::expected<uint16_t> publish_service(caf::actor_system& sys,
   auto mm = opts.tls ? sys.openssl_manager().actor_handle()
                      : sys.middleman().actor_handle();
   caf::actor_cast<caf::abstract_actor*>(gateway)->attach_functor(
-    [mm, bound = *port] { caf::anon_send(mm, caf::close_atom::value, bound); });
+      [mm, bound = *port] {
+        caf::anon_send(mm, caf::close_atom::value, bound);
+      });
   return port;
 }
 
@@ -248,32 +248,33 @@ caf::expected<router_actor> connect_service(caf::actor_system& sys,
   caf::scoped_actor self{sys};
   caf::expected<gateway_actor> gateway{caf::error{}};
   self->request(mm, opts.connect_timeout, caf::connect_atom::value, host, port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
-          std::set<std::string>& ifs) {
-        if (!ptr)
-          gateway = unreachable(peer, "nothing is published there");
-        else if (!sys.assignable<gateway_actor>(ifs))
-          gateway = unreachable(peer, "the actor published there is not a "
-                                      "statekeeper gateway of this version");
-        else
-          gateway = caf::actor_cast<gateway_actor>(std::move(ptr));
-      },
-      [&](caf::error& err) {
-        if (err == caf::sec::request_timeout)
-          gateway = make_error(error_code::timeout,
-                               "no connection to statekeeper at " + peer
-                                 + " within the connect timeout");
-        else
-          gateway = unreachable(peer, sys.render(err));
-      });
+      .receive(
+          [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
+              std::set<std::string>& ifs) {
+            if (!ptr)
+              gateway = unreachable(peer, "nothing is published there");
+            else if (!sys.assignable<gateway_actor>(ifs))
+              gateway =
+                  unreachable(peer, "the actor published there is not a "
+                                    "statekeeper gateway of this version");
+            else
+              gateway = caf::actor_cast<gateway_actor>(std::move(ptr));
+          },
+          [&](caf::error& err) {
+            if (err == caf::sec::request_timeout)
+              gateway = make_error(error_code::timeout,
+                                   "no connection to statekeeper at " + peer +
+                                       " within the connect timeout");
+            else
+              gateway = unreachable(peer, sys.render(err));
+          });
   if (!gateway)
     return std::move(gateway.error());
   auto link = sys.spawn(session_link_impl, *gateway, peer, opts);
   caf::error failure;
   self->request(link, caf::infinite, login_atom::value, opts.token)
-    .receive([](ok_atom) {},
-             [&](caf::error& err) { failure = std::move(err); });
+      .receive([](ok_atom) {},
+               [&](caf::error& err) { failure = std::move(err); });
   if (failure) {
     caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
     return failure;

@@ -3,9 +3,10 @@
 // from another node, a handle with the same typed interface as in-process.
 // Each connect_service call opens one session: the gateway checks its access
 // token, confines it to its tenant and bounds its requests in flight.
-// Both actor systems must load the middleman (`cfg.load<caf::io::middleman>()`),
-// and for TLS also `cfg.load<caf::openssl::manager>()`, and call
-// `register_types` on their config. Call from any thread that owns the system.
+// Both actor systems must load the middleman
+// (`cfg.load<caf::io::middleman>()`), and for TLS also
+// `cfg.load<caf::openssl::manager>()`, and call `register_types` on their
+// config. Call from any thread that owns the system.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -41,12 +40,12 @@ caf::expected<namespace_actor> activate(router_pointer self,
     persistence = persistence_of(self, name);
   }
   auto router = self->address();
-  auto owner = st.opts.pin_namespaces
-                 ? self->spawn<caf::detached>(namespace_actor_impl, router,
-                                              name, std::move(store),
-                                              persistence, st.opts)
-                 : self->spawn(namespace_actor_impl, router, name,
-                               std::move(store), persistence, st.opts);
+  auto owner =
+      st.opts.pin_namespaces
+          ? self->spawn<caf::detached>(namespace_actor_impl, router, name,
+                                       std::move(store), persistence, st.opts)
+          : self->spawn(namespace_actor_impl, router, name, std::move(store),
+                        persistence, st.opts);
   self->monitor(owner);
   st.names.emplace(owner.address(), name);
   auto now = caf::make_timestamp();
@@ -66,29 +65,29 @@ void passivate(router_pointer self, const std::string& name) {
   i->second.draining = true;
   auto handle = i->second.handle;
   self->request(handle, st.opts.internal_timeout, drain_atom::value)
-    .then(
-      [self, name, handle](bool may_retire) {
-        auto& st = self->state;
-        auto i = st.owners.find(name);
-        if (i == st.owners.end() || i->second.handle != handle
-            || !i->second.draining)
-          return; // used meanwhile, or gone
-        i->second.draining = false;
-        if (!may_retire) {
-          i->second.last_used = caf::make_timestamp();
-          return;
-        }
-        st.names.erase(handle.address());
-        st.owners.erase(i);
-        if (st.engine)
-          st.engine->release(name);
-        self->send(handle, retire_atom::value);
-      },
-      [self, name](caf::error&) {
-        auto i = self->state.owners.find(name);
-        if (i != self->state.owners.end())
-          i->second.draining = false;
-      });
+      .then(
+          [self, name, handle](bool may_retire) {
+            auto& st = self->state;
+            auto i = st.owners.find(name);
+            if (i == st.owners.end() || i->second.handle != handle ||
+                !i->second.draining)
+              return; // used meanwhile, or gone
+            i->second.draining = false;
+            if (!may_retire) {
+              i->second.last_used = caf::make_timestamp();
+              return;
+            }
+            st.names.erase(handle.address());
+            st.owners.erase(i);
+            if (st.engine)
+              st.engine->release(name);
+            self->send(handle, retire_atom::value);
+          },
+          [self, name](caf::error&) {
+            auto i = self->state.owners.find(name);
+            if (i != self->state.owners.end())
+              i->second.draining = false;
+          });
 }
 
 /// Passivates the least recently used owners beyond max_active_namespaces.
@@ -132,10 +131,10 @@ caf::expected<namespace_actor> owner_of(router_pointer self,
   auto name = render(ns);
   if (name.size() > st.opts.limits.max_namespace_bytes)
     return make_error(error_code::limit_exceeded,
-                      "namespace is " + std::to_string(name.size())
-                        + " bytes rendered, limit is "
-                        + std::to_string(st.opts.limits.max_namespace_bytes)
-                        + " (max-namespace-bytes)");
+                      "namespace is " + std::to_string(name.size()) +
+                          " bytes rendered, limit is " +
+                          std::to_string(st.opts.limits.max_namespace_bytes) +
+                          " (max-namespace-bytes)");
   auto i = st.owners.find(name);
   if (i != st.owners.end()) {
     i->second.last_used = caf::make_timestamp();
@@ -178,16 +177,16 @@ caf::result<Result> fan_out(router_pointer self, std::vector<Target> targets,
   auto g = std::make_shared<gather>(gather{targets.size(), std::move(acc)});
   for (auto& target : targets)
     self->request(target, self->state.opts.internal_timeout, xs...)
-      .then(
-        [rp, g, fold, finish](Reply& reply) mutable {
-          fold(g->acc, reply);
-          if (--g->pending == 0 && rp.pending())
-            rp.deliver(finish(g->acc));
-        },
-        [rp](caf::error& err) mutable {
-          if (rp.pending())
-            rp.deliver(in_our_terms(std::move(err), helper_name));
-        });
+        .then(
+            [rp, g, fold, finish](Reply& reply) mutable {
+              fold(g->acc, reply);
+              if (--g->pending == 0 && rp.pending())
+                rp.deliver(finish(g->acc));
+            },
+            [rp](caf::error& err) mutable {
+              if (rp.pending())
+                rp.deliver(in_our_terms(std::move(err), helper_name));
+            });
   return rp;
 }
 
@@ -218,18 +217,17 @@ void ask_owners(router_pointer self,
       rp.deliver(finish(g->found));
   };
   for (auto& owner : owners)
-    self
-      ->request(owner.handle, self->state.opts.internal_timeout,
-                ns_exists_atom::value, owner.ns)
-      .then(
-        [g, done, ns = owner.ns](bool exists) mutable {
-          if (exists)
-            g->found.insert(ns);
-          else
-            g->found.erase(ns);
-          done();
-        },
-        [done](caf::error&) mutable { done(); });
+    self->request(owner.handle, self->state.opts.internal_timeout,
+                  ns_exists_atom::value, owner.ns)
+        .then(
+            [g, done, ns = owner.ns](bool exists) mutable {
+              if (exists)
+                g->found.insert(ns);
+              else
+                g->found.erase(ns);
+              done();
+            },
+            [done](caf::error&) mutable { done(); });
 }
 
 /// Every namespace at or under `prefix` that holds a live entry: the
@@ -253,22 +251,21 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
     ask_owners(self, rp, std::move(owners), {});
     return rp;
   }
-  self
-    ->request(st.persistence.front(), st.opts.internal_timeout,
-              list_ns_atom::value,
-              everything ? std::string{} : render(prefix))
-    .then(
-      [self, rp, owners](std::vector<std::string>& stored) mutable {
-        std::set<namespace_path> found;
-        for (auto& name : stored)
-          if (auto ns = parse_namespace(name))
-            found.insert(std::move(*ns));
-        ask_owners(self, rp, std::move(owners), std::move(found));
-      },
-      [rp](caf::error& err) mutable {
-        if (rp.pending())
-          rp.deliver(in_our_terms(std::move(err), helper_name));
-      });
+  self->request(st.persistence.front(), st.opts.internal_timeout,
+                list_ns_atom::value,
+                everything ? std::string{} : render(prefix))
+      .then(
+          [self, rp, owners](std::vector<std::string>& stored) mutable {
+            std::set<namespace_path> found;
+            for (auto& name : stored)
+              if (auto ns = parse_namespace(name))
+                found.insert(std::move(*ns));
+            ask_owners(self, rp, std::move(owners), std::move(found));
+          },
+          [rp](caf::error& err) mutable {
+            if (rp.pending())
+              rp.deliver(in_our_terms(std::move(err), helper_name));
+          });
   return rp;
 }
 
@@ -284,12 +281,12 @@ router_actor_impl(router_pointer self, service_options opts,
     // committing what they hold (see persistence_actor_impl).
     for (size_t i = 0; i < opts.postgres->connections; ++i)
       self->state.persistence.push_back(
-        self->spawn<caf::detached + caf::linked>(persistence_actor_impl,
-                                                 *opts.postgres));
+          self->spawn<caf::detached + caf::linked>(persistence_actor_impl,
+                                                   *opts.postgres));
   }
-  self->state.timer = self->spawn(timer_actor_impl,
-                                  caf::actor_cast<service_router_actor>(self),
-                                  opts.sweep_interval);
+  self->state.timer =
+      self->spawn(timer_actor_impl, caf::actor_cast<service_router_actor>(self),
+                  opts.sweep_interval);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     auto i = st.names.find(msg.source);
@@ -315,126 +312,129 @@ router_actor_impl(router_pointer self, service_options opts,
       CAF_LOG_ERROR("cannot respawn" << name << ":" << respawned.error());
   });
   return {
-    [self](get_atom a, namespace_path& ns, std::string& key) {
-      return forward<caf::optional<entry>>(self, a, ns, std::move(key));
-    },
-    [self](contains_atom a, namespace_path& ns, std::string& key) {
-      return forward<bool>(self, a, ns, std::move(key));
-    },
-    [self](put_atom a, namespace_path& ns, std::string& key,
-           std::string& value, ttl_option ttl) {
-      return forward<uint64_t>(self, a, ns, std::move(key), std::move(value),
-                               ttl);
-    },
-    [self](create_atom a, namespace_path& ns, std::string& key,
-           std::string& value, ttl_option ttl) {
-      return forward<uint64_t>(self, a, ns, std::move(key), std::move(value),
-                               ttl);
-    },
-    [self](update_atom a, namespace_path& ns, std::string& key,
-           std::string& value, uint64_t expected, ttl_option ttl) {
-      return forward<uint64_t>(self, a, ns, std::move(key), std::move(value),
-                               expected, ttl);
-    },
-    [self](erase_atom a, namespace_path& ns, std::string& key) {
-      return forward<bool>(self, a, ns, std::move(key));
-    },
-    [self](erase_if_atom a, namespace_path& ns, std::string& key,
-           uint64_t expected) {
-      return forward<bool>(self, a, ns, std::move(key), expected);
-    },
-    [self](get_many_atom a, namespace_path& ns,
-           std::vector<std::string>& keys) {
-      return forward<std::vector<entry>>(self, a, ns, std::move(keys));
-    },
-    [self](put_many_atom a, namespace_path& ns, std::vector<put_item>& items) {
-      return forward<std::vector<uint64_t>>(self, a, ns, std::move(items));
-    },
-    [self](erase_many_atom a, namespace_path& ns,
-           std::vector<std::string>& keys) {
-      return forward<uint64_t>(self, a, ns, std::move(keys));
-    },
-    [self](expire_atom a, namespace_path& ns, std::string& key,
-           caf::timespan ttl) {
-      return forward<bool>(self, a, ns, std::move(key), ttl);
-    },
-    [self](persist_atom a, namespace_path& ns, std::string& key) {
-      return forward<bool>(self, a, ns, std::move(key));
-    },
-    [self](list_keys_atom a, namespace_path& ns, std::string& prefix,
-           std::string& after, uint32_t limit) {
-      return forward<key_page>(self, a, ns, std::move(prefix),
-                               std::move(after), limit);
-    },
-    [self](scan_atom a, namespace_path& ns, std::string& prefix,
-           std::string& after, uint32_t limit) {
-      return forward<entry_page>(self, a, ns, std::move(prefix),
+      [self](get_atom a, namespace_path& ns, std::string& key) {
+        return forward<caf::optional<entry>>(self, a, ns, std::move(key));
+      },
+      [self](contains_atom a, namespace_path& ns, std::string& key) {
+        return forward<bool>(self, a, ns, std::move(key));
+      },
+      [self](put_atom a, namespace_path& ns, std::string& key,
+             std::string& value, ttl_option ttl) {
+        return forward<uint64_t>(self, a, ns, std::move(key), std::move(value),
+                                 ttl);
+      },
+      [self](create_atom a, namespace_path& ns, std::string& key,
+             std::string& value, ttl_option ttl) {
+        return forward<uint64_t>(self, a, ns, std::move(key), std::move(value),
+                                 ttl);
+      },
+      [self](update_atom a, namespace_path& ns, std::string& key,
+             std::string& value, uint64_t expected, ttl_option ttl) {
+        return forward<uint64_t>(self, a, ns, std::move(key), std::move(value),
+                                 expected, ttl);
+      },
+      [self](erase_atom a, namespace_path& ns, std::string& key) {
+        return forward<bool>(self, a, ns, std::move(key));
+      },
+      [self](erase_if_atom a, namespace_path& ns, std::string& key,
+             uint64_t expected) {
+        return forward<bool>(self, a, ns, std::move(key), expected);
+      },
+      [self](get_many_atom a, namespace_path& ns,
+             std::vector<std::string>& keys) {
+        return forward<std::vector<entry>>(self, a, ns, std::move(keys));
+      },
+      [self](put_many_atom a, namespace_path& ns,
+             std::vector<put_item>& items) {
+        return forward<std::vector<uint64_t>>(self, a, ns, std::move(items));
+      },
+      [self](erase_many_atom a, namespace_path& ns,
+             std::vector<std::string>& keys) {
+        return forward<uint64_t>(self, a, ns, std::move(keys));
+      },
+      [self](expire_atom a, namespace_path& ns, std::string& key,
+             caf::timespan ttl) {
+        return forward<bool>(self, a, ns, std::move(key), ttl);
+      },
+      [self](persist_atom a, namespace_path& ns, std::string& key) {
+        return forward<bool>(self, a, ns, std::move(key));
+      },
+      [self](list_keys_atom a, namespace_path& ns, std::string& prefix,
+             std::string& after, uint32_t limit) {
+        return forward<key_page>(self, a, ns, std::move(prefix),
                                  std::move(after), limit);
-    },
-    [self](key_count_atom a, namespace_path& ns) {
-      return forward<uint64_t>(self, a, ns);
-    },
-    [self](watch_atom a, namespace_path& ns, std::vector<std::string>& prefixes,
-           caf::optional<uint64_t> from, watcher_actor& who) {
-      return forward<uint64_t>(self, a, ns, std::move(prefixes), from,
-                               std::move(who));
-    },
-    [self](unwatch_atom a, namespace_path& ns, uint64_t id) {
-      return forward<bool>(self, a, ns, id);
-    },
-    [self](txn_atom a, namespace_path& ns, std::vector<txn_compare>& compares,
-           std::vector<txn_op>& on_success, std::vector<txn_op>& on_failure) {
-      return forward<txn_result>(self, a, ns, std::move(compares),
-                                 std::move(on_success), std::move(on_failure));
-    },
-    [self](ns_exists_atom a, namespace_path& ns) -> caf::result<bool> {
-      auto& st = self->state;
-      // An inactive namespace is answered by the database, not loaded.
-      if (!st.persistence.empty() && validate_namespace(ns) == caf::none) {
-        auto name = render(ns);
-        if (st.owners.count(name) == 0)
-          return self->delegate(persistence_of(self, name), a,
-                                std::move(name));
-      }
-      return forward<bool>(self, a, ns);
-    },
-    [self](clear_atom a, namespace_path& ns) {
-      return forward<uint64_t>(self, a, ns);
-    },
-    [self](sweep_atom) {
-      auto& st = self->state;
-      for (auto& kvp : st.owners)
-        if (!kvp.second.draining)
-          self->send(kvp.second.handle, sweep_atom::value);
-      passivate_idle(self);
-      // Expired rows of inactive namespaces: one bounded delete per tick.
-      if (!st.persistence.empty())
-        self->request(st.persistence.front(), st.opts.internal_timeout,
-                      purge_atom::value)
-          .then([](uint64_t) {}, [](caf::error&) {});
-    },
-    [self](list_ns_atom, const namespace_path& prefix) {
-      return list_namespaces(self, prefix);
-    },
-    [self](sync_atom) -> caf::result<ok_atom> {
-      // In memory every acknowledged write is as durable as it gets; with
-      // PostgreSQL, each persistence actor commits what it holds.
-      return fan_out<ok_atom, ok_atom>(
-        self, self->state.persistence, 0, [](int&, ok_atom) {},
-        [](int&) { return ok_atom::value; }, sync_atom::value);
-    },
-    [self](stats_atom) -> caf::result<service_stats> {
-      service_stats init;
-      init.active_namespaces = self->state.owners.size();
-      return fan_out<persistence_stats, service_stats>(
-        self, self->state.persistence, init,
-        [](service_stats& acc, const persistence_stats& x) {
-          acc.commits += x.commits;
-          acc.batches += x.batches;
-          acc.commit_failures += x.failures;
-        },
-        [](service_stats& acc) { return acc; }, stats_atom::value);
-    },
+      },
+      [self](scan_atom a, namespace_path& ns, std::string& prefix,
+             std::string& after, uint32_t limit) {
+        return forward<entry_page>(self, a, ns, std::move(prefix),
+                                   std::move(after), limit);
+      },
+      [self](key_count_atom a, namespace_path& ns) {
+        return forward<uint64_t>(self, a, ns);
+      },
+      [self](watch_atom a, namespace_path& ns,
+             std::vector<std::string>& prefixes, caf::optional<uint64_t> from,
+             watcher_actor& who) {
+        return forward<uint64_t>(self, a, ns, std::move(prefixes), from,
+                                 std::move(who));
+      },
+      [self](unwatch_atom a, namespace_path& ns, uint64_t id) {
+        return forward<bool>(self, a, ns, id);
+      },
+      [self](txn_atom a, namespace_path& ns, std::vector<txn_compare>& compares,
+             std::vector<txn_op>& on_success, std::vector<txn_op>& on_failure) {
+        return forward<txn_result>(self, a, ns, std::move(compares),
+                                   std::move(on_success),
+                                   std::move(on_failure));
+      },
+      [self](ns_exists_atom a, namespace_path& ns) -> caf::result<bool> {
+        auto& st = self->state;
+        // An inactive namespace is answered by the database, not loaded.
+        if (!st.persistence.empty() && validate_namespace(ns) == caf::none) {
+          auto name = render(ns);
+          if (st.owners.count(name) == 0)
+            return self->delegate(persistence_of(self, name), a,
+                                  std::move(name));
+        }
+        return forward<bool>(self, a, ns);
+      },
+      [self](clear_atom a, namespace_path& ns) {
+        return forward<uint64_t>(self, a, ns);
+      },
+      [self](sweep_atom) {
+        auto& st = self->state;
+        for (auto& kvp : st.owners)
+          if (!kvp.second.draining)
+            self->send(kvp.second.handle, sweep_atom::value);
+        passivate_idle(self);
+        // Expired rows of inactive namespaces: one bounded delete per tick.
+        if (!st.persistence.empty())
+          self->request(st.persistence.front(), st.opts.internal_timeout,
+                        purge_atom::value)
+              .then([](uint64_t) {}, [](caf::error&) {});
+      },
+      [self](list_ns_atom, const namespace_path& prefix) {
+        return list_namespaces(self, prefix);
+      },
+      [self](sync_atom) -> caf::result<ok_atom> {
+        // In memory every acknowledged write is as durable as it gets; with
+        // PostgreSQL, each persistence actor commits what it holds.
+        return fan_out<ok_atom, ok_atom>(
+            self, self->state.persistence, 0, [](int&, ok_atom) {},
+            [](int&) { return ok_atom::value; }, sync_atom::value);
+      },
+      [self](stats_atom) -> caf::result<service_stats> {
+        service_stats init;
+        init.active_namespaces = self->state.owners.size();
+        return fan_out<persistence_stats, service_stats>(
+            self, self->state.persistence, init,
+            [](service_stats& acc, const persistence_stats& x) {
+              acc.commits += x.commits;
+              acc.batches += x.batches;
+              acc.commit_failures += x.failures;
+            },
+            [](service_stats& acc) { return acc; }, stats_atom::value);
+      },
   };
 }
 

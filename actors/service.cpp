@@ -81,9 +81,9 @@ caf::error validate_and_check(const service_options& opts) {
 
 } // namespace
 
-caf::expected<router_actor> spawn_service(caf::actor_system& sys,
-                                          const service_options& opts,
-                                          std::shared_ptr<storage_engine> engine) {
+caf::expected<router_actor>
+spawn_service(caf::actor_system& sys, const service_options& opts,
+              std::shared_ptr<storage_engine> engine) {
   if (auto err = validate_and_check(opts))
     return err;
   if (opts.postgres)
@@ -91,7 +91,7 @@ caf::expected<router_actor> spawn_service(caf::actor_system& sys,
   else if (!engine)
     engine = make_memory_engine();
   return caf::actor_cast<router_actor>(
-    sys.spawn(router_actor_impl, opts, std::move(engine)));
+      sys.spawn(router_actor_impl, opts, std::move(engine)));
 }
 
 void stop_service(const router_actor& router) {

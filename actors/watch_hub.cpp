@@ -7,7 +7,7 @@
 namespace statekeeper {
 
 watch_hub::watch_hub(size_t history_limit, uint64_t max_lag)
-  : history_limit_(history_limit), max_lag_(max_lag) {
+    : history_limit_(history_limit), max_lag_(max_lag) {
   // nop
 }
 
@@ -39,11 +39,11 @@ watch_hub::replay(const std::vector<std::string>& prefixes,
                   uint64_t from) const {
   if (from < floor_)
     return make_error(error_code::cursor_expired,
-                      "revision " + std::to_string(from)
-                        + " is older than the namespace's history, which "
-                          "starts after revision "
-                        + std::to_string(floor_)
-                        + "; watch without from_revision for a snapshot");
+                      "revision " + std::to_string(from) +
+                          " is older than the namespace's history, which "
+                          "starts after revision " +
+                          std::to_string(floor_) +
+                          "; watch without from_revision for a snapshot");
   std::vector<watch_event> events;
   for (auto& change : history_)
     if (change.version > from && matches(prefixes, change))
@@ -92,9 +92,9 @@ std::vector<uint64_t> watch_hub::ids() const {
 }
 
 void watch_hub::fan_out(
-  const std::vector<change_record>& changes,
-  const std::function<void(watcher_entry&, std::vector<watch_event>)>&
-    deliver) {
+    const std::vector<change_record>& changes,
+    const std::function<void(watcher_entry&, std::vector<watch_event>)>&
+        deliver) {
   for (auto i = watchers_.begin(); i != watchers_.end();) {
     auto& w = (i++)->second; // `deliver` may erase `w`, never another
     std::vector<watch_event> events;
@@ -120,13 +120,13 @@ void watch_hub::idle_watchers(const std::function<void(watcher_entry&)>& f) {
 std::vector<std::string>
 watch_hub::normalize(std::vector<std::string> prefixes) {
   std::sort(prefixes.begin(), prefixes.end());
-  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()),
-                 prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
   std::vector<std::string> result;
   for (auto& p : prefixes) {
     if (p.empty())
       return {}; // the empty prefix covers every key
-    if (!result.empty() && p.compare(0, result.back().size(), result.back()) == 0)
+    if (!result.empty() &&
+        p.compare(0, result.back().size(), result.back()) == 0)
       continue;
     result.push_back(std::move(p));
   }
@@ -148,21 +148,21 @@ watch_event watch_hub::to_event(const change_record& change) {
   ev.revision = change.version;
   ev.key = change.key;
   switch (change.kind) {
-    case change_kind::put:
-      ev.kind = watch_event_kind::put;
-      ev.value = change.value;
-      ev.version = change.version;
-      ev.expires_at = change.expires_at;
-      break;
-    case change_kind::erase:
-      ev.kind = watch_event_kind::erase;
-      break;
-    case change_kind::expire:
-      ev.kind = watch_event_kind::expire;
-      break;
-    case change_kind::clear:
-      ev.kind = watch_event_kind::clear;
-      break;
+  case change_kind::put:
+    ev.kind = watch_event_kind::put;
+    ev.value = change.value;
+    ev.version = change.version;
+    ev.expires_at = change.expires_at;
+    break;
+  case change_kind::erase:
+    ev.kind = watch_event_kind::erase;
+    break;
+  case change_kind::expire:
+    ev.kind = watch_event_kind::expire;
+    break;
+  case change_kind::clear:
+    ev.kind = watch_event_kind::clear;
+    break;
   }
   return ev;
 }

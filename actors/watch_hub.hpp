@@ -36,7 +36,7 @@ struct watcher_entry {
 };
 
 class watch_hub {
-public:
+ public:
   /// Keeps at most `history_limit` change records (whole revisions are
   /// dropped, oldest first) and drops a watcher more than `max_lag` live
   /// events behind.
@@ -46,9 +46,7 @@ public:
   void restore(std::vector<change_record> history, uint64_t floor);
 
   /// Every change above this revision is in the history.
-  uint64_t floor() const {
-    return floor_;
-  }
+  uint64_t floor() const { return floor_; }
 
   /// Appends the changes of one applied revision to the history.
   void record(const std::vector<change_record>& changes);
@@ -74,33 +72,28 @@ public:
   /// Returns the ids of every watch.
   std::vector<uint64_t> ids() const;
 
-  bool empty() const {
-    return watchers_.empty();
-  }
+  bool empty() const { return watchers_.empty(); }
 
   /// Calls `deliver(watcher, events)` for each watcher with the events of
   /// `changes` it matches (at most one call per watcher). `deliver` may
   /// remove the watcher it was called for.
-  void fan_out(
-    const std::vector<change_record>& changes,
-    const std::function<void(watcher_entry&, std::vector<watch_event>)>& deliver);
+  void fan_out(const std::vector<change_record>& changes,
+               const std::function<void(watcher_entry&,
+                                        std::vector<watch_event>)>& deliver);
 
   /// Calls `f` for each watcher that heard nothing since the last call and
   /// has no events waiting, then starts a new round.
   void idle_watchers(const std::function<void(watcher_entry&)>& f);
 
-  uint64_t max_lag() const {
-    return max_lag_;
-  }
+  uint64_t max_lag() const { return max_lag_; }
 
   /// Sorts `prefixes` and drops those another prefix already covers.
-  static std::vector<std::string>
-  normalize(std::vector<std::string> prefixes);
+  static std::vector<std::string> normalize(std::vector<std::string> prefixes);
 
   /// Returns the event that tells of `change`.
   static watch_event to_event(const change_record& change);
 
-private:
+ private:
   static bool matches(const std::vector<std::string>& prefixes,
                       const change_record& change);
 

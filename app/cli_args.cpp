@@ -28,19 +28,19 @@ const std::vector<command_spec>& commands() {
   using k = command_kind;
   // In the order of command_kind.
   static const std::vector<command_spec> table{
-    {k::get, "get", {"NS", "KEY"}, 2},
-    {k::put, "put", {"NS", "KEY", "VALUE"}, 2},
-    {k::create, "create", {"NS", "KEY", "VALUE"}, 2},
-    {k::update, "update", {"NS", "KEY", "VALUE"}, 2},
-    {k::erase, "erase", {"NS", "KEY"}, 2},
-    {k::keys, "keys", {"NS"}, 1},
-    {k::namespaces, "namespaces", {"PREFIX"}, 0},
-    {k::count, "count", {"NS"}, 1},
-    {k::exists, "exists", {"NS"}, 1},
-    {k::clear, "clear", {"NS"}, 1},
-    {k::expire, "expire", {"NS", "KEY", "DURATION"}, 3},
-    {k::persist, "persist", {"NS", "KEY"}, 2},
-    {k::watch, "watch", {"NS", "PREFIX..."}, 1, true},
+      {k::get, "get", {"NS", "KEY"}, 2},
+      {k::put, "put", {"NS", "KEY", "VALUE"}, 2},
+      {k::create, "create", {"NS", "KEY", "VALUE"}, 2},
+      {k::update, "update", {"NS", "KEY", "VALUE"}, 2},
+      {k::erase, "erase", {"NS", "KEY"}, 2},
+      {k::keys, "keys", {"NS"}, 1},
+      {k::namespaces, "namespaces", {"PREFIX"}, 0},
+      {k::count, "count", {"NS"}, 1},
+      {k::exists, "exists", {"NS"}, 1},
+      {k::clear, "clear", {"NS"}, 1},
+      {k::expire, "expire", {"NS", "KEY", "DURATION"}, 3},
+      {k::persist, "persist", {"NS", "KEY"}, 2},
+      {k::watch, "watch", {"NS", "PREFIX..."}, 1, true},
   };
   return table;
 }
@@ -100,25 +100,25 @@ struct option_spec {
 const std::vector<option_spec>& options() {
   using k = command_kind;
   static const std::vector<option_spec> table{
-    {option_id::host, "host", true, {}},
-    {option_id::port, "port", true, {}},
-    {option_id::tls, "tls", false, {}},
-    {option_id::cert, "cert", true, {}},
-    {option_id::key, "key", true, {}},
-    {option_id::ca, "ca", true, {}},
-    {option_id::token, "token", true, {}},
-    {option_id::timeout, "timeout", true, {}},
-    {option_id::json, "json", false, {}},
-    {option_id::raw, "raw", false, {k::get}},
-    {option_id::file, "file", true, {k::put, k::create, k::update}},
-    {option_id::stdin_value, "stdin", false, {k::put, k::create, k::update}},
-    {option_id::ttl, "ttl", true, {k::put, k::create, k::update}},
-    {option_id::expected, "expected", true, {k::update, k::erase}},
-    {option_id::prefix, "prefix", true, {k::keys}},
-    {option_id::after, "after", true, {k::keys}},
-    {option_id::limit, "limit", true, {k::keys}},
-    {option_id::from, "from", true, {k::watch}},
-    {option_id::progress, "progress", false, {k::watch}},
+      {option_id::host, "host", true, {}},
+      {option_id::port, "port", true, {}},
+      {option_id::tls, "tls", false, {}},
+      {option_id::cert, "cert", true, {}},
+      {option_id::key, "key", true, {}},
+      {option_id::ca, "ca", true, {}},
+      {option_id::token, "token", true, {}},
+      {option_id::timeout, "timeout", true, {}},
+      {option_id::json, "json", false, {}},
+      {option_id::raw, "raw", false, {k::get}},
+      {option_id::file, "file", true, {k::put, k::create, k::update}},
+      {option_id::stdin_value, "stdin", false, {k::put, k::create, k::update}},
+      {option_id::ttl, "ttl", true, {k::put, k::create, k::update}},
+      {option_id::expected, "expected", true, {k::update, k::erase}},
+      {option_id::prefix, "prefix", true, {k::keys}},
+      {option_id::after, "after", true, {k::keys}},
+      {option_id::limit, "limit", true, {k::keys}},
+      {option_id::from, "from", true, {k::watch}},
+      {option_id::progress, "progress", false, {k::watch}},
   };
   return table;
 }
@@ -150,8 +150,7 @@ usage_error problem(std::string what, const command_spec* command) {
   return usage_error{std::move(what)};
 }
 
-template <class T>
-std::optional<T> parse_number(std::string_view text) {
+template <class T> std::optional<T> parse_number(std::string_view text) {
   T result{};
   auto last = text.data() + text.size();
   auto [end, ec] = std::from_chars(text.data(), last, result);
@@ -174,90 +173,91 @@ std::string apply(const option_spec& spec, const std::string& value,
                   invocation& inv) {
   auto& conn = inv.connection;
   switch (spec.id) {
-    case option_id::host:
-      if (value.empty())
-        return "--host needs a host name or address";
-      conn.host = value;
-      break;
-    case option_id::port: {
-      auto port = parse_number<uint16_t>(value);
-      if (!port || *port == 0)
-        return "bad port " + quoted(value) + " (1 to 65535)";
-      conn.port = *port;
-      break;
-    }
-    case option_id::tls:
-      conn.tls = true;
-      break;
-    case option_id::cert:
-      conn.certificate = value;
-      conn.tls = true;
-      break;
-    case option_id::key:
-      conn.key = value;
-      conn.tls = true;
-      break;
-    case option_id::ca:
-      conn.cafile = value;
-      conn.tls = true;
-      break;
-    case option_id::token:
-      conn.token = value;
-      break;
-    case option_id::timeout:
-      if (auto d = parse_duration(value))
-        conn.timeout = *d;
-      else
-        return bad_duration("--timeout", value);
-      break;
-    case option_id::json:
-      inv.json = true;
-      break;
-    case option_id::raw:
-      inv.raw = true;
-      break;
-    case option_id::file:
-      inv.source = value_source::file;
-      inv.value_argument = value;
-      break;
-    case option_id::stdin_value:
-      inv.source = value_source::standard_input;
-      break;
-    case option_id::ttl:
-      if (auto d = parse_duration(value))
-        inv.ttl = *d;
-      else
-        return bad_duration("--ttl", value);
-      break;
-    case option_id::expected:
-      if (auto v = parse_number<uint64_t>(value))
-        inv.expected_version = *v;
-      else
-        return "bad version " + quoted(value) + " for --expected";
-      break;
-    case option_id::prefix:
-      inv.prefix = value;
-      break;
-    case option_id::after:
-      inv.after = value;
-      break;
-    case option_id::limit: {
-      auto n = parse_number<uint32_t>(value);
-      if (!n || *n == 0)
-        return "bad limit " + quoted(value) + " for --limit (a positive "
-               "number)";
-      inv.limit = *n;
-      break;
-    }
-    case option_id::from:
-      if (auto v = parse_number<uint64_t>(value))
-        inv.from_revision = *v;
-      else
-        return "bad revision " + quoted(value) + " for --from";
-      break;
-    case option_id::progress:
-      inv.progress = true;
-      break;
+  case option_id::host:
+    if (value.empty())
+      return "--host needs a host name or address";
+    conn.host = value;
+    break;
+  case option_id::port: {
+    auto port = parse_number<uint16_t>(value);
+    if (!port || *port == 0)
+      return "bad port " + quoted(value) + " (1 to 65535)";
+    conn.port = *port;
+    break;
+  }
+  case option_id::tls:
+    conn.tls = true;
+    break;
+  case option_id::cert:
+    conn.certificate = value;
+    conn.tls = true;
+    break;
+  case option_id::key:
+    conn.key = value;
+    conn.tls = true;
+    break;
+  case option_id::ca:
+    conn.cafile = value;
+    conn.tls = true;
+    break;
+  case option_id::token:
+    conn.token = value;
+    break;
+  case option_id::timeout:
+    if (auto d = parse_duration(value))
+      conn.timeout = *d;
+    else
+      return bad_duration("--timeout", value);
+    break;
+  case option_id::json:
+    inv.json = true;
+    break;
+  case option_id::raw:
+    inv.raw = true;
+    break;
+  case option_id::file:
+    inv.source = value_source::file;
+    inv.value_argument = value;
+    break;
+  case option_id::stdin_value:
+    inv.source = value_source::standard_input;
+    break;
+  case option_id::ttl:
+    if (auto d = parse_duration(value))
+      inv.ttl = *d;
+    else
+      return bad_duration("--ttl", value);
+    break;
+  case option_id::expected:
+    if (auto v = parse_number<uint64_t>(value))
+      inv.expected_version = *v;
+    else
+      return "bad version " + quoted(value) + " for --expected";
+    break;
+  case option_id::prefix:
+    inv.prefix = value;
+    break;
+  case option_id::after:
+    inv.after = value;
+    break;
+  case option_id::limit: {
+    auto n = parse_number<uint32_t>(value);
+    if (!n || *n == 0)
+      return "bad limit " + quoted(value) +
+             " for --limit (a positive "
+             "number)";
+    inv.limit = *n;
+    break;
+  }
+  case option_id::from:
+    if (auto v = parse_number<uint64_t>(value))
+      inv.from_revision = *v;
+    else
+      return "bad revision " + quoted(value) + " for --from";
+    break;
+  case option_id::progress:
+    inv.progress = true;
+    break;
   }
   return {};
 }
@@ -269,8 +269,8 @@ std::string_view command_name(command_kind command) {
 }
 
 bool writes_value(command_kind command) {
-  return command == command_kind::put || command == command_kind::create
-         || command == command_kind::update;
+  return command == command_kind::put || command == command_kind::create ||
+         command == command_kind::update;
 }
 
 std::optional<caf::timespan> parse_duration(std::string_view text) {
@@ -293,8 +293,8 @@ std::optional<caf::timespan> parse_duration(std::string_view text) {
     nanos_per_unit = 3600LL * 1'000'000'000;
   else
     return std::nullopt;
-  auto limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()
-                                     / nanos_per_unit);
+  auto limit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max() /
+                                     nanos_per_unit);
   if (!count || *count == 0 || *count > limit)
     return std::nullopt;
   return caf::timespan{static_cast<int64_t>(*count) * nanos_per_unit};
@@ -320,8 +320,8 @@ parse_result parse_args(const std::vector<std::string>& args,
     } else if (arg == "-h" || arg == "--help") {
       help = true;
     } else if (arg[1] != '-') {
-      note("unknown option " + quoted(arg)
-           + "; put -- before a value that starts with '-'");
+      note("unknown option " + quoted(arg) +
+           "; put -- before a value that starts with '-'");
     } else {
       auto eq = arg.find('=');
       auto name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
@@ -356,14 +356,14 @@ parse_result parse_args(const std::vector<std::string>& args,
     return problem("missing " + std::string{command->operands[operands.size()]},
                    command);
   if (operands.size() > command->operands.size() && !command->repeats_last)
-    return problem("unexpected argument "
-                     + quoted(operands[command->operands.size()]),
+    return problem("unexpected argument " +
+                       quoted(operands[command->operands.size()]),
                    command);
   bool token_given = false;
   for (auto& [spec, value] : given) {
     if (!spec->applies_to(command->kind))
-      return problem("option --" + std::string{spec->name}
-                       + " does not apply to " + std::string{command->name},
+      return problem("option --" + std::string{spec->name} +
+                         " does not apply to " + std::string{command->name},
                      command);
     if (auto what = apply(*spec, value, inv); !what.empty())
       return problem(std::move(what), command);
@@ -373,9 +373,9 @@ parse_result parse_args(const std::vector<std::string>& args,
     inv.connection.token = *default_token;
   // CAF's TLS runs without certificates (anonymous) or with all three.
   auto& conn = inv.connection;
-  auto tls_files = static_cast<int>(!conn.certificate.empty())
-                   + static_cast<int>(!conn.key.empty())
-                   + static_cast<int>(!conn.cafile.empty());
+  auto tls_files = static_cast<int>(!conn.certificate.empty()) +
+                   static_cast<int>(!conn.key.empty()) +
+                   static_cast<int>(!conn.cafile.empty());
   if (tls_files != 0 && tls_files != 3)
     return problem("--cert, --key and --ca go together: give all three, or "
                    "none and --tls for anonymous TLS",
@@ -400,8 +400,8 @@ parse_result parse_args(const std::vector<std::string>& args,
   if (writes_value(command->kind)) {
     int sources = operands.size() > 2 ? 1 : 0;
     for (auto& item : given)
-      if (item.first->id == option_id::file
-          || item.first->id == option_id::stdin_value)
+      if (item.first->id == option_id::file ||
+          item.first->id == option_id::stdin_value)
         ++sources;
     if (sources == 0)
       return problem("missing VALUE (or --file F, or --stdin)", command);

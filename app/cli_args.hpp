@@ -132,6 +132,7 @@ parse_args(const std::vector<std::string>& args,
 /// Parses a positive duration: a whole number followed by ms, s, m or h
 /// ("500ms", "5s", "2m", "1h"). Returns none for anything else, zero, or a
 /// value too large for a timespan.
-[[nodiscard]] std::optional<caf::timespan> parse_duration(std::string_view text);
+[[nodiscard]] std::optional<caf::timespan>
+parse_duration(std::string_view text);
 
 } // namespace statekeeper::cli

@@ -78,8 +78,8 @@ std::string render_keys(output_format format, const key_page& page) {
   boost::json::array keys;
   for (auto& key : page.keys)
     keys.emplace_back(view(key));
-  return line(boost::json::object{{"keys", std::move(keys)},
-                                  {"more", page.more}});
+  return line(
+      boost::json::object{{"keys", std::move(keys)}, {"more", page.more}});
 }
 
 std::string render_namespaces(output_format format,
@@ -125,8 +125,9 @@ namespace {
 // A key or value as one tab-separated field (see render_event).
 std::string field(const std::string& bytes) {
   static constexpr std::string_view marker = "base64:";
-  if (is_valid_utf8(bytes) && bytes.find_first_of("\t\r\n") == std::string::npos
-      && bytes.compare(0, marker.size(), marker) != 0)
+  if (is_valid_utf8(bytes) &&
+      bytes.find_first_of("\t\r\n") == std::string::npos &&
+      bytes.compare(0, marker.size(), marker) != 0)
     return bytes;
   return std::string{marker} + encode_base64(bytes);
 }
@@ -135,9 +136,9 @@ std::string field(const std::string& bytes) {
 
 std::string render_event(output_format format, const watch_event& event) {
   auto kind = to_string(event.kind);
-  bool keyed = event.kind == watch_event_kind::put
-               || event.kind == watch_event_kind::erase
-               || event.kind == watch_event_kind::expire;
+  bool keyed = event.kind == watch_event_kind::put ||
+               event.kind == watch_event_kind::erase ||
+               event.kind == watch_event_kind::expire;
   if (format == output_format::plain) {
     auto out = kind + '\t' + std::to_string(event.revision);
     if (keyed)
@@ -187,8 +188,8 @@ std::string format_utc(caf::timestamp at) {
 }
 
 std::string encode_base64(std::string_view bytes) {
-  static constexpr char alphabet[]
-    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;

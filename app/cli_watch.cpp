@@ -66,7 +66,7 @@ bool write_out(const std::string& text) {
 // reason wins); waking the waiting thread through an eventfd lets it wait
 // for this and for the stop signals in one poll.
 class watch_end {
-public:
+ public:
   watch_end() : fd_(eventfd(0, EFD_CLOEXEC)) {
     // nop
   }
@@ -80,9 +80,7 @@ public:
   watch_end& operator=(const watch_end&) = delete;
 
   /// Readable once the watch ended; -1 if no eventfd could be made.
-  int fd() const {
-    return fd_;
-  }
+  int fd() const { return fd_; }
 
   void end(std::string why) {
     {
@@ -106,7 +104,7 @@ public:
     return why_;
   }
 
-private:
+ private:
   mutable std::mutex mtx_;
   bool ended_ = false;
   std::string why_;
@@ -115,12 +113,11 @@ private:
 
 // Prints the batches of one watch. Called on one CAF thread at a time.
 class event_printer {
-public:
+ public:
   event_printer(const invocation& inv, std::shared_ptr<watch_end> end)
-    : format_(inv.json ? output_format::json : output_format::plain),
-      show_progress_(inv.json || inv.progress),
-      in_snapshot_(!inv.from_revision),
-      end_(std::move(end)) {
+      : format_(inv.json ? output_format::json : output_format::plain),
+        show_progress_(inv.json || inv.progress),
+        in_snapshot_(!inv.from_revision), end_(std::move(end)) {
     if (inv.from_revision)
       cursor_ = *inv.from_revision;
   }
@@ -149,12 +146,12 @@ public:
     write(out);
   }
 
-private:
+ private:
   bool write(const std::string& text) {
     if (text.empty() || write_out(text))
       return true;
-    end_->end(std::string{"cannot write standard output: "}
-              + std::strerror(errno));
+    end_->end(std::string{"cannot write standard output: "} +
+              std::strerror(errno));
     return false;
   }
 
@@ -183,19 +180,19 @@ caf::behavior probe_impl(caf::event_based_actor* self, router_actor router,
                          std::shared_ptr<watch_end> end) {
   self->delayed_send(self, probe_interval, tick_atom::value);
   return {
-    [=](tick_atom) {
-      self->request(router, timeout, ns_exists_atom::value, ns)
-        .then(
-          [=](bool) {
-            self->delayed_send(self, probe_interval, tick_atom::value);
-          },
-          [=](caf::error& err) {
-            end->end("watch ended: "
-                     + self->system().render(
-                       in_our_terms(std::move(err), "the service")));
-            self->quit();
-          });
-    },
+      [=](tick_atom) {
+        self->request(router, timeout, ns_exists_atom::value, ns)
+            .then(
+                [=](bool) {
+                  self->delayed_send(self, probe_interval, tick_atom::value);
+                },
+                [=](caf::error& err) {
+                  end->end("watch ended: " +
+                           self->system().render(
+                               in_our_terms(std::move(err), "the service")));
+                  self->quit();
+                });
+      },
   };
 }
 
@@ -232,8 +229,7 @@ int run_watch(caf::actor_system& sys, const router_actor& router,
   auto end = std::make_shared<watch_end>();
   int signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
   if (signal_fd < 0 || end->fd() < 0) {
-    auto what = std::string{"cannot wait for signals: "}
-                + std::strerror(errno);
+    auto what = std::string{"cannot wait for signals: "} + std::strerror(errno);
     if (signal_fd >= 0)
       close(signal_fd);
     return fail(what);
@@ -243,17 +239,16 @@ int run_watch(caf::actor_system& sys, const router_actor& router,
   caf::optional<uint64_t> from;
   if (inv.from_revision)
     from = *inv.from_revision;
-  auto sub = client.watch(
-    inv.ns, inv.prefixes, from,
-    [printer](const std::vector<watch_event>& events) {
-      printer->print(events);
-    });
+  auto sub = client.watch(inv.ns, inv.prefixes, from,
+                          [printer](const std::vector<watch_event>& events) {
+                            printer->print(events);
+                          });
   if (!sub) {
     close(signal_fd);
     return fail(client.render(sub.error()));
   }
-  auto probe = sys.spawn(probe_impl, router, inv.ns, inv.connection.timeout,
-                         end);
+  auto probe =
+      sys.spawn(probe_impl, router, inv.ns, inv.connection.timeout, end);
   bool stopped = wait_for_stop(signal_fd, *end);
   close(signal_fd);
   caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);

@@ -14,8 +14,7 @@ namespace statekeeper {
 namespace {
 
 // Appends the default, taken from the field itself so it cannot drift.
-template <class T>
-std::string with_default(const char* text, const T& value) {
+template <class T> std::string with_default(const char* text, const T& value) {
   return std::string{text} + " (default: " + caf::deep_to_string(value) + ")";
 }
 
@@ -34,112 +33,112 @@ app_config::app_config() {
   register_types(*this);
   auto& lim = service.limits;
   opt_group{custom_options_, "statekeeper"}
-    .add(backend, "backend",
-         with_default("where data lives: memory or postgres", backend))
-    .add(remote.address, "listen-address",
-         with_default("address the service is published on (CAF "
-                      "networking)",
-                      remote.address))
-    .add(remote.port, "port",
-         with_default("TCP port of the service; 0 picks a free one",
-                      remote.port))
-    .add(remote.tls, "tls",
-         with_default("serve TLS; certificate, key and CA are the openssl.* "
-                      "options (with openssl.cafile set, clients need a "
-                      "certificate signed by it)",
-                      remote.tls))
-    .add(tokens, "tokens",
-         "access tokens as \"tenant:token\" strings; tenant * opens every "
-         "namespace; put them in the config file, not on the command line "
-         "(default: none, the service is open)")
-    .add(remote.max_in_flight, "max-requests-in-flight",
-         with_default("most requests of one remote session waiting for "
-                      "their reply",
-                      remote.max_in_flight))
-    .add(remote.max_request_bytes, "max-request-bytes",
-         with_default("largest remote request (keys, values, prefixes "
-                      "added up) in bytes",
-                      remote.max_request_bytes))
-    .add(remote.request_timeout, "request-timeout",
-         with_default("how long a remote session waits for the service to "
-                      "answer one request",
-                      remote.request_timeout))
-    .add(lim.max_key_bytes, "max-key-bytes",
-         with_default("longest key in bytes", lim.max_key_bytes))
-    .add(lim.max_value_bytes, "max-value-bytes",
-         with_default("largest value in bytes", lim.max_value_bytes))
-    .add(lim.max_namespace_bytes, "max-namespace-bytes",
-         with_default("longest rendered namespace in bytes",
-                      lim.max_namespace_bytes))
-    .add(lim.max_batch, "max-batch",
-         with_default("most items in get_many/put_many/erase_many",
-                      lim.max_batch))
-    .add(lim.max_page, "max-page",
-         with_default("largest page of list_keys/scan", lim.max_page))
-    .add(lim.max_ttl, "max-ttl", with_default("longest TTL", lim.max_ttl))
-    .add(service.sweep_interval, "sweep-interval",
-         with_default("how often expired entries are evicted",
-                      service.sweep_interval))
-    .add(service.sweep_batch, "sweep-batch",
-         with_default("most entries one namespace evicts per sweep",
-                      service.sweep_batch))
-    .add(service.pin_namespaces, "pin-namespaces",
-         with_default("give every namespace actor its own OS thread",
-                      service.pin_namespaces))
-    .add(service.passivate_after, "passivate-after",
-         with_default("stop a namespace actor idle this long (in memory: "
-                      "only never-written namespaces)",
-                      service.passivate_after))
-    .add(service.max_active_namespaces, "max-active-namespaces",
-         with_default("most namespace actors running; beyond it the least "
-                      "recently used stop; 0: no limit",
-                      service.max_active_namespaces))
-    .add(service.internal_timeout, "internal-timeout",
-         with_default("how long the router waits on namespace actors",
-                      service.internal_timeout))
-    .add(service.watch_history, "watch-history",
-         with_default("change records each namespace keeps for watchers "
-                      "resuming from a revision",
-                      service.watch_history))
-    .add(service.watch_max_lag, "watch-max-lag",
-         with_default("most unacknowledged events before a watcher is "
-                      "dropped",
-                      service.watch_max_lag))
-    .add(service.watch_ack_timeout, "watch-ack-timeout",
-         with_default("longest a watcher may take with one batch of events",
-                      service.watch_ack_timeout));
+      .add(backend, "backend",
+           with_default("where data lives: memory or postgres", backend))
+      .add(remote.address, "listen-address",
+           with_default("address the service is published on (CAF "
+                        "networking)",
+                        remote.address))
+      .add(remote.port, "port",
+           with_default("TCP port of the service; 0 picks a free one",
+                        remote.port))
+      .add(remote.tls, "tls",
+           with_default("serve TLS; certificate, key and CA are the openssl.* "
+                        "options (with openssl.cafile set, clients need a "
+                        "certificate signed by it)",
+                        remote.tls))
+      .add(tokens, "tokens",
+           "access tokens as \"tenant:token\" strings; tenant * opens every "
+           "namespace; put them in the config file, not on the command line "
+           "(default: none, the service is open)")
+      .add(remote.max_in_flight, "max-requests-in-flight",
+           with_default("most requests of one remote session waiting for "
+                        "their reply",
+                        remote.max_in_flight))
+      .add(remote.max_request_bytes, "max-request-bytes",
+           with_default("largest remote request (keys, values, prefixes "
+                        "added up) in bytes",
+                        remote.max_request_bytes))
+      .add(remote.request_timeout, "request-timeout",
+           with_default("how long a remote session waits for the service to "
+                        "answer one request",
+                        remote.request_timeout))
+      .add(lim.max_key_bytes, "max-key-bytes",
+           with_default("longest key in bytes", lim.max_key_bytes))
+      .add(lim.max_value_bytes, "max-value-bytes",
+           with_default("largest value in bytes", lim.max_value_bytes))
+      .add(lim.max_namespace_bytes, "max-namespace-bytes",
+           with_default("longest rendered namespace in bytes",
+                        lim.max_namespace_bytes))
+      .add(lim.max_batch, "max-batch",
+           with_default("most items in get_many/put_many/erase_many",
+                        lim.max_batch))
+      .add(lim.max_page, "max-page",
+           with_default("largest page of list_keys/scan", lim.max_page))
+      .add(lim.max_ttl, "max-ttl", with_default("longest TTL", lim.max_ttl))
+      .add(service.sweep_interval, "sweep-interval",
+           with_default("how often expired entries are evicted",
+                        service.sweep_interval))
+      .add(service.sweep_batch, "sweep-batch",
+           with_default("most entries one namespace evicts per sweep",
+                        service.sweep_batch))
+      .add(service.pin_namespaces, "pin-namespaces",
+           with_default("give every namespace actor its own OS thread",
+                        service.pin_namespaces))
+      .add(service.passivate_after, "passivate-after",
+           with_default("stop a namespace actor idle this long (in memory: "
+                        "only never-written namespaces)",
+                        service.passivate_after))
+      .add(service.max_active_namespaces, "max-active-namespaces",
+           with_default("most namespace actors running; beyond it the least "
+                        "recently used stop; 0: no limit",
+                        service.max_active_namespaces))
+      .add(service.internal_timeout, "internal-timeout",
+           with_default("how long the router waits on namespace actors",
+                        service.internal_timeout))
+      .add(service.watch_history, "watch-history",
+           with_default("change records each namespace keeps for watchers "
+                        "resuming from a revision",
+                        service.watch_history))
+      .add(service.watch_max_lag, "watch-max-lag",
+           with_default("most unacknowledged events before a watcher is "
+                        "dropped",
+                        service.watch_max_lag))
+      .add(service.watch_ack_timeout, "watch-ack-timeout",
+           with_default("longest a watcher may take with one batch of events",
+                        service.watch_ack_timeout));
   opt_group{custom_options_, "statekeeper.postgres"}
-    .add(postgres.conninfo, "conninfo",
-         with_default("libpq connection string or URI; empty: PG* "
-                      "environment variables",
-                      postgres.conninfo))
-    .add(durability_mode, "durability",
-         with_default("sync: acknowledge after commit; async: after the "
-                      "in-memory apply, commit within async-delay",
-                      durability_mode))
-    .add(postgres.async_delay, "async-delay",
-         with_default("async: longest wait of a write for its commit",
-                      postgres.async_delay))
-    .add(postgres.connections, "connections",
-         with_default("persistence actors (one connection each)",
-                      postgres.connections))
-    .add(postgres.timeout, "timeout",
-         with_default("how long a namespace waits for a load or commit",
-                      postgres.timeout))
-    .add(postgres.reconnect_min, "reconnect-min",
-         with_default("first delay between reconnection attempts",
-                      postgres.reconnect_min))
-    .add(postgres.reconnect_max, "reconnect-max",
-         with_default("longest delay between reconnection attempts",
-                      postgres.reconnect_max))
-    .add(postgres.purge_batch, "purge-batch",
-         with_default("most expired rows of inactive namespaces deleted per "
-                      "sweep",
-                      postgres.purge_batch))
-    .add(postgres.startup_wait, "startup-wait",
-         with_default("how long to wait for PostgreSQL at start before "
-                      "exiting; 0: exit at once",
-                      postgres.startup_wait));
+      .add(postgres.conninfo, "conninfo",
+           with_default("libpq connection string or URI; empty: PG* "
+                        "environment variables",
+                        postgres.conninfo))
+      .add(durability_mode, "durability",
+           with_default("sync: acknowledge after commit; async: after the "
+                        "in-memory apply, commit within async-delay",
+                        durability_mode))
+      .add(postgres.async_delay, "async-delay",
+           with_default("async: longest wait of a write for its commit",
+                        postgres.async_delay))
+      .add(postgres.connections, "connections",
+           with_default("persistence actors (one connection each)",
+                        postgres.connections))
+      .add(postgres.timeout, "timeout",
+           with_default("how long a namespace waits for a load or commit",
+                        postgres.timeout))
+      .add(postgres.reconnect_min, "reconnect-min",
+           with_default("first delay between reconnection attempts",
+                        postgres.reconnect_min))
+      .add(postgres.reconnect_max, "reconnect-max",
+           with_default("longest delay between reconnection attempts",
+                        postgres.reconnect_max))
+      .add(postgres.purge_batch, "purge-batch",
+           with_default("most expired rows of inactive namespaces deleted per "
+                        "sweep",
+                        postgres.purge_batch))
+      .add(postgres.startup_wait, "startup-wait",
+           with_default("how long to wait for PostgreSQL at start before "
+                        "exiting; 0: exit at once",
+                        postgres.startup_wait));
 }
 
 caf::expected<service_options> app_config::make_service_options() const {
@@ -148,8 +147,8 @@ caf::expected<service_options> app_config::make_service_options() const {
     return result;
   if (backend != "postgres")
     return make_error(error_code::invalid_argument,
-                      "statekeeper.backend must be memory or postgres, got \""
-                        + backend + "\"");
+                      "statekeeper.backend must be memory or postgres, got \"" +
+                          backend + "\"");
   auto pg = postgres;
   if (durability_mode == "sync")
     pg.mode = durability::sync;
@@ -158,8 +157,8 @@ caf::expected<service_options> app_config::make_service_options() const {
   else
     return make_error(error_code::invalid_argument,
                       "statekeeper.postgres.durability must be sync or async, "
-                      "got \""
-                        + durability_mode + "\"");
+                      "got \"" +
+                          durability_mode + "\"");
   result.postgres = std::move(pg);
   return result;
 }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
-#include <caf/defaults.hpp>
 #include <caf/deep_to_string.hpp>
+#include <caf/defaults.hpp>
 #include <caf/openssl/manager.hpp>
 
 #include "actors/blocking_client.hpp"
@@ -84,10 +84,10 @@ int main(int argc, char** argv) {
   std::cout << "statekeeper: serving namespaces on " << remote->address << ":"
             << *port << " ("
             << (remote->tokens.empty()
-                  ? "open: no authentication"
-                  : std::to_string(remote->tokens.size()) + " access tokens")
+                    ? "open: no authentication"
+                    : std::to_string(remote->tokens.size()) + " access tokens")
             << ", "
-            << (!remote->tls                  ? "plain TCP"
+            << (!remote->tls                   ? "plain TCP"
                 : statekeeper::mutual_tls(cfg) ? "TLS, client certificates "
                                                  "required"
                                                : "anonymous TLS: encrypted, "
@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
   if (opts->postgres)
     std::cout << ", durability=" << cfg.durability_mode
               << ", connections=" << opts->postgres->connections;
-  std::cout << ", scheduler threads=" << threads << ", sweep interval="
-            << caf::deep_to_string(opts->sweep_interval)
+  std::cout << ", scheduler threads=" << threads
+            << ", sweep interval=" << caf::deep_to_string(opts->sweep_interval)
             << ", pinned namespaces=" << (opts->pin_namespaces ? "yes" : "no")
             << ")" << std::endl;
   int received = 0;

@@ -47,7 +47,7 @@ caf::timestamp from_epoch_ns(int64_t ns) {
 // Array parameters travel as text literals of hex bytea and decimal integer
 // elements: parameters, never SQL text, so no user input reaches the SQL.
 class bytea_array {
-public:
+ public:
   void add(const std::string& bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     text_ += text_.empty() ? "{\"\\\\x" : ",\"\\\\x";
@@ -62,30 +62,24 @@ public:
     text_ += text_.empty() ? "{NULL" : ",NULL";
     ++size_;
   }
-  std::string literal() const {
-    return size_ == 0 ? "{}" : text_ + "}";
-  }
-  size_t size() const {
-    return size_;
-  }
+  std::string literal() const { return size_ == 0 ? "{}" : text_ + "}"; }
+  size_t size() const { return size_; }
 
-private:
+ private:
   std::string text_;
   size_t size_ = 0;
 };
 
 // Elements of any integer type: the cast in the statement picks it.
 class integer_array {
-public:
+ public:
   void add(caf::optional<int64_t> x) {
     text_ += text_.empty() ? "{" : ",";
     text_ += x ? std::to_string(*x) : "NULL";
   }
-  std::string literal() const {
-    return text_.empty() ? "{}" : text_ + "}";
-  }
+  std::string literal() const { return text_.empty() ? "{}" : text_ + "}"; }
 
-private:
+ private:
   std::string text_;
 };
 
@@ -119,18 +113,18 @@ namespace {
 // is noticed in seconds, not minutes. Keywords given by the user come later
 // in the string and win. A URI cannot be prefixed: set them in it.
 std::string with_time_limits(std::string conninfo) {
-  if (conninfo.rfind("postgres://", 0) == 0
-      || conninfo.rfind("postgresql://", 0) == 0)
+  if (conninfo.rfind("postgres://", 0) == 0 ||
+      conninfo.rfind("postgresql://", 0) == 0)
     return conninfo;
   return "connect_timeout=10 keepalives=1 keepalives_idle=10 "
-         "keepalives_interval=5 keepalives_count=3 tcp_user_timeout=20000 "
-         + conninfo;
+         "keepalives_interval=5 keepalives_count=3 tcp_user_timeout=20000 " +
+         conninfo;
 }
 
 } // namespace
 
 postgres_backend::postgres_backend(std::string conninfo)
-  : conninfo_(with_time_limits(std::move(conninfo))) {
+    : conninfo_(with_time_limits(std::move(conninfo))) {
   // nop
 }
 
@@ -150,10 +144,10 @@ auto postgres_backend::guarded(const char* what, F f) -> decltype(f()) {
     return f();
   } catch (const pqxx::in_doubt_error& ex) {
     conn_.reset();
-    return make_error(error_code::storage_unavailable,
-                      std::string{what}
-                        + ": connection lost during commit, outcome unknown: "
-                        + ex.what());
+    return make_error(
+        error_code::storage_unavailable,
+        std::string{what} +
+            ": connection lost during commit, outcome unknown: " + ex.what());
   } catch (const pqxx::broken_connection& ex) {
     conn_.reset();
     return unavailable(what, ex.what());
@@ -168,8 +162,8 @@ auto postgres_backend::guarded(const char* what, F f) -> decltype(f()) {
     // Deadlock or serialization failure: nothing was applied; retryable.
     if (state == "40P01" || state == "40001")
       return unavailable(what, ex.what());
-    return make_error(error_code::internal, std::string{what} + ": SQLSTATE "
-                                              + state + ": " + ex.what());
+    return make_error(error_code::internal, std::string{what} + ": SQLSTATE " +
+                                                state + ": " + ex.what());
   } catch (const pqxx::usage_error& ex) {
     return make_error(error_code::internal,
                       std::string{what} + ": " + ex.what());
@@ -215,10 +209,10 @@ caf::error postgres_backend::migrate() {
   int newest_known = known.empty() ? 0 : known.back().version;
   if (!applied.empty() && *applied.rbegin() > newest_known)
     return make_error(error_code::internal,
-                      "database schema version "
-                        + std::to_string(*applied.rbegin())
-                        + " is newer than this statekeeper (knows up to "
-                        + std::to_string(newest_known) + ")");
+                      "database schema version " +
+                          std::to_string(*applied.rbegin()) +
+                          " is newer than this statekeeper (knows up to " +
+                          std::to_string(newest_known) + ")");
   for (auto& m : known) {
     if (applied.count(m.version) > 0)
       continue;
@@ -248,10 +242,9 @@ void postgres_backend::prepare_statements() {
             "                      $4::bigint[], $5::bigint[])"
             " ON CONFLICT (ns, key) DO UPDATE SET value = EXCLUDED.value,"
             " version = EXCLUDED.version, expires_at = EXCLUDED.expires_at");
-  c.prepare("sk_delete",
-            "DELETE FROM sk_entries e"
-            " USING unnest($1::bytea[], $2::bytea[]) AS d(ns, key)"
-            " WHERE e.ns = d.ns AND e.key = d.key");
+  c.prepare("sk_delete", "DELETE FROM sk_entries e"
+                         " USING unnest($1::bytea[], $2::bytea[]) AS d(ns, key)"
+                         " WHERE e.ns = d.ns AND e.key = d.key");
   c.prepare("sk_clear", "DELETE FROM sk_entries WHERE ns = ANY($1::bytea[])");
   // ON CONFLICT: a retry of a commit whose outcome was unknown (connection
   // lost during COMMIT) writes the same rows again.
@@ -272,28 +265,26 @@ void postgres_backend::prepare_statements() {
             " ON CONFLICT (ns) DO UPDATE SET revision ="
             " GREATEST(sk_namespaces.revision, EXCLUDED.revision)");
   // Live namespaces: the primary key's btree serves the prefix range.
-  c.prepare("sk_list_all",
-            "SELECT n.ns FROM sk_namespaces n WHERE EXISTS ("
-            " SELECT 1 FROM sk_entries e WHERE e.ns = n.ns"
-            " AND (e.expires_at IS NULL OR e.expires_at > $1))"
-            " ORDER BY n.ns");
+  c.prepare("sk_list_all", "SELECT n.ns FROM sk_namespaces n WHERE EXISTS ("
+                           " SELECT 1 FROM sk_entries e WHERE e.ns = n.ns"
+                           " AND (e.expires_at IS NULL OR e.expires_at > $1))"
+                           " ORDER BY n.ns");
   c.prepare("sk_list_prefix",
             "SELECT n.ns FROM sk_namespaces n"
             " WHERE (n.ns = $1 OR (n.ns >= $2 AND n.ns < $3)) AND EXISTS ("
             " SELECT 1 FROM sk_entries e WHERE e.ns = n.ns"
             " AND (e.expires_at IS NULL OR e.expires_at > $4))"
             " ORDER BY n.ns");
-  c.prepare("sk_exists",
-            "SELECT EXISTS (SELECT 1 FROM sk_entries WHERE ns = $1"
-            " AND (expires_at IS NULL OR expires_at > $2))");
+  c.prepare("sk_exists", "SELECT EXISTS (SELECT 1 FROM sk_entries WHERE ns = $1"
+                         " AND (expires_at IS NULL OR expires_at > $2))");
   c.prepare("sk_purge",
             "DELETE FROM sk_entries WHERE ctid = ANY (ARRAY ("
             " SELECT ctid FROM sk_entries"
             " WHERE expires_at IS NOT NULL AND expires_at <= $1 LIMIT $2))");
 }
 
-caf::expected<namespace_snapshot>
-postgres_backend::load(const std::string& ns, caf::timestamp now) {
+caf::expected<namespace_snapshot> postgres_backend::load(const std::string& ns,
+                                                         caf::timestamp now) {
   return guarded("load", [&]() -> caf::expected<namespace_snapshot> {
     // One snapshot for all three reads: the history must match the revision.
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{*conn_};
@@ -320,9 +311,9 @@ postgres_backend::load(const std::string& ns, caf::timestamp now) {
       change.version = row[0].as<uint64_t>();
       auto kind = kind_from_db(row[1].as<int>());
       if (!kind)
-        return make_error(error_code::internal,
-                          "load: unknown change kind "
-                            + row[1].as<std::string>() + " in sk_changes");
+        return make_error(error_code::internal, "load: unknown change kind " +
+                                                    row[1].as<std::string>() +
+                                                    " in sk_changes");
       change.kind = *kind;
       change.key = pqxx::binarystring{row[2]}.str();
       if (!row[3].is_null())
@@ -352,22 +343,22 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
     floor = std::max(floor, batch.history_floor);
     for (auto& change : batch.changes) {
       switch (change.kind) {
-        case change_kind::put:
-          effects[{batch.ns, change.key}] = &change;
-          break;
-        case change_kind::erase:
-        case change_kind::expire:
-          effects[{batch.ns, change.key}] = nullptr;
-          break;
-        case change_kind::clear: {
-          cleared.insert(batch.ns);
-          auto first = effects.lower_bound({batch.ns, std::string{}});
-          auto last = first;
-          while (last != effects.end() && last->first.first == batch.ns)
-            ++last;
-          effects.erase(first, last);
-          break;
-        }
+      case change_kind::put:
+        effects[{batch.ns, change.key}] = &change;
+        break;
+      case change_kind::erase:
+      case change_kind::expire:
+        effects[{batch.ns, change.key}] = nullptr;
+        break;
+      case change_kind::clear: {
+        cleared.insert(batch.ns);
+        auto first = effects.lower_bound({batch.ns, std::string{}});
+        auto last = first;
+        while (last != effects.end() && last->first.first == batch.ns)
+          ++last;
+        effects.erase(first, last);
+        break;
+      }
       }
     }
   }
@@ -379,9 +370,9 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
       put_keys.add(kvp.first.second);
       put_values.add(put->value);
       put_versions.add(static_cast<int64_t>(put->version));
-      put_expiry.add(put->expires_at ? caf::optional<int64_t>{to_epoch_ns(
-                                         *put->expires_at)}
-                                     : caf::none);
+      put_expiry.add(put->expires_at
+                         ? caf::optional<int64_t>{to_epoch_ns(*put->expires_at)}
+                         : caf::none);
     } else {
       del_ns.add(kvp.first.first);
       del_keys.add(kvp.first.second);
@@ -403,9 +394,8 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
     int64_t seq = 0;
     for (auto& change : batch.changes) {
       // The records of one revision are contiguous within a batch.
-      seq = previous != nullptr && previous->version == change.version
-              ? seq + 1
-              : 0;
+      seq = previous != nullptr && previous->version == change.version ? seq + 1
+                                                                       : 0;
       previous = &change;
       if (change.version <= floor)
         continue;
@@ -417,7 +407,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
       if (change.kind == change_kind::put) {
         log_values.add(change.value);
         log_expiry.add(change.expires_at ? caf::optional<int64_t>{to_epoch_ns(
-                                             *change.expires_at)}
+                                               *change.expires_at)}
                                          : caf::none);
       } else {
         log_values.add_null();
@@ -449,8 +439,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
                        log_keys.literal(), log_values.literal(),
                        log_expiry.literal());
     if (trim_ns.size() > 0)
-      tx.exec_prepared("sk_trim_log", trim_ns.literal(),
-                       trim_floors.literal());
+      tx.exec_prepared("sk_trim_log", trim_ns.literal(), trim_floors.literal());
     tx.commit();
     return caf::none;
   });
@@ -459,25 +448,25 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
 caf::expected<std::vector<std::string>>
 postgres_backend::list_namespaces(const std::string& prefix,
                                   caf::timestamp now) {
-  return guarded("list_namespaces",
-                 [&]() -> caf::expected<std::vector<std::string>> {
-                   pqxx::read_transaction tx{*conn_};
-                   pqxx::result rows;
-                   if (prefix.empty()) {
-                     rows = tx.exec_prepared("sk_list_all", to_epoch_ns(now));
-                   } else {
-                     // Below "p": from "p/" up to, excluding, "p0" ('0'
-                     // follows '/'); '/' inside segments is escaped.
-                     rows = tx.exec_prepared(
-                       "sk_list_prefix", pqxx::binarystring{prefix},
-                       pqxx::binarystring{prefix + "/"},
-                       pqxx::binarystring{prefix + "0"}, to_epoch_ns(now));
-                   }
-                   std::vector<std::string> result;
-                   for (auto row : rows)
-                     result.push_back(pqxx::binarystring{row[0]}.str());
-                   return result;
-                 });
+  return guarded(
+      "list_namespaces", [&]() -> caf::expected<std::vector<std::string>> {
+        pqxx::read_transaction tx{*conn_};
+        pqxx::result rows;
+        if (prefix.empty()) {
+          rows = tx.exec_prepared("sk_list_all", to_epoch_ns(now));
+        } else {
+          // Below "p": from "p/" up to, excluding, "p0" ('0'
+          // follows '/'); '/' inside segments is escaped.
+          rows = tx.exec_prepared("sk_list_prefix", pqxx::binarystring{prefix},
+                                  pqxx::binarystring{prefix + "/"},
+                                  pqxx::binarystring{prefix + "0"},
+                                  to_epoch_ns(now));
+        }
+        std::vector<std::string> result;
+        for (auto row : rows)
+          result.push_back(pqxx::binarystring{row[0]}.str());
+        return result;
+      });
 }
 
 caf::expected<bool> postgres_backend::namespace_exists(const std::string& ns,
@@ -485,8 +474,9 @@ caf::expected<bool> postgres_backend::namespace_exists(const std::string& ns,
   return guarded("namespace_exists", [&]() -> caf::expected<bool> {
     pqxx::read_transaction tx{*conn_};
     return tx
-      .exec_prepared1("sk_exists", pqxx::binarystring{ns}, to_epoch_ns(now))[0]
-      .as<bool>();
+        .exec_prepared1("sk_exists", pqxx::binarystring{ns},
+                        to_epoch_ns(now))[0]
+        .as<bool>();
   });
 }
 

@@ -29,8 +29,8 @@ constexpr int in_flight = 64;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           clock_type::now().time_since_epoch())
-    .count();
+             clock_type::now().time_since_epoch())
+      .count();
 }
 
 // Written by the writer (acks) and the first watcher (receipts), read after
@@ -47,17 +47,17 @@ sk::watcher_actor::behavior_type
 counting_watcher(sk::watcher_actor::pointer, std::shared_ptr<timeline> times,
                  bool records, uint64_t last, caf::actor done) {
   return {
-    [=](sk::event_atom, uint64_t, std::vector<sk::watch_event>& events) {
-      auto at = now_ns();
-      for (auto& ev : events) {
-        if (ev.kind != sk::watch_event_kind::put)
-          continue;
-        if (records && ev.revision < times->received.size())
-          times->received[ev.revision] = at;
-        if (ev.revision == last)
-          caf::anon_send(done, true);
-      }
-    },
+      [=](sk::event_atom, uint64_t, std::vector<sk::watch_event>& events) {
+        auto at = now_ns();
+        for (auto& ev : events) {
+          if (ev.kind != sk::watch_event_kind::put)
+            continue;
+          if (records && ev.revision < times->received.size())
+            times->received[ev.revision] = at;
+          if (ev.revision == last)
+            caf::anon_send(done, true);
+        }
+      },
   };
 }
 
@@ -82,19 +82,19 @@ result run(int watchers, int writes) {
     self->request(router, caf::infinite, sk::watch_atom::value, ns,
                   std::vector<std::string>{}, caf::optional<uint64_t>{},
                   watcher)
-      .receive([](uint64_t) {}, [](caf::error&) {});
+        .receive([](uint64_t) {}, [](caf::error&) {});
   }
   auto op = [router, ns, times](caf::event_based_actor* client, int i,
                                 std::function<void()> next) {
     client
-      ->request(router, caf::infinite, sk::put_atom::value, ns,
-                "key-" + std::to_string(i % 1000), std::string(64, 'v'),
-                sk::ttl_option{})
-      .then([times, next](uint64_t revision) {
-        if (revision < times->acked.size())
-          times->acked[revision] = now_ns();
-        next();
-      });
+        ->request(router, caf::infinite, sk::put_atom::value, ns,
+                  "key-" + std::to_string(i % 1000), std::string(64, 'v'),
+                  sk::ttl_option{})
+        .then([times, next](uint64_t revision) {
+          if (revision < times->acked.size())
+            times->acked[revision] = now_ns();
+          next();
+        });
   };
   auto start = clock_type::now();
   auto write_rate = run_drivers(sys, op, writes, 1, in_flight);

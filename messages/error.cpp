@@ -8,26 +8,26 @@ namespace statekeeper {
 
 std::string to_string(error_code code) {
   switch (code) {
-    case error_code::invalid_argument:
-      return "invalid_argument";
-    case error_code::not_found:
-      return "not_found";
-    case error_code::already_exists:
-      return "already_exists";
-    case error_code::revision_mismatch:
-      return "revision_mismatch";
-    case error_code::limit_exceeded:
-      return "limit_exceeded";
-    case error_code::storage_unavailable:
-      return "storage_unavailable";
-    case error_code::timeout:
-      return "timeout";
-    case error_code::unauthorized:
-      return "unauthorized";
-    case error_code::internal:
-      return "internal";
-    case error_code::cursor_expired:
-      return "cursor_expired";
+  case error_code::invalid_argument:
+    return "invalid_argument";
+  case error_code::not_found:
+    return "not_found";
+  case error_code::already_exists:
+    return "already_exists";
+  case error_code::revision_mismatch:
+    return "revision_mismatch";
+  case error_code::limit_exceeded:
+    return "limit_exceeded";
+  case error_code::storage_unavailable:
+    return "storage_unavailable";
+  case error_code::timeout:
+    return "timeout";
+  case error_code::unauthorized:
+    return "unauthorized";
+  case error_code::internal:
+    return "internal";
+  case error_code::cursor_expired:
+    return "cursor_expired";
   }
   return "unknown_error_" + std::to_string(static_cast<int>(code));
 }
@@ -42,8 +42,7 @@ caf::error make_error(error_code code) {
 }
 
 bool is_retryable(error_code code) {
-  return code == error_code::storage_unavailable
-         || code == error_code::timeout;
+  return code == error_code::storage_unavailable || code == error_code::timeout;
 }
 
 error_code code_of(const caf::error& err) {
@@ -53,8 +52,8 @@ error_code code_of(const caf::error& err) {
 }
 
 bool has_code(const caf::error& err, error_code code) {
-  return err.category() == error_category
-         && err.code() == static_cast<uint8_t>(code);
+  return err.category() == error_category &&
+         err.code() == static_cast<uint8_t>(code);
 }
 
 std::string context_of(const caf::error& err) {
@@ -74,16 +73,16 @@ caf::error in_our_terms(caf::error err, const std::string& who) {
 }
 
 void add_error_category(caf::actor_system_config& cfg) {
-  cfg.add_error_category(
-    error_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-      std::string out = "statekeeper: ";
-      out += to_string(static_cast<error_code>(code));
-      if (ctx.size() == 1 && ctx.match_element<std::string>(0)) {
-        out += ": ";
-        out += ctx.get_as<std::string>(0);
-      }
-      return out;
-    });
+  cfg.add_error_category(error_category, [](uint8_t code, caf::atom_value,
+                                            const caf::message& ctx) {
+    std::string out = "statekeeper: ";
+    out += to_string(static_cast<error_code>(code));
+    if (ctx.size() == 1 && ctx.match_element<std::string>(0)) {
+      out += ": ";
+      out += ctx.get_as<std::string>(0);
+    }
+    return out;
+  });
 }
 
 } // namespace statekeeper

@@ -82,8 +82,8 @@ caf::expected<namespace_path> parse_namespace(std::string_view rendered) {
       else if (code == "2F")
         segments.back() += '/';
       else
-        return malformed(rendered, "bad escape at offset " + std::to_string(i)
-                                     + " (only %25 and %2F are allowed)");
+        return malformed(rendered, "bad escape at offset " + std::to_string(i) +
+                                       " (only %25 and %2F are allowed)");
       i += 2;
     } else {
       segments.back() += c;
@@ -144,8 +144,8 @@ bool is_valid_utf8(std::string_view text) {
       cp = (cp << 6) | (byte(i + k) & 0x3F);
     }
     static constexpr uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_len[len] || cp > 0x10FFFF
-        || (cp >= 0xD800 && cp <= 0xDFFF))
+    if (cp < min_for_len[len] || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
       return false;
     i += len;
   }

@@ -22,7 +22,7 @@ struct namespace_path {
   namespace_path() = default;
 
   namespace_path(std::string tenant, std::vector<std::string> scopes = {})
-    : tenant(std::move(tenant)), scopes(std::move(scopes)) {
+      : tenant(std::move(tenant)), scopes(std::move(scopes)) {
     // nop
   }
 

@@ -79,23 +79,23 @@ typename Inspector::result_type inspect(Inspector& f, persistence_stats& x) {
 }
 
 using persistence_actor = caf::typed_actor<
-  /// Loads a namespace (rendered) with its live entries.
-  caf::replies_to<load_atom, std::string>::with<namespace_snapshot>,
-  /// Commits a batch; replies once it is durable (group commit: batches that
-  /// arrive while a transaction runs share the next one).
-  caf::replies_to<write_atom, persist_batch>::with<ok_atom>,
-  /// Queues a batch for the next commit without a reply (async durability).
-  caf::reacts_to<queue_atom, persist_batch>,
-  /// Replies once everything queued so far is committed.
-  caf::replies_to<sync_atom>::with<ok_atom>,
-  /// Namespaces at or under a rendered prefix ("" = all) with a live entry.
-  caf::replies_to<list_ns_atom, std::string>::with<std::vector<std::string>>,
-  /// Whether a namespace (rendered) holds a live entry in the database.
-  caf::replies_to<ns_exists_atom, std::string>::with<bool>,
-  /// Deletes up to the configured number of expired rows.
-  caf::replies_to<purge_atom>::with<uint64_t>,
-  caf::replies_to<stats_atom>::with<persistence_stats>,
-  /// Internal: commit what is queued; (re)connect.
-  caf::reacts_to<flush_atom>, caf::reacts_to<connect_atom>>;
+    /// Loads a namespace (rendered) with its live entries.
+    caf::replies_to<load_atom, std::string>::with<namespace_snapshot>,
+    /// Commits a batch; replies once it is durable (group commit: batches that
+    /// arrive while a transaction runs share the next one).
+    caf::replies_to<write_atom, persist_batch>::with<ok_atom>,
+    /// Queues a batch for the next commit without a reply (async durability).
+    caf::reacts_to<queue_atom, persist_batch>,
+    /// Replies once everything queued so far is committed.
+    caf::replies_to<sync_atom>::with<ok_atom>,
+    /// Namespaces at or under a rendered prefix ("" = all) with a live entry.
+    caf::replies_to<list_ns_atom, std::string>::with<std::vector<std::string>>,
+    /// Whether a namespace (rendered) holds a live entry in the database.
+    caf::replies_to<ns_exists_atom, std::string>::with<bool>,
+    /// Deletes up to the configured number of expired rows.
+    caf::replies_to<purge_atom>::with<uint64_t>,
+    caf::replies_to<stats_atom>::with<persistence_stats>,
+    /// Internal: commit what is queued; (re)connect.
+    caf::reacts_to<flush_atom>, caf::reacts_to<connect_atom>>;
 
 } // namespace statekeeper

@@ -65,6 +65,6 @@ typename Inspector::result_type inspect(Inspector& f, watch_event& x) {
 /// What a watcher implements: events of the watch `watch_id`, in revision
 /// order. Returning from the handler acknowledges the batch.
 using watcher_actor = caf::typed_actor<
-  caf::reacts_to<event_atom, uint64_t, std::vector<watch_event>>>;
+    caf::reacts_to<event_atom, uint64_t, std::vector<watch_event>>>;
 
 } // namespace statekeeper

@@ -80,8 +80,8 @@ TEST_CASE("the binary's --help lists every option with its default", "[app]") {
   }
   CHECK(help.output.find("(default: 4096)") != std::string::npos);
   // CAF's own options show their defaults too.
-  CHECK(help.output.find("moderate steal attempts (default: 500)")
-        != std::string::npos);
+  CHECK(help.output.find("moderate steal attempts (default: 500)") !=
+        std::string::npos);
 }
 
 TEST_CASE("bad configuration is refused with the offending option", "[app]") {
@@ -90,12 +90,12 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
   CHECK(unknown.output.find("no-such-option") != std::string::npos);
   auto invalid = run("--statekeeper.sweep-interval=0s");
   CHECK(invalid.status == 2);
-  CHECK(invalid.output.find("sweep-interval must be positive")
-        != std::string::npos);
+  CHECK(invalid.output.find("sweep-interval must be positive") !=
+        std::string::npos);
   auto backend = run("--statekeeper.backend=redis");
   CHECK(backend.status == 2);
-  CHECK(backend.output.find("statekeeper.backend must be memory or postgres")
-        != std::string::npos);
+  CHECK(backend.output.find("statekeeper.backend must be memory or postgres") !=
+        std::string::npos);
   auto unreachable = run("--statekeeper.backend=postgres "
                          "'--statekeeper.postgres.conninfo=host=127.0.0.1 "
                          "port=1'");
@@ -105,12 +105,12 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
                       "--openssl.certificate=server.pem");
   CHECK(half_tls.status == 2);
   CHECK(half_tls.output.find("bad configuration: TLS with certificates needs "
-                             "its private key (openssl.key)")
-        != std::string::npos);
+                             "its private key (openssl.key)") !=
+        std::string::npos);
   auto bad_token = run("'--statekeeper.tokens=[\"no-colon\"]'");
   CHECK(bad_token.status == 2);
-  CHECK(bad_token.output.find("statekeeper.tokens: each entry must be")
-        != std::string::npos);
+  CHECK(bad_token.output.find("statekeeper.tokens: each entry must be") !=
+        std::string::npos);
 }
 
 TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
@@ -120,8 +120,8 @@ TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
                                                      {"--statekeeper.port=0"});
     REQUIRE(pid > 0);
     auto line = read_line(out);
-    CHECK(line.find("statekeeper: serving namespaces on 127.0.0.1:")
-          != std::string::npos);
+    CHECK(line.find("statekeeper: serving namespaces on 127.0.0.1:") !=
+          std::string::npos);
     CHECK(line.find("backend=memory") != std::string::npos);
     CHECK(line.find("open: no authentication, plain TCP") != std::string::npos);
     REQUIRE(kill(pid, sig) == 0);
@@ -154,8 +154,8 @@ TEST_CASE("another process uses the running binary over the network",
     REQUIRE(*got);
     CHECK((*got)->value == std::string{"\0v", 2});
     CHECK((*got)->version == *v);
-    CHECK(statekeeper::code_of(client.update(ns, "k", "x", *v + 1).error())
-          == statekeeper::error_code::revision_mismatch);
+    CHECK(statekeeper::code_of(client.update(ns, "k", "x", *v + 1).error()) ==
+          statekeeper::error_code::revision_mismatch);
   }
   REQUIRE(kill(pid, SIGTERM) == 0);
   CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);

@@ -27,15 +27,15 @@ namespace {
 
 using namespace std::chrono_literals;
 using statekeeper::test::completed_process;
-using statekeeper::test::scoped_child;
 using statekeeper::test::describe;
 using statekeeper::test::number;
 using statekeeper::test::running_service;
+using statekeeper::test::scoped_child;
 using statekeeper::test::text;
 
 /// A configuration file for the service, removed at the end of the test.
 class config_file {
-public:
+ public:
   explicit config_file(const std::string& content) {
     char pattern[] = "/tmp/statekeeper-watch-XXXXXX.ini";
     int fd = mkstemps(pattern, 4);
@@ -45,15 +45,11 @@ public:
     std::ofstream{path_} << content;
   }
 
-  ~config_file() {
-    unlink(path_.c_str());
-  }
+  ~config_file() { unlink(path_.c_str()); }
 
-  const std::string& path() const {
-    return path_;
-  }
+  const std::string& path() const { return path_; }
 
-private:
+ private:
   std::string path_;
 };
 
@@ -116,8 +112,7 @@ TEST_CASE("watch prints the snapshot, then each change as it happens",
   auto watch = service.watch({"acme/w"});
   auto snapshot = lines(*watch, 3);
   CHECK(snapshot[0] == tabs({"put", std::to_string(a), "a", "1"}));
-  auto b_line = tabs({"put", std::to_string(b), "b", "two words",
-                      "expires="});
+  auto b_line = tabs({"put", std::to_string(b), "b", "two words", "expires="});
   CHECK(snapshot[1].rfind(b_line, 0) == 0);
   CHECK(snapshot[1].size() == b_line.size() + 24);
   CHECK(snapshot[1].back() == 'Z');
@@ -130,13 +125,12 @@ TEST_CASE("watch prints the snapshot, then each change as it happens",
   auto bin = service.cli({"put", "acme/w", "bin", "--stdin"},
                          std::string{"\xff\0", 2});
   REQUIRE(bin.exit_code == 0);
-  CHECK(watch->read_line(10s)
-        == tabs({"put", std::to_string(std::stoull(bin.out)), "bin",
-                 "base64:/wA="}));
+  CHECK(watch->read_line(10s) ==
+        tabs({"put", std::to_string(std::stoull(bin.out)), "bin",
+              "base64:/wA="}));
   auto lf = put(service, "acme/w", "line\tkey", "x\ny");
-  CHECK(watch->read_line(10s)
-        == tabs({"put", std::to_string(lf), "base64:bGluZQlrZXk=",
-                 "base64:eAp5"}));
+  CHECK(watch->read_line(10s) == tabs({"put", std::to_string(lf),
+                                       "base64:bGluZQlrZXk=", "base64:eAp5"}));
   watch->signal(SIGINT);
   CHECK(watch->wait(10s) == 0);
   CHECK(watch->read_errors(1s).empty());
@@ -150,12 +144,12 @@ TEST_CASE("watch with prefixes prints only keys under them", "[cli][watch]") {
   auto z = put(service, "acme/p", "db/z", "3");
   auto other = put(service, "acme/p", "other", "4");
   auto watch = service.watch({"acme/p", "db/", "app/"});
-  CHECK(lines(*watch, 4)
-        == std::vector<std::string>{
-          tabs({"put", std::to_string(x), "app/x", "1"}),
-          tabs({"put", std::to_string(y), "app/y", "2"}),
-          tabs({"put", std::to_string(z), "db/z", "3"}),
-          tabs({"snapshot_done", std::to_string(other)})});
+  CHECK(
+      lines(*watch, 4) ==
+      std::vector<std::string>{tabs({"put", std::to_string(x), "app/x", "1"}),
+                               tabs({"put", std::to_string(y), "app/y", "2"}),
+                               tabs({"put", std::to_string(z), "db/z", "3"}),
+                               tabs({"snapshot_done", std::to_string(other)})});
   put(service, "acme/p", "other", "5");
   put(service, "acme/p", "apple", "6");
   auto w = put(service, "acme/p", "db/w", "7");
@@ -167,24 +161,23 @@ TEST_CASE("watch with prefixes prints only keys under them", "[cli][watch]") {
 
 TEST_CASE("watch --from prints exactly the changes after that revision",
           "[cli][watch]") {
-  running_service service{{"--statekeeper.port=0",
-                           "--statekeeper.sweep-interval=200ms"}};
+  running_service service{
+      {"--statekeeper.port=0", "--statekeeper.sweep-interval=200ms"}};
   REQUIRE_SERVING(service);
   put(service, "acme/f", "a", "1");
   auto b = put(service, "acme/f", "b", "2");
   auto c = put(service, "acme/f", "c", "3");
   erase(service, "acme/f", "a");
   auto from = service.watch({"acme/f", "--from", std::to_string(b)});
-  CHECK(lines(*from, 2)
-        == std::vector<std::string>{
-          tabs({"put", std::to_string(c), "c", "3"}),
-          tabs({"erase", std::to_string(c + 1), "a"})});
+  CHECK(lines(*from, 2) ==
+        std::vector<std::string>{tabs({"put", std::to_string(c), "c", "3"}),
+                                 tabs({"erase", std::to_string(c + 1), "a"})});
   // Several progress rounds pass unprinted: the next line is the change.
   std::this_thread::sleep_for(700ms);
   auto d = put(service, "acme/f", "d", "4");
   CHECK(from->read_line(10s) == tabs({"put", std::to_string(d), "d", "4"}));
-  auto progress = service.watch({"acme/f", "--from", std::to_string(d),
-                                 "--progress"});
+  auto progress =
+      service.watch({"acme/f", "--from", std::to_string(d), "--progress"});
   CHECK(progress->read_line(10s) == tabs({"progress", std::to_string(d)}));
   from->signal(SIGINT);
   CHECK(from->wait(10s) == 0);
@@ -213,16 +206,15 @@ TEST_CASE("watch --json prints one object per event, progress included",
   CHECK(number(second.at("version")) == l);
   CHECK(second.at("expires_at").is_null());
   auto done = json_line(watch->read_line(10s));
-  CHECK(done == boost::json::object{{"event", "snapshot_done"},
-                                    {"revision", l}});
+  CHECK(done ==
+        boost::json::object{{"event", "snapshot_done"}, {"revision", l}});
   erase(service, "acme/j", "k");
-  CHECK(next_change(*watch)
-        == boost::json::object{{"event", "erase"},
-                               {"revision", l + 1},
-                               {"key", "k"}});
+  CHECK(next_change(*watch) == boost::json::object{{"event", "erase"},
+                                                   {"revision", l + 1},
+                                                   {"key", "k"}});
   // The service tells idle watchers where the namespace is every second.
-  CHECK(json_line(watch->read_line(10s))
-        == boost::json::object{{"event", "progress"}, {"revision", l + 1}});
+  CHECK(json_line(watch->read_line(10s)) ==
+        boost::json::object{{"event", "progress"}, {"revision", l + 1}});
   watch->signal(SIGINT);
   CHECK(watch->wait(10s) == 0);
 }
@@ -232,10 +224,9 @@ TEST_CASE("a watch whose service dies exits 2 and says so", "[cli][watch]") {
   REQUIRE_SERVING(service);
   auto v = put(service, "acme/k", "k", "v");
   auto watch = service.watch({"acme/k"});
-  CHECK(lines(*watch, 2)
-        == std::vector<std::string>{tabs({"put", std::to_string(v), "k", "v"}),
-                                    tabs({"snapshot_done",
-                                          std::to_string(v)})});
+  CHECK(lines(*watch, 2) ==
+        std::vector<std::string>{tabs({"put", std::to_string(v), "k", "v"}),
+                                 tabs({"snapshot_done", std::to_string(v)})});
   service.kill();
   CHECK(watch->wait(10s) == 2);
   auto errors = watch->read_errors(5s);
@@ -254,8 +245,8 @@ TEST_CASE("watch --from older than the service's history exits 2 with "
   std::vector<uint64_t> versions;
   for (auto key : {"a", "b", "c", "d", "e", "f"})
     versions.push_back(put(service, "acme/h", key, "v"));
-  auto expired = service.cli({"watch", "acme/h", "--from",
-                              std::to_string(versions[0])});
+  auto expired =
+      service.cli({"watch", "acme/h", "--from", std::to_string(versions[0])});
   INFO(describe(expired));
   CHECK(expired.exit_code == 2);
   CHECK(expired.out.empty());
@@ -263,10 +254,10 @@ TEST_CASE("watch --from older than the service's history exits 2 with "
   CHECK(expired.err.find("cursor_expired") != std::string::npos);
   // The last three revisions are still there.
   auto kept = service.watch({"acme/h", "--from", std::to_string(versions[3])});
-  CHECK(lines(*kept, 2)
-        == std::vector<std::string>{
-          tabs({"put", std::to_string(versions[4]), "e", "v"}),
-          tabs({"put", std::to_string(versions[5]), "f", "v"})});
+  CHECK(lines(*kept, 2) ==
+        std::vector<std::string>{
+            tabs({"put", std::to_string(versions[4]), "e", "v"}),
+            tabs({"put", std::to_string(versions[5]), "f", "v"})});
 }
 
 TEST_CASE("a watch that falls behind is dropped and names the revision to "
@@ -293,17 +284,15 @@ TEST_CASE("a watch that falls behind is dropped and names the revision to "
   INFO(errors);
   CHECK(errors.rfind("statekeeper-cli: watch dropped: fell more than 20 "
                      "events behind",
-                     0)
-        == 0);
-  CHECK(errors.find("; resume with --from " + revision + "\n")
-        != std::string::npos);
+                     0) == 0);
+  CHECK(errors.find("; resume with --from " + revision + "\n") !=
+        std::string::npos);
   // Resuming there misses nothing.
   auto resumed = service.watch({"acme/slow", "--from", revision});
   auto next = std::stoull(revision) + 1;
   CHECK(resumed->read_line(10s).rfind(
-          tabs({"put", std::to_string(next), "k" + std::to_string(next - 1)}),
-          0)
-        == 0);
+            tabs({"put", std::to_string(next), "k" + std::to_string(next - 1)}),
+            0) == 0);
 }
 
 TEST_CASE("watch usage errors and help", "[cli][watch]") {
@@ -311,11 +300,11 @@ TEST_CASE("watch usage errors and help", "[cli][watch]") {
     return statekeeper::test::run_to_completion(STATEKEEPER_CLI_BINARY, args);
   };
   std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-    {{"watch"}, "missing NS"},
-    {{"watch", "acme", "--from", "x"}, "bad revision \"x\" for --from"},
-    {{"watch", "acme//x"}, "bad namespace"},
-    {{"keys", "acme", "--from", "1"}, "--from does not apply to keys"},
-    {{"get", "acme", "k", "--progress"}, "--progress does not apply to get"},
+      {{"watch"}, "missing NS"},
+      {{"watch", "acme", "--from", "x"}, "bad revision \"x\" for --from"},
+      {{"watch", "acme//x"}, "bad namespace"},
+      {{"keys", "acme", "--from", "1"}, "--from does not apply to keys"},
+      {{"get", "acme", "k", "--progress"}, "--progress does not apply to get"},
   };
   for (auto& [args, expected] : cases) {
     auto failed = run(args);
@@ -330,7 +319,7 @@ TEST_CASE("watch usage errors and help", "[cli][watch]") {
   INFO(describe(help));
   CHECK(help.exit_code == 0);
   CHECK(help.out.rfind("Usage: statekeeper-cli watch NS [PREFIX...]", 0) == 0);
-  for (auto word : {"--from", "--progress", "snapshot_done", "base64:",
-                    "cursor_expired", "SIGINT"})
+  for (auto word : {"--from", "--progress", "snapshot_done",
+                    "base64:", "cursor_expired", "SIGINT"})
     CHECK(help.out.find(word) != std::string::npos);
 }

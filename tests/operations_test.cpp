@@ -102,8 +102,8 @@ TEST_CASE("update is a compare-and-swap on the version", "[ops]") {
   REQUIRE(v2);
   CHECK(*v2 > v1);
   // The old version no longer matches: a second writer with it loses.
-  CHECK(code(f.client.update(ns, "k", "three", v1))
-        == error_code::revision_mismatch);
+  CHECK(code(f.client.update(ns, "k", "three", v1)) ==
+        error_code::revision_mismatch);
   CHECK(must(f.client.get(ns, "k"))->value == "two");
 }
 
@@ -173,7 +173,8 @@ TEST_CASE("put_many is one revision and all or nothing", "[ops]") {
 
 TEST_CASE("erase_many counts the live entries it erased", "[ops]") {
   service_fixture f;
-  REQUIRE(f.client.put_many(ns, {{"a", "1", {}}, {"b", "2", {}}, {"c", "3", {}}}));
+  REQUIRE(
+      f.client.put_many(ns, {{"a", "1", {}}, {"b", "2", {}}, {"c", "3", {}}}));
   CHECK(must(f.client.erase_many(ns, {"a", "b", "b", "zz"})) == 2);
   CHECK(must(f.client.key_count(ns)) == 1);
   CHECK(must(f.client.contains(ns, "c")));
@@ -254,8 +255,8 @@ TEST_CASE("errors render as words with their context", "[ops][errors]") {
   service_fixture f;
   auto missing = f.client.update(ns, "nope", "v", 3);
   REQUIRE_FALSE(missing);
-  CHECK(f.client.render(missing.error())
-        == "statekeeper: not_found: key \"nope\"");
+  CHECK(f.client.render(missing.error()) ==
+        "statekeeper: not_found: key \"nope\"");
   CHECK_FALSE(is_retryable(code(missing)));
   CHECK(is_retryable(error_code::storage_unavailable));
 }
@@ -277,26 +278,31 @@ TEST_CASE("every operation refuses a bad key or namespace by name",
   auto& c = f.client;
   const std::string bad_utf8{"\xff\xfe"};
   // Each call with an empty key, then with invalid UTF-8 in the key.
-  std::vector<std::pair<const char*,
-                        std::function<caf::error(const std::string&)>>>
-    key_ops{
-      {"get", [&](auto& k) { return c.get(ns, k).error(); }},
-      {"contains", [&](auto& k) { return c.contains(ns, k).error(); }},
-      {"put", [&](auto& k) { return c.put(ns, k, "v").error(); }},
-      {"create", [&](auto& k) { return c.create(ns, k, "v").error(); }},
-      {"update", [&](auto& k) { return c.update(ns, k, "v", 1).error(); }},
-      {"erase", [&](auto& k) { return c.erase(ns, k).error(); }},
-      {"erase_if", [&](auto& k) { return c.erase_if(ns, k, 1).error(); }},
-      {"expire", [&](auto& k) { return c.expire(ns, k, 1s).error(); }},
-      {"persist", [&](auto& k) { return c.persist(ns, k).error(); }},
-      {"get_many", [&](auto& k) { return c.get_many(ns, {"ok", k}).error(); }},
-      {"erase_many",
-       [&](auto& k) { return c.erase_many(ns, {"ok", k}).error(); }},
-      {"put_many",
-       [&](auto& k) {
-         return c.put_many(ns, {{"ok", "v", {}}, {k, "v", {}}}).error();
-       }},
-    };
+  std::vector<
+      std::pair<const char*, std::function<caf::error(const std::string&)>>>
+      key_ops{
+          {"get", [&](auto& k) { return c.get(ns, k).error(); }},
+          {"contains", [&](auto& k) { return c.contains(ns, k).error(); }},
+          {"put", [&](auto& k) { return c.put(ns, k, "v").error(); }},
+          {"create", [&](auto& k) { return c.create(ns, k, "v").error(); }},
+          {"update", [&](auto& k) { return c.update(ns, k, "v", 1).error(); }},
+          {"erase", [&](auto& k) { return c.erase(ns, k).error(); }},
+          {"erase_if", [&](auto& k) { return c.erase_if(ns, k, 1).error(); }},
+          {"expire", [&](auto& k) { return c.expire(ns, k, 1s).error(); }},
+          {"persist", [&](auto& k) { return c.persist(ns, k).error(); }},
+          {"get_many",
+           [&](auto& k) {
+             return c.get_many(ns, {"ok", k}).error();
+           }},
+          {"erase_many",
+           [&](auto& k) {
+             return c.erase_many(ns, {"ok", k}).error();
+           }},
+          {"put_many",
+           [&](auto& k) {
+             return c.put_many(ns, {{"ok", "v", {}}, {k, "v", {}}}).error();
+           }},
+      };
   for (auto& [name, op] : key_ops) {
     INFO(name);
     auto empty = op("");
@@ -312,14 +318,14 @@ TEST_CASE("every operation refuses a bad key or namespace by name",
   // Each namespace operation with an empty tenant.
   namespace_path bad{"", {"x"}};
   std::vector<std::pair<const char*, std::function<caf::error()>>> ns_ops{
-    {"get", [&] { return c.get(bad, "k").error(); }},
-    {"put", [&] { return c.put(bad, "k", "v").error(); }},
-    {"list_keys", [&] { return c.list_keys(bad).error(); }},
-    {"scan", [&] { return c.scan(bad).error(); }},
-    {"key_count", [&] { return c.key_count(bad).error(); }},
-    {"namespace_exists", [&] { return c.namespace_exists(bad).error(); }},
-    {"clear", [&] { return c.clear(bad).error(); }},
-    {"erase_many", [&] { return c.erase_many(bad, {"k"}).error(); }},
+      {"get", [&] { return c.get(bad, "k").error(); }},
+      {"put", [&] { return c.put(bad, "k", "v").error(); }},
+      {"list_keys", [&] { return c.list_keys(bad).error(); }},
+      {"scan", [&] { return c.scan(bad).error(); }},
+      {"key_count", [&] { return c.key_count(bad).error(); }},
+      {"namespace_exists", [&] { return c.namespace_exists(bad).error(); }},
+      {"clear", [&] { return c.clear(bad).error(); }},
+      {"erase_many", [&] { return c.erase_many(bad, {"k"}).error(); }},
   };
   for (auto& [name, op] : ns_ops) {
     INFO(name);

@@ -49,8 +49,7 @@ TEST_CASE("a watcher resumes from its cursor after a restart", "[pg][watch]") {
   CHECK(events[3].key == "k9");
 }
 
-TEST_CASE("the kept history survives a restart with its limit",
-          "[pg][watch]") {
+TEST_CASE("the kept history survives a restart with its limit", "[pg][watch]") {
   scratch_database db;
   auto opts = pg_options(db);
   opts.watch_history = 4;
@@ -61,8 +60,8 @@ TEST_CASE("the kept history survives a restart with its limit",
   }
   service_fixture second{opts};
   event_log log;
-  CHECK(code(second.client.watch(ns, {}, uint64_t{2}, log.handler()))
-        == error_code::cursor_expired);
+  CHECK(code(second.client.watch(ns, {}, uint64_t{2}, log.handler())) ==
+        error_code::cursor_expired);
   auto sub = must(second.client.watch(ns, {}, uint64_t{7}, log.handler()));
   REQUIRE(log.wait_revision(10));
   auto events = log.events();
@@ -79,8 +78,8 @@ TEST_CASE("SIGKILL leaves every transaction whole or absent",
   std::map<long, unsigned long long> acked;
   long i;
   unsigned long long revision;
-  while (acked.size() < 100
-         && fscanf(out, "acked %ld %llu\n", &i, &revision) == 2)
+  while (acked.size() < 100 &&
+         fscanf(out, "acked %ld %llu\n", &i, &revision) == 2)
     acked[i] = revision;
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
@@ -114,7 +113,6 @@ TEST_CASE("SIGKILL leaves every transaction whole or absent",
   for (auto& ev : log.events())
     if (ev.revision <= last)
       ++per_revision[ev.revision];
-  CHECK(per_revision == std::map<uint64_t, int>{{last - 2, 5},
-                                                {last - 1, 5},
-                                                {last, 5}});
+  CHECK(per_revision ==
+        std::map<uint64_t, int>{{last - 2, 5}, {last - 1, 5}, {last, 5}});
 }

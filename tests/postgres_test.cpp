@@ -26,7 +26,8 @@ using namespace statekeeper::test;
 
 namespace {
 
-const namespace_path ns{"acme", {"agent/a", "conv:1", "50%", "%2F", "ünï cødé"}};
+const namespace_path ns{"acme",
+                        {"agent/a", "conv:1", "50%", "%2F", "ünï cødé"}};
 
 const std::string binary_value{"\0\xff\x00\xfe-bytes", 9};
 
@@ -41,12 +42,14 @@ TEST_CASE("every operation works against PostgreSQL and survives a restart",
     v_a = must(f.client.put(ns, "a", "1"));
     REQUIRE(must(f.client.put(ns, "bin", binary_value)) == v_a + 1);
     REQUIRE(must(f.client.create(ns, "c", "3")) == v_a + 2);
-    CHECK(code(f.client.create(ns, "c", "again"))
-          == error_code::already_exists);
+    CHECK(code(f.client.create(ns, "c", "again")) ==
+          error_code::already_exists);
     auto v_c = must(f.client.update(ns, "c", "33", v_a + 2));
-    CHECK(code(f.client.update(ns, "c", "x", v_a)) == error_code::revision_mismatch);
-    REQUIRE(must(f.client.put_many(ns, {{"d", "4", {}}, {"e", "5", {}}})).size()
-            == 2);
+    CHECK(code(f.client.update(ns, "c", "x", v_a)) ==
+          error_code::revision_mismatch);
+    REQUIRE(
+        must(f.client.put_many(ns, {{"d", "4", {}}, {"e", "5", {}}})).size() ==
+        2);
     CHECK(must(f.client.erase(ns, "d")));
     CHECK(must(f.client.erase_if(ns, "e", v_c + 1)));
     REQUIRE(must(f.client.put(ns, "short", "gone soon", 1500ms)));
@@ -62,8 +65,8 @@ TEST_CASE("every operation works against PostgreSQL and survives a restart",
     CHECK(must(f.client.scan(ns, "", "b", 2)).entries.size() == 2);
     REQUIRE(f.client.put_many(ns, {{"tmp1", "x", {}}, {"tmp2", "y", {}}}));
     CHECK(must(f.client.erase_many(ns, {"tmp1", "tmp2", "none"})) == 2);
-    CHECK(must(f.client.list_keys(ns)).keys
-          == std::vector<std::string>{"a", "bin", "c", "long", "short"});
+    CHECK(must(f.client.list_keys(ns)).keys ==
+          std::vector<std::string>{"a", "bin", "c", "long", "short"});
   }
   std::this_thread::sleep_for(1600ms);
   service_fixture f{pg_options(db)};
@@ -78,8 +81,8 @@ TEST_CASE("every operation works against PostgreSQL and survives a restart",
   CHECK_FALSE(must(f.client.get(ns, "e")));
   CHECK_FALSE(must(f.client.get(ns, "short")));
   CHECK(must(f.client.get(ns, "long"))->expires_at);
-  CHECK(must(f.client.list_keys(ns)).keys
-        == std::vector<std::string>{"a", "bin", "c", "long"});
+  CHECK(must(f.client.list_keys(ns)).keys ==
+        std::vector<std::string>{"a", "bin", "c", "long"});
   // Versions continue upward from where the last run stopped.
   auto last = must(f.client.get(ns, "a"))->version;
   CHECK(must(f.client.put(ns, "new", "x")) > last);
@@ -140,12 +143,12 @@ TEST_CASE("inactive namespaces are answered from the database", "[pg]") {
   }
   std::this_thread::sleep_for(300ms);
   service_fixture f{pg_options(db)};
-  CHECK(must(f.client.list_namespaces(namespace_path{"acme"}))
-        == std::vector<namespace_path>{a, slash, b});
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme"})) ==
+        std::vector<namespace_path>{a, slash, b});
   // A '/' inside a segment is not a level: "b/c" is not under "b".
   CHECK(must(f.client.list_namespaces(namespace_path{"acme", {"b"}})).empty());
-  CHECK(must(f.client.list_namespaces(namespace_path{"acme", {"b/c"}}))
-        == std::vector<namespace_path>{slash});
+  CHECK(must(f.client.list_namespaces(namespace_path{"acme", {"b/c"}})) ==
+        std::vector<namespace_path>{slash});
   CHECK(must(f.client.namespace_exists(b)));
   CHECK_FALSE(must(f.client.namespace_exists(expired)));
   CHECK_FALSE(must(f.client.namespace_exists(namespace_path{"nobody"})));
@@ -172,8 +175,8 @@ TEST_CASE("expired rows of inactive namespaces are purged", "[pg]") {
   opts.sweep_interval = 100ms;
   service_fixture f{opts};
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (db.query("SELECT count(*) FROM sk_entries") != "1"
-         && std::chrono::steady_clock::now() < deadline)
+  while (db.query("SELECT count(*) FROM sk_entries") != "1" &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
   CHECK(db.query("SELECT count(*) FROM sk_entries") == "1");
   CHECK(db.query("SELECT convert_from(key, 'UTF8') FROM sk_entries") == "keep");
@@ -190,27 +193,30 @@ TEST_CASE("group commit: concurrent writers share transactions", "[pg]") {
   // The writer index travels as a spawn argument: CAF 0.17 trips UBSan when
   // a function-based actor is spawned without any.
   for (int w = 0; w < writers; ++w)
-    f.sys.spawn([=](caf::event_based_actor* self, int w) {
-      // One namespace per writer, writes one after another.
-      auto target = namespace_path{"group", {"w" + std::to_string(w)}};
-      auto next = std::make_shared<std::function<void(int)>>();
-      *next = [=](int i) {
-        if (i == writes_each) {
-          self->send(done, w);
-          *next = nullptr; // break the cycle
-          return;
-        }
-        self->request(router, 30s, put_atom::value, target,
-                      "k" + std::to_string(i), std::string{"v"}, ttl_option{})
-          .then([=](uint64_t) { (*next)(i + 1); },
-                [=](caf::error&) { (*next)(i + 1); });
-      };
-      (*next)(0);
-    }, w);
+    f.sys.spawn(
+        [=](caf::event_based_actor* self, int w) {
+          // One namespace per writer, writes one after another.
+          auto target = namespace_path{"group", {"w" + std::to_string(w)}};
+          auto next = std::make_shared<std::function<void(int)>>();
+          *next = [=](int i) {
+            if (i == writes_each) {
+              self->send(done, w);
+              *next = nullptr; // break the cycle
+              return;
+            }
+            self->request(router, 30s, put_atom::value, target,
+                          "k" + std::to_string(i), std::string{"v"},
+                          ttl_option{})
+                .then([=](uint64_t) { (*next)(i + 1); },
+                      [=](caf::error&) { (*next)(i + 1); });
+          };
+          (*next)(0);
+        },
+        w);
   for (int w = 0; w < writers; ++w)
     waiter->receive([](int) {});
-  CHECK(db.query("SELECT count(*) FROM sk_entries")
-        == std::to_string(writers * writes_each));
+  CHECK(db.query("SELECT count(*) FROM sk_entries") ==
+        std::to_string(writers * writes_each));
   auto stats = must(f.client.stats());
   INFO("commits: " << stats.commits << ", batches: " << stats.batches);
   CHECK(stats.batches == uint64_t{writers * writes_each});
@@ -304,7 +310,8 @@ TEST_CASE("SIGKILL loses no acknowledged write", "[pg][crash]") {
   std::map<long, unsigned long long> acked;
   long i;
   unsigned long long version;
-  while (acked.size() < 300 && fscanf(out, "acked %ld %llu\n", &i, &version) == 2)
+  while (acked.size() < 300 &&
+         fscanf(out, "acked %ld %llu\n", &i, &version) == 2)
     acked[i] = version;
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
@@ -356,8 +363,9 @@ TEST_CASE("start-up waits for PostgreSQL when told to", "[pg][restart]") {
   stop_service(*router);
 }
 
-TEST_CASE("connections killed during concurrent writes lose nothing acknowledged",
-          "[pg]") {
+TEST_CASE(
+    "connections killed during concurrent writes lose nothing acknowledged",
+    "[pg]") {
   scratch_database db;
   service_fixture f{pg_options(db)};
   constexpr int writers = 8;
@@ -421,10 +429,10 @@ TEST_CASE("migrations apply once and are recorded", "[pg]") {
   { service_fixture f{pg_options(db)}; }
   { service_fixture f{pg_options(db)}; }
   CHECK(db.query("SELECT count(*) FROM sk_schema_migrations") == "2");
-  CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 1")
-        == "001_create_entries");
-  CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 2")
-        == "002_change_log");
+  CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 1") ==
+        "001_create_entries");
+  CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 2") ==
+        "002_change_log");
 }
 
 namespace {
@@ -472,8 +480,8 @@ using outline_t = std::vector<std::string>;
 outline_t outline(const std::vector<change_record>& history) {
   outline_t result;
   for (auto& x : history)
-    result.push_back(std::to_string(x.version) + " " + to_string(x.kind) + " "
-                     + x.key);
+    result.push_back(std::to_string(x.version) + " " + to_string(x.kind) + " " +
+                     x.key);
   return result;
 }
 
@@ -502,22 +510,22 @@ TEST_CASE("the backend logs every change record and loads them in order",
   // put, then erased, then everything is cleared), the history keeps every
   // record.
   require_ok(pg.commit({
-    batch_of(name, {put_change("a", "1", 1, expiry),
-                    put_change("b", binary_value, 1)}),
-    batch_of("other", {put_change("x", "1", 1)}),
-    batch_of(name, {removal(change_kind::erase, "a", 2),
-                    removal(change_kind::clear, "", 3),
-                    put_change("c", "3", 4), put_change("d", "", 4)}),
+      batch_of(name, {put_change("a", "1", 1, expiry),
+                      put_change("b", binary_value, 1)}),
+      batch_of("other", {put_change("x", "1", 1)}),
+      batch_of(name, {removal(change_kind::erase, "a", 2),
+                      removal(change_kind::clear, "", 3),
+                      put_change("c", "3", 4), put_change("d", "", 4)}),
   }));
   require_ok(pg.commit({
-    batch_of(name, {removal(change_kind::expire, "d", 5)}),
+      batch_of(name, {removal(change_kind::expire, "d", 5)}),
   }));
   auto snap = load_now(pg, name);
   CHECK(snap.revision == 5);
   CHECK(keys_of(snap.entries) == std::vector<std::string>{"c"});
-  REQUIRE(outline(snap.history)
-          == outline_t{"1 put a", "1 put b", "2 erase a", "3 clear ",
-                       "4 put c", "4 put d", "5 expire d"});
+  REQUIRE(outline(snap.history) == outline_t{"1 put a", "1 put b", "2 erase a",
+                                             "3 clear ", "4 put c", "4 put d",
+                                             "5 expire d"});
   auto& h = snap.history;
   CHECK(h[0].value == "1");
   REQUIRE(h[0].expires_at);
@@ -529,12 +537,12 @@ TEST_CASE("the backend logs every change record and loads them in order",
   CHECK(h[4].value == "3");
   CHECK(snap.history_floor == 0);
   // Within a revision, records keep their order; only puts carry a value.
-  CHECK(db.query("SELECT string_agg(revision || ':' || seq, ','"
-                 " ORDER BY revision, seq) FROM sk_changes WHERE ns <> 'other'")
-        == "1:0,1:1,2:0,3:0,4:0,4:1,5:0");
+  CHECK(db.query(
+            "SELECT string_agg(revision || ':' || seq, ','"
+            " ORDER BY revision, seq) FROM sk_changes WHERE ns <> 'other'") ==
+        "1:0,1:1,2:0,3:0,4:0,4:1,5:0");
   CHECK(db.query("SELECT string_agg(kind::text, ',' ORDER BY revision, seq)"
-                 " FROM sk_changes WHERE value IS NULL")
-        == "2,4,3");
+                 " FROM sk_changes WHERE value IS NULL") == "2,4,3");
   CHECK(db.query("SELECT count(*) FROM sk_changes"
                  " WHERE value = '' AND kind = 1") == "1");
   // Each namespace loads its own history.
@@ -577,9 +585,9 @@ TEST_CASE("the backend trims the history at the batch's floor", "[pg]") {
   postgres_backend pg{db.conninfo()};
   require_ok(pg.connect());
   require_ok(pg.commit({
-    batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
-                   put_change("k3", "v", 3)}),
-    batch_of("other", {put_change("x", "v", 1), put_change("y", "v", 2)}),
+      batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
+                     put_change("k3", "v", 3)}),
+      batch_of("other", {put_change("x", "v", 1), put_change("y", "v", 2)}),
   }));
   require_ok(pg.commit({batch_of("n", {put_change("k4", "v", 4)}, 2)}));
   auto snap = load_now(pg, "n");
@@ -591,15 +599,15 @@ TEST_CASE("the backend trims the history at the batch's floor", "[pg]") {
   // The highest floor of a namespace's batches counts, and records at or
   // below it are not written at all.
   require_ok(pg.commit({
-    batch_of("n", {put_change("k5", "v", 5)}, 4),
-    batch_of("n", {put_change("k6", "v", 6)}, 3),
+      batch_of("n", {put_change("k5", "v", 5)}, 4),
+      batch_of("n", {put_change("k6", "v", 6)}, 3),
   }));
   snap = load_now(pg, "n");
   CHECK(outline(snap.history) == outline_t{"5 put k5", "6 put k6"});
   CHECK(snap.history_floor == 4);
   // A floor at the revision empties the history; the floor is the revision.
-  require_ok(pg.commit(
-    {batch_of("n", {removal(change_kind::erase, "k1", 7)}, 7)}));
+  require_ok(
+      pg.commit({batch_of("n", {removal(change_kind::erase, "k1", 7)}, 7)}));
   snap = load_now(pg, "n");
   CHECK(snap.history.empty());
   CHECK(snap.revision == 7);
@@ -616,14 +624,13 @@ TEST_CASE("a commit retried after an unknown outcome logs each change once",
   // A connection lost during COMMIT leaves the outcome unknown; the
   // persistence actor then commits the same batches again.
   std::vector<persist_batch> batches{
-    batch_of("n", {put_change("a", "1", 1), put_change("b", "2", 1)}),
-    batch_of("n", {removal(change_kind::erase, "a", 2)}),
+      batch_of("n", {put_change("a", "1", 1), put_change("b", "2", 1)}),
+      batch_of("n", {removal(change_kind::erase, "a", 2)}),
   };
   require_ok(pg.commit(batches));
   require_ok(pg.commit(batches));
   auto snap = load_now(pg, "n");
-  CHECK(outline(snap.history)
-        == outline_t{"1 put a", "1 put b", "2 erase a"});
+  CHECK(outline(snap.history) == outline_t{"1 put a", "1 put b", "2 erase a"});
   CHECK(keys_of(snap.entries) == std::vector<std::string>{"b"});
 }
 
@@ -651,8 +658,8 @@ TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {
     db.query("CREATE TRIGGER refuse BEFORE INSERT ON sk_changes"
              " FOR EACH ROW EXECUTE FUNCTION sk_test_refuse()");
     auto err = pg.commit({
-      batch_of("n", {put_change("a", "2", 2), put_change("b", "2", 2)}),
-      batch_of("other", {put_change("x", "1", 1)}),
+        batch_of("n", {put_change("a", "2", 2), put_change("b", "2", 2)}),
+        batch_of("other", {put_change("x", "1", 1)}),
     });
     REQUIRE(err);
     CHECK(code_of(err) == error_code::internal);
@@ -663,8 +670,8 @@ TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {
     db.query("CREATE TRIGGER refuse BEFORE DELETE ON sk_changes"
              " FOR EACH ROW EXECUTE FUNCTION sk_test_refuse()");
     auto err = pg.commit({
-      batch_of("n", {put_change("a", "2", 2)}, 1),
-      batch_of("other", {put_change("x", "1", 1)}),
+        batch_of("n", {put_change("a", "2", 2)}, 1),
+        batch_of("other", {put_change("x", "1", 1)}),
     });
     REQUIRE(err);
     CHECK_THAT(context_of(err), Catch::Contains("refused by the test"));
@@ -719,8 +726,7 @@ TEST_CASE("idle namespaces are passivated and come back intact", "[pg]") {
   CHECK(must(f.client.list_namespaces(namespace_path{"acme"})).size() == 2);
 }
 
-TEST_CASE("beyond max-active-namespaces the least recently used stop",
-          "[pg]") {
+TEST_CASE("beyond max-active-namespaces the least recently used stop", "[pg]") {
   scratch_database db;
   auto opts = pg_options(db);
   opts.max_active_namespaces = 2;
@@ -730,8 +736,8 @@ TEST_CASE("beyond max-active-namespaces the least recently used stop",
                          std::to_string(i)));
   REQUIRE(active_becomes(f.client, 2));
   for (int i = 0; i < 5; ++i) {
-    auto got = must(f.client.get(namespace_path{"lru", {std::to_string(i)}},
-                                 "k"));
+    auto got =
+        must(f.client.get(namespace_path{"lru", {std::to_string(i)}}, "k"));
     REQUIRE(got);
     CHECK(got->value == std::to_string(i));
   }

@@ -39,7 +39,7 @@ const std::string& cert_dir() {
 }
 
 class net_config : public test_config {
-public:
+ public:
   net_config() {
     load<caf::io::middleman>();
     load<caf::openssl::manager>();
@@ -64,20 +64,17 @@ const namespace_path ns{"acme", {"agent/a", "conv:1", "50%"}};
 struct service_node {
   explicit service_node(remote_options opts = any_port(),
                         std::shared_ptr<storage_engine> engine = nullptr)
-    : service_node(std::make_unique<net_config>(), opts, std::move(engine)) {
+      : service_node(std::make_unique<net_config>(), opts, std::move(engine)) {
     // nop
   }
   service_node(std::unique_ptr<net_config> config, remote_options opts,
                std::shared_ptr<storage_engine> engine = nullptr)
-    : cfg(std::move(config)),
-      sys(*cfg),
-      router(must(spawn_service(sys, test_options(), std::move(engine)))),
-      port(must(publish_service(sys, router, opts))) {
+      : cfg(std::move(config)), sys(*cfg),
+        router(must(spawn_service(sys, test_options(), std::move(engine)))),
+        port(must(publish_service(sys, router, opts))) {
     // nop
   }
-  ~service_node() {
-    stop_service(router);
-  }
+  ~service_node() { stop_service(router); }
   std::unique_ptr<net_config> cfg;
   caf::actor_system sys;
   router_actor router;
@@ -85,9 +82,9 @@ struct service_node {
 };
 
 struct client_node {
-  explicit client_node(std::unique_ptr<net_config> config
-                       = std::make_unique<net_config>())
-    : cfg(std::move(config)), sys(*cfg) {
+  explicit client_node(
+      std::unique_ptr<net_config> config = std::make_unique<net_config>())
+      : cfg(std::move(config)), sys(*cfg) {
     // nop
   }
   caf::expected<router_actor> connect(uint16_t port,
@@ -102,8 +99,8 @@ struct client_node {
 // A service node and a connected client, over 127.0.0.1.
 struct two_nodes {
   two_nodes()
-    : remote(must(client_node_.connect(server.port))),
-      client(client_node_.sys, remote) {
+      : remote(must(client_node_.connect(server.port))),
+        client(client_node_.sys, remote) {
     // nop
   }
   service_node server;
@@ -140,8 +137,8 @@ TEST_CASE("every operation works across the wire", "[remote]") {
   CHECK(must(c.erase_many(ns, {"c", "none"})) == 1);
   CHECK(must(c.key_count(ns)) == 1);
   CHECK(must(c.namespace_exists(ns)));
-  CHECK(must(c.list_namespaces(namespace_path{"acme"}))
-        == std::vector<namespace_path>{ns});
+  CHECK(must(c.list_namespaces(namespace_path{"acme"})) ==
+        std::vector<namespace_path>{ns});
   CHECK(c.sync());
   CHECK(must(c.stats()).active_namespaces == 1);
   CHECK(must(c.clear(ns)) == 1);
@@ -154,16 +151,16 @@ TEST_CASE("errors cross the wire and render as words", "[remote]") {
   auto stale = c.update(ns, "k", "x", v + 9);
   REQUIRE_FALSE(stale);
   CHECK(code(stale) == error_code::revision_mismatch);
-  CHECK(c.render(stale.error())
-        == "statekeeper: revision_mismatch: key \"k\" is at version "
-             + std::to_string(v) + ", expected " + std::to_string(v + 9));
+  CHECK(c.render(stale.error()) ==
+        "statekeeper: revision_mismatch: key \"k\" is at version " +
+            std::to_string(v) + ", expected " + std::to_string(v + 9));
   CHECK(code(c.create(ns, "k", "v")) == error_code::already_exists);
   CHECK(code(c.update(ns, "none", "v", 1)) == error_code::not_found);
   CHECK(code(c.put(ns, "", "v")) == error_code::invalid_argument);
-  CHECK(code(c.put(ns, "k", std::string(2000, 'x')))
-        == error_code::limit_exceeded);
-  CHECK(code(c.put(namespace_path{""}, "k", "v"))
-        == error_code::invalid_argument);
+  CHECK(code(c.put(ns, "k", std::string(2000, 'x'))) ==
+        error_code::limit_exceeded);
+  CHECK(code(c.put(namespace_path{""}, "k", "v")) ==
+        error_code::invalid_argument);
 }
 
 TEST_CASE("connecting where no service listens fails clearly", "[remote]") {
@@ -227,13 +224,13 @@ TEST_CASE("a service killed mid-request gives a clear error in bounded time",
   waitpid(child.pid, nullptr, 0);
   close(child.out);
   CHECK(code(result) == error_code::storage_unavailable);
-  CHECK_THAT(what(result), Catch::Contains("127.0.0.1:" + std::to_string(port)));
+  CHECK_THAT(what(result),
+             Catch::Contains("127.0.0.1:" + std::to_string(port)));
   CHECK(took < 10s);
   CHECK(code(client.get(ns, "k")) == error_code::storage_unavailable);
 }
 
-TEST_CASE("a client that goes away leaves the service unharmed",
-          "[remote]") {
+TEST_CASE("a client that goes away leaves the service unharmed", "[remote]") {
   service_node server;
   // The namespace's owner exists before the client comes.
   blocking_client local{server.sys, server.router};
@@ -267,8 +264,8 @@ TEST_CASE("tokens: a missing or wrong token is unauthorized", "[remote]") {
   CHECK(code(c.connect(server.port, wrong)) == error_code::unauthorized);
   // A node that skips login (a raw CAF handle) gets unauthorized for every
   // operation.
-  auto raw = c.sys.middleman().remote_actor<router_actor>("127.0.0.1",
-                                                         server.port);
+  auto raw =
+      c.sys.middleman().remote_actor<router_actor>("127.0.0.1", server.port);
   REQUIRE(raw);
   blocking_client direct{c.sys, *raw};
   CHECK(code(direct.get(ns, "k")) == error_code::unauthorized);
@@ -301,8 +298,8 @@ TEST_CASE("tokens: a tenant's token opens that tenant only", "[remote]") {
   CHECK(code(acme.put(theirs, "k", "x")) == error_code::unauthorized);
   CHECK(code(acme.clear(theirs)) == error_code::unauthorized);
   CHECK(code(globex.erase(ns, "k")) == error_code::unauthorized);
-  CHECK(code(acme.list_namespaces(namespace_path{"globex"}))
-        == error_code::unauthorized);
+  CHECK(code(acme.list_namespaces(namespace_path{"globex"})) ==
+        error_code::unauthorized);
   // An empty prefix lists the session's own tenant.
   CHECK(must(acme.list_namespaces()) == std::vector<namespace_path>{ns});
   CHECK(code(acme.stats()) == error_code::unauthorized);
@@ -328,8 +325,8 @@ TEST_CASE("per-session limits: request size and requests in flight",
   CHECK_THAT(what(big), Catch::Contains("max-request-bytes"));
   CHECK(code(client.put_many(ns, {{"a", std::string(100, 'x'), {}},
                                   {"b", std::string(100, 'x'), {}},
-                                  {"c", std::string(100, 'x'), {}}}))
-        == error_code::limit_exceeded);
+                                  {"c", std::string(100, 'x'), {}}})) ==
+        error_code::limit_exceeded);
   // Five requests at once while the store lingers: two run, three are
   // refused at once.
   p->linger_us = 200'000;

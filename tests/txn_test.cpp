@@ -38,8 +38,7 @@ txn_op get(std::string key) {
 
 } // namespace
 
-TEST_CASE("a transaction runs on_success when every compare holds",
-          "[txn]") {
+TEST_CASE("a transaction runs on_success when every compare holds", "[txn]") {
   service_fixture f;
   auto& c = f.client;
   auto va = must(c.put(ns, "a", "1"));
@@ -138,10 +137,10 @@ TEST_CASE("bad transactions are refused naming what is wrong", "[txn]") {
   auto twice = c.txn(ns, {}, {put("k", "1"), erase("k")}, {});
   CHECK(code(twice) == error_code::invalid_argument);
   CHECK_THAT(what(twice), Catch::Contains("written twice"));
-  CHECK(code(c.txn(ns, {}, {}, {put("", "v")}))
-        == error_code::invalid_argument);
-  CHECK(code(c.txn(ns, {}, {put("k", std::string(2000, 'x'))}, {}))
-        == error_code::limit_exceeded);
+  CHECK(code(c.txn(ns, {}, {}, {put("", "v")})) ==
+        error_code::invalid_argument);
+  CHECK(code(c.txn(ns, {}, {put("k", std::string(2000, 'x'))}, {})) ==
+        error_code::limit_exceeded);
   txn_compare bad;
   bad.key = "k";
   bad.target = compare_target::exists;
@@ -166,8 +165,8 @@ TEST_CASE("version conditions racing from many clients lose no update",
         continue;
       auto next = std::to_string(std::stoi((*current)->value) + 1);
       auto result = c.txn(
-        ns, {version_is("counter", compare_op::equal, (*current)->version)},
-        {put("counter", next)}, {});
+          ns, {version_is("counter", compare_op::equal, (*current)->version)},
+          {put("counter", next)}, {});
       if (result && result->succeeded)
         ++done;
       else
@@ -179,8 +178,8 @@ TEST_CASE("version conditions racing from many clients lose no update",
     threads.emplace_back(client);
   for (auto& t : threads)
     t.join();
-  CHECK(must(f.client.get(ns, "counter"))->value
-        == std::to_string(clients * increments));
+  CHECK(must(f.client.get(ns, "counter"))->value ==
+        std::to_string(clients * increments));
   // Failed compares changed nothing: one revision per increment.
   CHECK(must(f.client.get(ns, "counter"))->version == 1 + clients * increments);
 }

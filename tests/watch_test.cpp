@@ -48,9 +48,10 @@ TEST_CASE("a watch sees the snapshot, a marker, then every change once",
     for (int i = 0; i < 300; ++i) {
       auto key = "k" + std::to_string((i * 7 + id) % 60);
       if (i % 10 == 9)
-        (void) c.erase(ns, key);
+        (void)c.erase(ns, key);
       else
-        (void) c.put(ns, key, "w" + std::to_string(id) + "-" + std::to_string(i));
+        (void)c.put(ns, key,
+                    "w" + std::to_string(id) + "-" + std::to_string(i));
     }
   };
   std::thread w1{writer, 1};
@@ -66,8 +67,8 @@ TEST_CASE("a watch sees the snapshot, a marker, then every change once",
   auto events = log.events();
   // Snapshot puts, one marker, then live changes.
   size_t marker = 0;
-  while (marker < events.size()
-         && events[marker].kind != watch_event_kind::snapshot_done)
+  while (marker < events.size() &&
+         events[marker].kind != watch_event_kind::snapshot_done)
     ++marker;
   REQUIRE(marker < events.size());
   auto snapshot_revision = events[marker].revision;
@@ -75,9 +76,10 @@ TEST_CASE("a watch sees the snapshot, a marker, then every change once",
   for (size_t i = 0; i < marker; ++i) {
     REQUIRE(events[i].kind == watch_event_kind::put);
     CHECK(events[i].version <= snapshot_revision);
-    CHECK(state.emplace(events[i].key,
-                        std::make_pair(events[i].version, events[i].value))
-            .second);
+    CHECK(state
+              .emplace(events[i].key,
+                       std::make_pair(events[i].version, events[i].value))
+              .second);
   }
   // Every revision after the snapshot exactly once, in order.
   uint64_t expected = snapshot_revision + 1;
@@ -113,11 +115,9 @@ TEST_CASE("a watch resumes after a revision, in order, then goes live",
   REQUIRE(log.wait_revision(6));
   auto events = log.events();
   CHECK(revisions(events) == std::vector<uint64_t>{3, 4, 5, 6});
-  CHECK(kinds(events)
-        == std::vector<watch_event_kind>{watch_event_kind::put,
-                                         watch_event_kind::put,
-                                         watch_event_kind::put,
-                                         watch_event_kind::erase});
+  CHECK(kinds(events) == std::vector<watch_event_kind>{
+                             watch_event_kind::put, watch_event_kind::put,
+                             watch_event_kind::put, watch_event_kind::erase});
   CHECK(events[0].key == "k3");
   CHECK(events[0].value == "3");
   CHECK(events[3].key == "k1");
@@ -145,7 +145,7 @@ TEST_CASE("one watch covers several prefixes", "[watch]") {
   event_log log;
   // "a/" already covers "a/deep/".
   auto sub = must(
-    f.client.watch(ns, {"b/", "a/", "a/deep/"}, caf::none, log.handler()));
+      f.client.watch(ns, {"b/", "a/", "a/deep/"}, caf::none, log.handler()));
   REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
   must(f.client.put(ns, "c/2", "x"));
   must(f.client.put(ns, "b/1", "x"));
@@ -158,8 +158,7 @@ TEST_CASE("one watch covers several prefixes", "[watch]") {
   CHECK(keys == std::vector<std::string>{"a/1", "", "b/1", "a/deep/1", "a/2"});
 }
 
-TEST_CASE("expiry and erasure are different events; clear is one",
-          "[watch]") {
+TEST_CASE("expiry and erasure are different events; clear is one", "[watch]") {
   auto opts = test_options();
   opts.sweep_interval = std::chrono::milliseconds{50};
   service_fixture f{opts};
@@ -175,18 +174,17 @@ TEST_CASE("expiry and erasure are different events; clear is one",
   REQUIRE(log.wait_kind(watch_event_kind::clear));
   std::vector<std::pair<watch_event_kind, std::string>> changes;
   for (auto& ev : log.events())
-    if (ev.kind != watch_event_kind::progress
-        && ev.kind != watch_event_kind::snapshot_done)
+    if (ev.kind != watch_event_kind::progress &&
+        ev.kind != watch_event_kind::snapshot_done)
       changes.emplace_back(ev.kind, ev.key);
   using k = watch_event_kind;
-  CHECK(changes
-        == std::vector<std::pair<k, std::string>>{{k::put, "short"},
-                                                  {k::put, "kept"},
-                                                  {k::erase, "kept"},
-                                                  {k::expire, "short"},
-                                                  {k::put, "a"},
-                                                  {k::put, "b"},
-                                                  {k::clear, ""}});
+  CHECK(changes == std::vector<std::pair<k, std::string>>{{k::put, "short"},
+                                                          {k::put, "kept"},
+                                                          {k::erase, "kept"},
+                                                          {k::expire, "short"},
+                                                          {k::put, "a"},
+                                                          {k::put, "b"},
+                                                          {k::clear, ""}});
 }
 
 TEST_CASE("a watcher that falls behind is dropped; the namespace goes on",
@@ -198,14 +196,15 @@ TEST_CASE("a watcher that falls behind is dropped; the namespace goes on",
   event_log log;
   auto record = log.handler();
   auto sub = must(f.client.watch(
-    ns, {}, caf::none, [&release, record](const std::vector<watch_event>& xs) {
-      record(xs);
-      // Stuck on the first live change until the test lets go.
-      for (auto& x : xs)
-        if (x.kind == watch_event_kind::put)
-          while (!release)
-            std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    }));
+      ns, {}, caf::none,
+      [&release, record](const std::vector<watch_event>& xs) {
+        record(xs);
+        // Stuck on the first live change until the test lets go.
+        for (auto& x : xs)
+          if (x.kind == watch_event_kind::put)
+            while (!release)
+              std::this_thread::sleep_for(std::chrono::milliseconds{5});
+      }));
   REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
   for (int i = 0; i < 20; ++i)
     must(f.client.put(ns, "k" + std::to_string(i), "x"));

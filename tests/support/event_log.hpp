@@ -14,7 +14,7 @@
 namespace statekeeper::test {
 
 class event_log {
-public:
+ public:
   using predicate = std::function<bool(const std::vector<watch_event>&)>;
 
   /// A handler that appends to this log; it may outlive the log.
@@ -43,26 +43,27 @@ public:
   bool wait_kind(watch_event_kind kind,
                  std::chrono::milliseconds limit = std::chrono::seconds{10}) {
     return wait_for(
-      [kind](const std::vector<watch_event>& xs) {
-        for (auto& x : xs)
-          if (x.kind == kind)
-            return true;
-        return false;
-      },
-      limit);
+        [kind](const std::vector<watch_event>& xs) {
+          for (auto& x : xs)
+            if (x.kind == kind)
+              return true;
+          return false;
+        },
+        limit);
   }
 
   /// Waits until an event at `revision` or later arrived.
   bool wait_revision(uint64_t revision,
-                     std::chrono::milliseconds limit = std::chrono::seconds{10}) {
+                     std::chrono::milliseconds limit = std::chrono::seconds{
+                         10}) {
     return wait_for(
-      [revision](const std::vector<watch_event>& xs) {
-        return !xs.empty() && xs.back().revision >= revision;
-      },
-      limit);
+        [revision](const std::vector<watch_event>& xs) {
+          return !xs.empty() && xs.back().revision >= revision;
+        },
+        limit);
   }
 
-private:
+ private:
   struct shared {
     std::mutex mtx;
     std::condition_variable changed;

@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
       if (result)
         version = result->revision;
     } else {
-      version = client.put(ns, "k" + std::to_string(i),
-                           "value-" + std::to_string(i));
+      version =
+          client.put(ns, "k" + std::to_string(i), "value-" + std::to_string(i));
     }
     if (version) {
       std::printf("acked %ld %llu\n", i,
