@@ -169,10 +169,9 @@ blocking_client::txn(const namespace_path& ns,
 
 caf::expected<watch_subscription> blocking_client::watch(
     const namespace_path& ns, const std::vector<std::string>& prefixes,
-    caf::optional<uint64_t> from_revision, watch_handler handler) {
+    caf::optional<watch_cursor> from, watch_handler handler) {
   auto watcher = sys_.spawn(watcher_impl, std::move(handler));
-  auto id =
-      call<uint64_t>(watch_atom::value, ns, prefixes, from_revision, watcher);
+  auto id = call<uint64_t>(watch_atom::value, ns, prefixes, from, watcher);
   if (!id) {
     caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
     return std::move(id.error());

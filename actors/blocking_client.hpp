@@ -101,10 +101,11 @@ class blocking_client {
                                 const std::vector<txn_op>& on_failure = {});
   /// Watches keys of `ns` under `prefixes` (none: all), calling `handler`
   /// with every batch of events until the subscription is destroyed.
-  /// Without `from_revision` the first events are the snapshot.
+  /// Without `from` the first events are the snapshot; with it, the
+  /// changes after that cursor (an event's `cursor()`).
   caf::expected<watch_subscription>
   watch(const namespace_path& ns, const std::vector<std::string>& prefixes,
-        caf::optional<uint64_t> from_revision, watch_handler handler);
+        caf::optional<watch_cursor> from, watch_handler handler);
   /// Ends the watch `id` of `ns`; returns whether it existed.
   caf::expected<bool> unwatch(const namespace_path& ns, uint64_t id);
   /// Returns once every write acknowledged so far is durable.

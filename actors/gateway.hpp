@@ -1,13 +1,15 @@
 // The service's face to the network: the gateway answers login(token) with a
 // session, an actor confined to the token's tenant that relays operations to
 // the router within per-session limits. Spawned by publish_service; the
-// gateway stops with the router, sessions with the gateway or their client.
+// gateway stops with the router, sessions with the router or their client.
+// Both are guarded against what a peer could forge (see wire_guard.hpp).
 #pragma once
 
 #include <caf/actor_system.hpp>
 
 #include "actors/remote.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/session.hpp"
 
 namespace statekeeper {
 

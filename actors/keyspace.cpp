@@ -1,5 +1,6 @@
 #include "actors/keyspace.hpp"
 
+#include <string_view>
 #include <unordered_set>
 
 #include "messages/error.hpp"
@@ -300,9 +301,17 @@ caf::expected<std::vector<uint64_t>>
 keyspace::put_many(std::vector<put_item> items, caf::timestamp now) {
   if (auto err = check_batch(items.size()))
     return err;
-  for (size_t i = 0; i < items.size(); ++i)
+  // One rule with transactions: a batch that writes a key twice is
+  // refused, since no order of its items is "the" outcome.
+  std::unordered_set<std::string_view> written;
+  for (size_t i = 0; i < items.size(); ++i) {
     if (auto err = check_write(items[i].key, items[i].value, items[i].ttl))
       return in_item(std::move(err), i);
+    if (!written.insert(items[i].key).second)
+      return in_item(make_error(error_code::invalid_argument,
+                                "key is written twice in one batch"),
+                     i);
+  }
   if (items.empty())
     return std::vector<uint64_t>{};
   std::vector<change_record> batch;

@@ -1,6 +1,7 @@
 #include "actors/namespace_actor.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include "backends/memory_storage.hpp"
 #include "messages/error.hpp"
@@ -17,6 +18,15 @@ caf::timestamp now() {
 
 const char* persistence_name = "PostgreSQL (its persistence actor)";
 
+// Never 0, which stands for "none yet" in the database.
+uint64_t fresh_incarnation() {
+  std::random_device source;
+  uint64_t result = 0;
+  while (result == 0)
+    result = (uint64_t{source()} << 32) | source();
+  return result;
+}
+
 /// Fills the keyspace from a snapshot of the database, taking its contents.
 caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   std::vector<change_record> rows;
@@ -27,8 +37,18 @@ caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   auto store = std::make_shared<memory_store>();
   if (auto err = store->apply(rows, snap.revision))
     return err;
-  self->state.space.emplace(std::move(store), self->state.opts.limits);
-  self->state.hub.restore(std::move(snap.history), snap.history_floor);
+  auto& st = self->state;
+  st.space.emplace(std::move(store), st.opts.limits);
+  st.hub.restore(std::move(snap.history), snap.history_floor);
+  // Sync durability: a watcher saw only committed changes, so the stored
+  // incarnation goes on. Async: what a watcher saw may not have been
+  // committed, and its revisions may be handed out again: a new one.
+  if (st.opts.postgres->mode == durability::async)
+    st.incarnation = fresh_incarnation();
+  else if (snap.incarnation != 0)
+    st.incarnation = snap.incarnation;
+  else if (st.incarnation == 0)
+    st.incarnation = fresh_incarnation();
   return caf::none;
 }
 
@@ -40,17 +60,35 @@ caf::error install(namespace_pointer self, namespace_snapshot& snap) {
 constexpr size_t events_per_batch = 4096;
 constexpr uint32_t batches_in_flight = 2;
 
+// Removes the watch `id`; returns whether it existed. The monitor of its
+// watcher goes with its last watch here, as CAF 0.17 would keep it (and
+// the memory of a watcher that stopped) for as long as this actor runs.
+bool end_watch(namespace_pointer self, uint64_t id) {
+  auto& hub = self->state.hub;
+  auto w = hub.find(id);
+  if (w == nullptr)
+    return false;
+  auto who = w->who;
+  hub.remove(id);
+  if (!hub.watched_by(who.address()))
+    self->demonitor(who.address());
+  return true;
+}
+
 void drop_watcher(namespace_pointer self, uint64_t id, std::string why) {
   auto& hub = self->state.hub;
   auto w = hub.find(id);
   if (w == nullptr)
     return;
+  // The watcher handles what was sent before this, not what waited in its
+  // buffer: it resumes from the last event it was sent.
   watch_event ev;
   ev.kind = watch_event_kind::dropped;
-  ev.revision = self->state.space ? self->state.space->revision() : 0;
+  ev.revision = w->cursor;
+  ev.incarnation = self->state.incarnation;
   ev.value = std::move(why);
   self->send(w->who, event_atom::value, id, std::vector<watch_event>{ev});
-  hub.remove(id);
+  end_watch(self, id);
 }
 
 void flush_events(namespace_pointer self, watcher_entry& w);
@@ -60,6 +98,9 @@ void flush_events(namespace_pointer self, watcher_entry& w);
 void send_batch(namespace_pointer self, watcher_entry& w,
                 std::vector<watch_event> batch, bool live) {
   uint64_t n = live ? batch.size() : 0;
+  for (auto& ev : batch)
+    ev.incarnation = self->state.incarnation;
+  w.cursor = batch.back().revision;
   w.pending += n;
   ++w.batches;
   w.heard = true;
@@ -128,22 +169,40 @@ void applied(namespace_pointer self,
 // handles one message at a time, so nothing falls in between).
 caf::expected<uint64_t> start_watch(namespace_pointer self, keyspace& space,
                                     std::vector<std::string> prefixes,
-                                    caf::optional<uint64_t> from,
+                                    caf::optional<watch_cursor> from,
                                     watcher_actor who, caf::timestamp now) {
   if (!who)
     return make_error(error_code::invalid_argument, "watcher is invalid");
   prefixes = watch_hub::normalize(std::move(prefixes));
   std::vector<watch_event> events;
   if (from) {
-    auto replayed = self->state.hub.replay(prefixes, *from);
+    auto incarnation = self->state.incarnation;
+    if (from->incarnation != incarnation)
+      return make_error(
+          error_code::cursor_expired,
+          "cursor " + to_string(*from) +
+              " is of another incarnation of the namespace (now " +
+              std::to_string(incarnation) +
+              "): it was recreated, or changes seen before were not durable; "
+              "watch without a cursor for a snapshot");
+    if (from->revision > space.revision())
+      return make_error(
+          error_code::cursor_expired,
+          "cursor " + to_string(*from) +
+              " is ahead of the namespace, which is at revision " +
+              std::to_string(space.revision()) +
+              "; watch without a cursor for a snapshot");
+    auto replayed = self->state.hub.replay(prefixes, from->revision);
     if (!replayed)
       return std::move(replayed.error());
     events = std::move(*replayed);
   } else {
+    // Snapshot entries carry cursor 0: a watcher that stops before
+    // snapshot_done resumes from the start of the history.
     auto add = [&](const std::string& key, const stored_entry& e) {
       watch_event ev;
       ev.kind = watch_event_kind::put;
-      ev.revision = e.version;
+      ev.revision = 0;
       ev.key = key;
       ev.value = e.value;
       ev.version = e.version;
@@ -161,6 +220,7 @@ caf::expected<uint64_t> start_watch(namespace_pointer self, keyspace& space,
   }
   self->monitor(who);
   auto& w = self->state.hub.add(std::move(who), std::move(prefixes));
+  w.cursor = from ? from->revision : 0;
   auto id = w.id;
   send_events(self, w, std::move(events), false);
   return id;
@@ -177,6 +237,8 @@ void send_progress(namespace_pointer self) {
     watch_event ev;
     ev.kind = watch_event_kind::progress;
     ev.revision = revision;
+    ev.incarnation = self->state.incarnation;
+    w.cursor = revision;
     self->send(w.who, event_atom::value, w.id, std::vector<watch_event>{ev});
   });
 }
@@ -213,14 +275,34 @@ void persist_and_apply(namespace_pointer self,
     done(std::move(err));
     return;
   }
-  persist_batch batch{st.ns, changes, changes.front().version, st.hub.floor()};
+  persist_batch batch{st.ns, changes, changes.front().version, st.hub.floor(),
+                      st.incarnation};
   if (st.opts.postgres->mode == durability::async) {
-    auto err = st.space->apply(changes);
-    if (!err) {
-      self->send(st.persistence, queue_atom::value, std::move(batch));
-      applied(self, changes);
-    }
-    done(std::move(err));
+    // Acknowledged only once the backlog has room for it: what a crash can
+    // lose stays within async-max-pending.
+    uint64_t records = changes.size();
+    self->request(st.backlog, st.opts.postgres->timeout, admit_atom::value,
+                  records)
+        .await(
+            [self, changes = std::move(changes), batch = std::move(batch),
+             records, done](ok_atom) mutable {
+              auto& st = self->state;
+              auto err = st.space->apply(changes);
+              if (!err) {
+                self->send(st.persistence, queue_atom::value, std::move(batch));
+                applied(self, changes);
+              } else {
+                self->send(st.backlog, release_atom::value, records);
+              }
+              done(std::move(err));
+            },
+            [done](caf::error&) mutable {
+              done(make_error(
+                  error_code::storage_unavailable,
+                  "PostgreSQL is not committing fast enough: the "
+                  "async backlog (async-max-pending) stayed full for "
+                  "the postgres timeout; nothing was written"));
+            });
     return;
   }
   self->request(st.persistence, st.opts.postgres->timeout, write_atom::value,
@@ -233,9 +315,13 @@ void persist_and_apply(namespace_pointer self,
             done(std::move(err));
           },
           [self, done](caf::error& err) mutable {
-            // The commit may have happened after all (connection lost during
-            // COMMIT, or a timeout): re-read the database before serving again.
-            self->state.space.reset();
+            // storage_unavailable from the persistence actor: not committed,
+            // and what this actor holds is still what is committed, so
+            // reads go on. Anything else (connection lost during COMMIT, no
+            // answer in time) may have committed after all: re-read the
+            // database before serving again.
+            if (!has_code(err, error_code::storage_unavailable))
+              self->state.space.reset();
             done(in_our_terms(std::move(err), persistence_name));
           });
 }
@@ -315,8 +401,12 @@ void sweep(namespace_pointer self) {
 namespace_actor::behavior_type
 namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                      std::string ns, std::shared_ptr<namespace_store> store,
-                     persistence_actor persistence, service_options opts) {
+                     persistence_actor persistence, async_backlog_actor backlog,
+                     service_options opts) {
   self->monitor(router);
+  // CAF 0.17 keeps a monitor on the router until the router stops, and
+  // with it this actor's memory: take it back when this owner stops.
+  self->attach_functor([self, router] { self->demonitor(router); });
   self->set_down_handler([self, router](caf::down_msg& msg) {
     if (msg.source == router) {
       // Tell watchers, so that they resume elsewhere instead of waiting.
@@ -332,12 +422,17 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   st.router = router;
   st.ns = std::move(ns);
   st.persistence = std::move(persistence);
+  st.backlog = std::move(backlog);
   st.opts = std::move(opts);
   st.hub = watch_hub{st.opts.watch_history, st.opts.watch_max_lag};
   if (store) {
     st.space.emplace(std::move(store), st.opts.limits);
-    // A respawned owner gets its entries back, not their history.
+    // A respawned owner gets its entries back, not their history. Each
+    // owner of an in-memory namespace is an incarnation of its own: a
+    // cursor from before a restart (or a crash) is never taken for one of
+    // now.
     st.hub.restore({}, st.space->revision());
+    st.incarnation = fresh_incarnation();
   }
   using ks = keyspace;
   using ts = caf::timestamp;
@@ -437,15 +532,15 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
         return run<uint64_t>(self, [](ks& k, ts now) { return k.clear(now); });
       },
       [self](watch_atom, const namespace_path&,
-             std::vector<std::string>& prefixes, caf::optional<uint64_t> from,
-             watcher_actor& who) {
+             std::vector<std::string>& prefixes,
+             caf::optional<watch_cursor> from, watcher_actor& who) {
         return run<uint64_t>(self, [self, prefixes = std::move(prefixes), from,
                                     who = std::move(who)](ks& k, ts now) {
           return start_watch(self, k, prefixes, from, who, now);
         });
       },
       [self](unwatch_atom, const namespace_path&, uint64_t id) {
-        return self->state.hub.remove(id);
+        return end_watch(self, id);
       },
       [self](txn_atom, const namespace_path& ns,
              std::vector<txn_compare>& compares,

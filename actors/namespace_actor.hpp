@@ -33,6 +33,8 @@ struct namespace_state {
   service_options opts;
   /// Null without PostgreSQL.
   persistence_actor persistence;
+  /// Null unless durability is async.
+  async_backlog_actor backlog;
   /// Empty until loaded (PostgreSQL), and again after a failed commit whose
   /// outcome must be re-read from the database.
   std::optional<keyspace> space;
@@ -43,6 +45,9 @@ struct namespace_state {
   caf::actor_addr router;
   /// Change history and watchers; configured at spawn.
   watch_hub hub{0, 1};
+  /// Names this life of the namespace's revisions in watch cursors (see
+  /// watch_cursor); 0 until loaded.
+  uint64_t incarnation = 0;
 };
 
 using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;
@@ -53,6 +58,7 @@ using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;
 namespace_actor::behavior_type
 namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                      std::string ns, std::shared_ptr<namespace_store> store,
-                     persistence_actor persistence, service_options opts);
+                     persistence_actor persistence, async_backlog_actor backlog,
+                     service_options opts);
 
 } // namespace statekeeper

@@ -43,6 +43,16 @@ void schedule_flush(persistence_pointer self, caf::timespan delay) {
     self->send(self, flush_atom::value);
 }
 
+/// Gives the async backlog the room of acknowledged batches that are
+/// committed or given up on.
+void release(persistence_pointer self, const std::vector<persist_batch>& done) {
+  uint64_t records = 0;
+  for (auto& batch : done)
+    records += batch.changes.size();
+  if (records > 0 && self->state.backlog)
+    self->send(self->state.backlog, release_atom::value, records);
+}
+
 /// Commits everything queued in one transaction and answers the waiters.
 void flush(persistence_pointer self) {
   auto& st = self->state;
@@ -71,6 +81,8 @@ void flush(persistence_pointer self) {
   if (!err) {
     ++st.stats.commits;
     st.stats.batches += batches.size();
+    batches.resize(acknowledged_count);
+    release(self, batches);
     for (auto& rp : waiters)
       rp.deliver(ok_atom::value);
     for (auto& rp : syncs)
@@ -89,16 +101,21 @@ void flush(persistence_pointer self) {
     // Not the connection: some batch cannot be written at all. Commit the
     // others one by one so that it cannot block them forever.
     std::vector<persist_batch> retry;
+    std::vector<persist_batch> done;
     for (auto& batch : batches) {
       auto one = st.db->commit({batch});
-      if (one && has_code(one, error_code::storage_unavailable))
+      if (one && has_code(one, error_code::storage_unavailable)) {
         retry.push_back(std::move(batch));
-      else if (one)
+        continue;
+      }
+      if (one)
         std::fprintf(stderr,
                      "statekeeper: dropping an acknowledged write of "
                      "namespace %s that PostgreSQL refuses: %s\n",
                      batch.ns.c_str(), caf::to_string(one).c_str());
+      done.push_back(std::move(batch));
     }
+    release(self, done);
     batches = std::move(retry);
   }
   st.acknowledged = std::move(batches);
@@ -117,8 +134,10 @@ auto with_db(persistence_pointer self, F f) -> decltype(f(*self->state.db)) {
 } // namespace
 
 persistence_actor::behavior_type
-persistence_actor_impl(persistence_pointer self, postgres_options opts) {
+persistence_actor_impl(persistence_pointer self, postgres_options opts,
+                       async_backlog_actor backlog) {
   self->state.opts = opts;
+  self->state.backlog = std::move(backlog);
   self->state.db = std::make_unique<postgres_backend>(opts.conninfo);
   // Stopping with the router: commit the acknowledged writes first.
   self->set_exit_handler([self](caf::exit_msg& msg) {

@@ -27,6 +27,7 @@ struct persistence_state {
   static const char* name;
   std::unique_ptr<postgres_backend> db;
   postgres_options opts;
+  async_backlog_actor backlog;
   /// Acknowledged (async) writes not yet committed; kept until they are.
   std::vector<persist_batch> acknowledged;
   /// Sync writes waiting for the next commit, and their promises.
@@ -46,7 +47,10 @@ using persistence_pointer =
 
 /// Behavior of a persistence actor; connects on start and whenever a call
 /// finds the connection gone (no more often than the backoff allows).
+/// With async durability, `backlog` gets back the room of each
+/// acknowledged batch once it is committed (or given up on).
 persistence_actor::behavior_type
-persistence_actor_impl(persistence_pointer self, postgres_options opts);
+persistence_actor_impl(persistence_pointer self, postgres_options opts,
+                       async_backlog_actor backlog);
 
 } // namespace statekeeper

@@ -1,5 +1,8 @@
 #include "actors/remote.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <functional>
 #include <set>
 #include <unordered_map>
@@ -46,7 +49,9 @@ struct link_state {
   static inline const char* name = "statekeeper.session_link";
   gateway_actor gateway;
   /// Empty until login, and again once the connection is lost.
-  router_actor session;
+  session_actor session;
+  /// Goes with every request: the session serves no one without it.
+  session_key key;
   std::string peer;
   caf::timespan connect_timeout;
   caf::timespan request_timeout;
@@ -76,7 +81,7 @@ struct link_relay {
     auto id = st.next_id++;
     st.waiting.emplace(id, [rp](caf::error err) mutable { rp.deliver(err); });
     auto me = self;
-    self->request(st.session, st.request_timeout, std::move(xs)...)
+    self->request(st.session, st.request_timeout, st.key, std::move(xs)...)
         .then(
             [me, rp, id](Reply& reply) mutable {
               if (me->state.waiting.erase(id) > 0)
@@ -116,9 +121,10 @@ session_link_actor::behavior_type session_link_impl(link_pointer self,
         auto& st = self->state;
         self->request(st.gateway, st.connect_timeout, atom, std::move(token))
             .then(
-                [self, rp](router_actor& session) mutable {
+                [self, rp](session_actor& session, session_key key) mutable {
                   self->monitor(session);
                   self->state.session = std::move(session);
+                  self->state.key = key;
                   rp.deliver(ok_atom::value);
                 },
                 [self, rp](caf::error& err) mutable {
@@ -184,6 +190,23 @@ caf::error validate(const remote_options& opts) {
   return {};
 }
 
+bool is_loopback(const std::string& address) {
+  if (address == "localhost")
+    return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
+
+bool exposed_without_client_auth(const caf::actor_system_config& cfg,
+                                 const remote_options& opts) {
+  return !is_loopback(opts.address) && !(opts.tls && mutual_tls(cfg));
+}
+
 bool mutual_tls(const caf::actor_system_config& cfg) {
   return !cfg.openssl_certificate.empty() || !cfg.openssl_key.empty() ||
          !cfg.openssl_passphrase.empty() || !cfg.openssl_cafile.empty() ||
@@ -215,6 +238,16 @@ caf::expected<uint16_t> publish_service(caf::actor_system& sys,
     return err;
   if (auto err = check_tls(sys, opts.tls))
     return err;
+  if (exposed_without_client_auth(sys.config(), opts) &&
+      !opts.insecure_no_client_auth)
+    return make_error(
+        error_code::invalid_argument,
+        "listening on " + opts.address +
+            " needs TLS with client certificates (statekeeper.tls and the "
+            "openssl.certificate, openssl.key and openssl.cafile options): "
+            "without them anyone who reaches the port can make the service "
+            "allocate memory before any check; set "
+            "statekeeper.insecure-no-client-auth to allow it anyway");
   auto gateway = spawn_gateway(sys, router, opts);
   // SO_REUSEADDR: a restarted service can take its port back while
   // connections of the previous one linger in TIME_WAIT.
@@ -222,10 +255,8 @@ caf::expected<uint16_t> publish_service(caf::actor_system& sys,
                                                opts.address.c_str(), true)
                        : sys.middleman().publish(gateway, opts.port,
                                                  opts.address.c_str(), true);
-  if (!port) {
-    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+  if (!port) // the gateway, reachable by no one, stops with the router
     return std::move(port.error());
-  }
   // Stop listening when the service stops.
   auto mm = opts.tls ? sys.openssl_manager().actor_handle()
                      : sys.middleman().actor_handle();

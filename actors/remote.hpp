@@ -42,6 +42,13 @@ struct remote_options {
   /// any of them the channel is encrypted but nobody is authenticated.
   /// Default: false.
   bool tls = false;
+  /// Allows an address other than loopback without mutual TLS. CAF reads
+  /// a whole frame, of any announced size, before any check of ours runs,
+  /// and only a TLS handshake with client certificates stops a stranger
+  /// before that; so by default publish_service refuses a non-loopback
+  /// address unless `tls` is set and the actor system has certificates and
+  /// a CA (mutual TLS). Default: false.
+  bool insecure_no_client_auth = false;
   /// Accepted tokens. Empty: the service is open, every session may touch
   /// every namespace. Default: empty.
   std::vector<access_token> tokens;
@@ -60,6 +67,17 @@ struct remote_options {
 /// Errors: invalid_argument naming the field.
 [[nodiscard]] caf::error validate(const remote_options& opts);
 
+/// Returns true if `address` is a loopback address (127.0.0.0/8, ::1 or
+/// "localhost"): reachable from this machine only.
+[[nodiscard]] bool is_loopback(const std::string& address);
+
+/// Returns true if `opts` listens where strangers may connect without a
+/// client certificate, which the operator allowed with
+/// `insecure_no_client_auth` (the binary warns about it).
+[[nodiscard]] bool
+exposed_without_client_auth(const caf::actor_system_config& cfg,
+                            const remote_options& opts);
+
 /// Checks the TLS settings of `cfg` (its `openssl.*` options) before an
 /// actor system is built from it. CAF's openssl module runs in one of two
 /// modes: with no certificate settings, anonymous TLS (encrypted, nobody
@@ -73,9 +91,10 @@ struct remote_options {
 
 /// Publishes the service behind `router` as described by `opts`. Returns the
 /// bound port. The gateway stops, and the port is closed, when the router
-/// stops. Errors: invalid_argument for bad options or TLS without the openssl
-/// module loaded; CAF's error when it cannot listen (port in use, bad
-/// address).
+/// stops. Errors: invalid_argument for bad options, TLS without the openssl
+/// module loaded, or a non-loopback address without mutual TLS (unless
+/// `insecure_no_client_auth`); CAF's error when it cannot listen (port in
+/// use, bad address).
 caf::expected<uint16_t> publish_service(caf::actor_system& sys,
                                         const router_actor& router,
                                         const remote_options& opts);

@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/async_backlog.hpp"
 #include "actors/namespace_actor.hpp"
 #include "actors/persistence_actor.hpp"
 #include "actors/timer_actor.hpp"
@@ -43,9 +44,10 @@ caf::expected<namespace_actor> activate(router_pointer self,
   auto owner =
       st.opts.pin_namespaces
           ? self->spawn<caf::detached>(namespace_actor_impl, router, name,
-                                       std::move(store), persistence, st.opts)
+                                       std::move(store), persistence,
+                                       st.backlog, st.opts)
           : self->spawn(namespace_actor_impl, router, name, std::move(store),
-                        persistence, st.opts);
+                        persistence, st.backlog, st.opts);
   self->monitor(owner);
   st.names.emplace(owner.address(), name);
   auto now = caf::make_timestamp();
@@ -277,12 +279,15 @@ router_actor_impl(router_pointer self, service_options opts,
   self->state.opts = opts;
   self->state.engine = std::move(engine);
   if (opts.postgres) {
+    if (opts.postgres->mode == durability::async)
+      self->state.backlog = self->spawn<caf::linked>(
+          async_backlog_impl, opts.postgres->async_max_pending);
     // Detached: libpqxx blocks. Linked: they stop with the router, after
     // committing what they hold (see persistence_actor_impl).
     for (size_t i = 0; i < opts.postgres->connections; ++i)
       self->state.persistence.push_back(
-          self->spawn<caf::detached + caf::linked>(persistence_actor_impl,
-                                                   *opts.postgres));
+          self->spawn<caf::detached + caf::linked>(
+              persistence_actor_impl, *opts.postgres, self->state.backlog));
   }
   self->state.timer =
       self->spawn(timer_actor_impl, caf::actor_cast<service_router_actor>(self),
@@ -373,8 +378,8 @@ router_actor_impl(router_pointer self, service_options opts,
         return forward<uint64_t>(self, a, ns);
       },
       [self](watch_atom a, namespace_path& ns,
-             std::vector<std::string>& prefixes, caf::optional<uint64_t> from,
-             watcher_actor& who) {
+             std::vector<std::string>& prefixes,
+             caf::optional<watch_cursor> from, watcher_actor& who) {
         return forward<uint64_t>(self, a, ns, std::move(prefixes), from,
                                  std::move(who));
       },

@@ -42,6 +42,8 @@ struct router_state {
   /// With PostgreSQL: the persistence actors; a namespace always uses the
   /// same one (by hash), which keeps its writes in order.
   std::vector<persistence_actor> persistence;
+  /// Async durability: bounds what is acknowledged and not committed.
+  async_backlog_actor backlog;
   /// Active namespaces by rendered name.
   std::unordered_map<std::string, owner> owners;
   /// Rendered name of each active owner, to handle its down message.

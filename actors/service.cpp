@@ -47,6 +47,8 @@ caf::error validate(const service_options& opts) {
       return bad("postgres.timeout", "must be positive");
     if (pg->async_delay.count() < 0)
       return bad("postgres.async-delay", "must not be negative");
+    if (pg->async_max_pending == 0)
+      return bad("postgres.async-max-pending", "must be at least 1");
     if (pg->reconnect_min.count() <= 0 || pg->reconnect_max < pg->reconnect_min)
       return bad("postgres.reconnect-min/max",
                  "must be positive, min at most max");

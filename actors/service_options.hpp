@@ -49,6 +49,12 @@ struct postgres_options {
   /// Async mode: the longest a queued write waits for its commit while the
   /// database is reachable. Default: 10 ms.
   caf::timespan async_delay = std::chrono::milliseconds{10};
+  /// Async mode: most change records acknowledged and not yet committed,
+  /// service-wide: what a crash of the service can lose. A write beyond it
+  /// waits for commits to make room (at most `timeout`, then it fails with
+  /// storage_unavailable, not applied); a batch larger than this goes
+  /// alone. Default: 1000.
+  uint64_t async_max_pending = 1000;
   /// Number of persistence actors (connections) sharing the namespaces.
   /// Default: 1.
   size_t connections = 1;

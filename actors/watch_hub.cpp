@@ -43,11 +43,12 @@ watch_hub::replay(const std::vector<std::string>& prefixes,
                           " is older than the namespace's history, which "
                           "starts after revision " +
                           std::to_string(floor_) +
-                          "; watch without from_revision for a snapshot");
+                          "; watch without a cursor for a snapshot");
   std::vector<watch_event> events;
   for (auto& change : history_)
     if (change.version > from && matches(prefixes, change))
       events.push_back(to_event(change));
+  set_cursors(events);
   return events;
 }
 
@@ -78,6 +79,13 @@ size_t watch_hub::remove_all(const caf::actor_addr& addr) {
   return removed;
 }
 
+bool watch_hub::watched_by(const caf::actor_addr& addr) const {
+  for (auto& entry : watchers_)
+    if (entry.second.who.address() == addr)
+      return true;
+  return false;
+}
+
 watcher_entry* watch_hub::find(uint64_t id) {
   auto i = watchers_.find(id);
   return i != watchers_.end() ? &i->second : nullptr;
@@ -101,8 +109,10 @@ void watch_hub::fan_out(
     for (auto& change : changes)
       if (matches(w.prefixes, change))
         events.push_back(to_event(change));
-    if (!events.empty())
+    if (!events.empty()) {
+      set_cursors(events);
       deliver(w, std::move(events));
+    }
   }
 }
 
@@ -143,15 +153,21 @@ bool watch_hub::matches(const std::vector<std::string>& prefixes,
   return false;
 }
 
+void watch_hub::set_cursors(std::vector<watch_event>& events) {
+  for (size_t i = 0; i + 1 < events.size(); ++i)
+    if (events[i + 1].version == events[i].version)
+      events[i].revision = events[i].version - 1;
+}
+
 watch_event watch_hub::to_event(const change_record& change) {
   watch_event ev;
   ev.revision = change.version;
+  ev.version = change.version;
   ev.key = change.key;
   switch (change.kind) {
   case change_kind::put:
     ev.kind = watch_event_kind::put;
     ev.value = change.value;
-    ev.version = change.version;
     ev.expires_at = change.expires_at;
     break;
   case change_kind::erase:

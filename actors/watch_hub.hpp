@@ -33,6 +33,8 @@ struct watcher_entry {
   std::vector<watch_event> buffered;
   /// Whether the watcher got an event since the last progress round.
   bool heard = false;
+  /// The cursor of the last event sent: where a dropped watcher resumes.
+  uint64_t cursor = 0;
 };
 
 class watch_hub {
@@ -66,6 +68,9 @@ class watch_hub {
   /// Removes every watch of the actor at `addr`; returns how many.
   size_t remove_all(const caf::actor_addr& addr);
 
+  /// Returns true if the actor at `addr` has a watch here.
+  bool watched_by(const caf::actor_addr& addr) const;
+
   /// Returns the watch `id`, or nullptr.
   watcher_entry* find(uint64_t id);
 
@@ -92,6 +97,11 @@ class watch_hub {
 
   /// Returns the event that tells of `change`.
   static watch_event to_event(const change_record& change);
+
+  /// Gives every event of `events` (changes, in revision order) but the last
+  /// of its revision the revision before as its cursor, so that resuming
+  /// from any event's cursor loses nothing.
+  static void set_cursors(std::vector<watch_event>& events);
 
  private:
   static bool matches(const std::vector<std::string>& prefixes,

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "messages/error.hpp"
+#include "messages/utf8.hpp"
 
 namespace statekeeper::cli {
 
@@ -133,10 +134,7 @@ const option_spec* find_option(std::string_view name) {
 // -- helpers -----------------------------------------------------------------
 
 std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  out.append(text.data(), text.size());
-  out += '"';
-  return out;
+  return "\"" + printable(text) + "\"";
 }
 
 usage_error problem(std::string what, const command_spec* command) {
@@ -250,10 +248,11 @@ std::string apply(const option_spec& spec, const std::string& value,
     break;
   }
   case option_id::from:
-    if (auto v = parse_number<uint64_t>(value))
-      inv.from_revision = *v;
+    if (auto v = parse_cursor(value))
+      inv.from = *v;
     else
-      return "bad revision " + quoted(value) + " for --from";
+      return "bad cursor " + quoted(value) +
+             " for --from (REVISION@INCARNATION, as watch prints it)";
     break;
   case option_id::progress:
     inv.progress = true;

@@ -14,6 +14,7 @@
 #include <caf/timespan.hpp>
 
 #include "messages/namespace_path.hpp"
+#include "messages/watch.hpp"
 
 namespace statekeeper::cli {
 
@@ -99,8 +100,8 @@ struct invocation {
   caf::timespan duration{0};
   /// watch: the PREFIX arguments (empty: every key).
   std::vector<std::string> prefixes;
-  /// watch --from: resume after this revision instead of a snapshot.
-  std::optional<uint64_t> from_revision;
+  /// watch --from: resume after this cursor instead of a snapshot.
+  std::optional<watch_cursor> from;
   /// watch --progress: print progress events in plain mode too.
   /// Default: false.
   bool progress = false;

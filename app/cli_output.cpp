@@ -140,7 +140,7 @@ std::string render_event(output_format format, const watch_event& event) {
                event.kind == watch_event_kind::erase ||
                event.kind == watch_event_kind::expire;
   if (format == output_format::plain) {
-    auto out = kind + '\t' + std::to_string(event.revision);
+    auto out = kind + '\t' + to_string(event.cursor());
     if (keyed)
       out += '\t' + field(event.key);
     if (event.kind == watch_event_kind::put) {
@@ -155,6 +155,7 @@ std::string render_event(output_format format, const watch_event& event) {
   boost::json::object obj;
   obj["event"] = view(kind);
   obj["revision"] = event.revision;
+  obj["cursor"] = to_string(event.cursor());
   if (keyed)
     obj["key"] = view(event.key);
   if (event.kind == watch_event_kind::put) {

@@ -142,33 +142,36 @@ command_usage usage_of(command_kind command) {
             {},
             found_output};
   case command_kind::watch:
-    return {"watch NS [PREFIX...] [--from REVISION] [--progress]",
+    return {"watch NS [PREFIX...] [--from CURSOR] [--progress]",
             "Prints the changes of NS as they happen, until interrupted\n"
             "(SIGINT, SIGTERM) or until the watch ends. Without --from, "
             "first\nthe keys NS holds now, then snapshot_done.",
             {ns_arg,
              {"PREFIX", "only keys that start with PREFIX (default: every "
                         "key)"}},
-            {{"--from REVISION", "only the changes after REVISION, no "
-                                 "snapshot (resume a\nwatch from the last "
-                                 "revision it printed)"},
+            {{"--from CURSOR", "only the changes after CURSOR "
+                               "(REVISION@INCARNATION, the\nsecond field "
+                               "of the last line a watch printed), no "
+                               "snapshot"},
              {"--progress", "also print progress lines: no change up to "
-                            "REVISION"}},
+                            "CURSOR"}},
             "Output: one line per event, fields separated by tabs:\n"
-            "  put REVISION KEY VALUE [expires=ISO-8601 UTC]\n"
-            "  erase|expire REVISION KEY\n"
-            "  clear|snapshot_done|progress REVISION\n"
-            "A key or value that is not UTF-8, holds a tab or a newline, or "
-            "starts\nwith \"base64:\" is printed as \"base64:\" and its "
-            "base64. With --json:\n{\"event\", \"revision\", \"key\", "
-            "\"value\" (\"value_base64\" when not UTF-8),\n"
-            "\"version\", \"expires_at\"} as the event has them; progress "
-            "events too.\n"
+            "  put CURSOR KEY VALUE [expires=ISO-8601 UTC]\n"
+            "  erase|expire CURSOR KEY\n"
+            "  clear|snapshot_done|progress CURSOR\n"
+            "CURSOR is REVISION@INCARNATION: after handling a line, "
+            "resuming with\n--from CURSOR loses nothing. A key or value "
+            "that is not UTF-8, holds a\ntab or a newline, or starts with "
+            "\"base64:\" is printed as \"base64:\" and\nits base64. With "
+            "--json: {\"event\", \"revision\", \"cursor\", \"key\",\n"
+            "\"value\" (\"value_base64\" when not UTF-8), \"version\", "
+            "\"expires_at\"}\nas the event has them; progress events "
+            "too.\n"
             "Exit status: 0 interrupted; 2 error: the watch dropped by the "
             "service\n(too slow a reader: resume with --from), the "
             "connection lost or no\nanswer within --timeout, or "
-            "cursor_expired (REVISION is older than\nthe service's "
-            "history).\n"};
+            "cursor_expired (CURSOR is older than the\nservice's history, "
+            "or of another incarnation of NS).\n"};
   }
   return {};
 }

@@ -116,10 +116,10 @@ class event_printer {
  public:
   event_printer(const invocation& inv, std::shared_ptr<watch_end> end)
       : format_(inv.json ? output_format::json : output_format::plain),
-        show_progress_(inv.json || inv.progress),
-        in_snapshot_(!inv.from_revision), end_(std::move(end)) {
-    if (inv.from_revision)
-      cursor_ = *inv.from_revision;
+        show_progress_(inv.json || inv.progress), in_snapshot_(!inv.from),
+        end_(std::move(end)) {
+    if (inv.from)
+      cursor_ = *inv.from;
   }
 
   void print(const std::vector<watch_event>& events) {
@@ -128,20 +128,22 @@ class event_printer {
     std::string out;
     for (auto& ev : events) {
       if (ev.kind == watch_event_kind::dropped) {
+        // The service names the cursor of the last event it sent.
+        if (!in_snapshot_)
+          cursor_ = ev.cursor();
         if (write(out))
           end_->end("watch dropped: " + ev.value + "; " + resume_hint());
         return;
       }
+      if (ev.kind == watch_event_kind::snapshot_done)
+        in_snapshot_ = false;
+      // Mid-snapshot, resuming would replay the whole history at best:
+      // the hint is a new snapshot instead.
+      if (!in_snapshot_)
+        cursor_ = ev.cursor();
       if (ev.kind == watch_event_kind::progress && !show_progress_)
         continue;
       out += render_event(format_, ev);
-      if (ev.kind == watch_event_kind::snapshot_done)
-        in_snapshot_ = false;
-      // Snapshot entries carry their versions, in key order: no cursor.
-      // Progress may pass changes the service still buffers for a slow
-      // watcher, so only printed changes move the cursor.
-      if (!in_snapshot_ && ev.kind != watch_event_kind::progress)
-        cursor_ = ev.revision;
     }
     write(out);
   }
@@ -157,15 +159,15 @@ class event_printer {
 
   std::string resume_hint() const {
     if (cursor_)
-      return "resume with --from " + std::to_string(*cursor_);
+      return "resume with --from " + to_string(*cursor_);
     return "watch again without --from for a new snapshot";
   }
 
   output_format format_;
   bool show_progress_;
   bool in_snapshot_;
-  /// The revision of the last change (or snapshot_done) printed.
-  caf::optional<uint64_t> cursor_;
+  /// The cursor of the last event handled after the snapshot.
+  caf::optional<watch_cursor> cursor_;
   std::shared_ptr<watch_end> end_;
 };
 
@@ -236,9 +238,9 @@ int run_watch(caf::actor_system& sys, const router_actor& router,
   }
   auto printer = std::make_shared<event_printer>(inv, end);
   blocking_client client{sys, router, inv.connection.timeout};
-  caf::optional<uint64_t> from;
-  if (inv.from_revision)
-    from = *inv.from_revision;
+  caf::optional<watch_cursor> from;
+  if (inv.from)
+    from = *inv.from;
   auto sub = client.watch(inv.ns, inv.prefixes, from,
                           [printer](const std::vector<watch_event>& events) {
                             printer->print(events);

@@ -19,16 +19,16 @@ namespace statekeeper::cli {
 /// only `run_watch` receives them.
 void block_stop_signals();
 
-/// Watches `inv.ns` (keys under `inv.prefixes`, from `inv.from_revision` if
+/// Watches `inv.ns` (keys under `inv.prefixes`, from the cursor `inv.from` if
 /// set) through `router` and prints each event on standard output as
 /// `render_event` does, one write per batch; plain output leaves progress
 /// events out unless `inv.progress`. Returns the exit status: 0 after
 /// SIGINT or SIGTERM; 2, with the reason on standard error, when the watch
-/// cannot start (cursor_expired: `inv.from_revision` is older than the
-/// namespace's history), when the service drops it (the message names the
-/// revision to resume from), when the service stops answering (connection
-/// lost, or no answer within the connection's timeout) or when standard
-/// output cannot be written.
+/// cannot start (cursor_expired: `inv.from` is older than the namespace's
+/// history, or of another incarnation), when the service drops it (the
+/// message names the cursor to resume from), when the service stops answering
+/// (connection lost, or no answer within the connection's timeout) or when
+/// standard output cannot be written.
 [[nodiscard]] int run_watch(caf::actor_system& sys, const router_actor& router,
                             const invocation& inv);
 

@@ -47,6 +47,11 @@ app_config::app_config() {
                         "options (with openssl.cafile set, clients need a "
                         "certificate signed by it)",
                         remote.tls))
+      .add(remote.insecure_no_client_auth, "insecure-no-client-auth",
+           with_default("allow a listen-address other than loopback without "
+                        "TLS client certificates: anyone who reaches the port "
+                        "can then make the service allocate memory",
+                        remote.insecure_no_client_auth))
       .add(tokens, "tokens",
            "access tokens as \"tenant:token\" strings; tenant * opens every "
            "namespace; put them in the config file, not on the command line "
@@ -119,6 +124,10 @@ app_config::app_config() {
       .add(postgres.async_delay, "async-delay",
            with_default("async: longest wait of a write for its commit",
                         postgres.async_delay))
+      .add(postgres.async_max_pending, "async-max-pending",
+           with_default("async: most writes acknowledged and not yet "
+                        "committed (what a crash can lose); more wait for room",
+                        postgres.async_max_pending))
       .add(postgres.connections, "connections",
            with_default("persistence actors (one connection each)",
                         postgres.connections))

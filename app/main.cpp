@@ -1,5 +1,7 @@
 // The standalone statekeeper service: runs the service until SIGINT or
 // SIGTERM, then stops every actor and exits 0.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -16,6 +18,26 @@
 #include "actors/service.hpp"
 #include "app/config.hpp"
 #include "messages/error.hpp"
+
+namespace {
+
+// Each connection holds a descriptor: take all the hard limit allows, so
+// that the service is not the first to run out. Returns the soft limit now
+// in force.
+rlim_t raise_descriptor_limit() {
+  rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    auto wanted = lim;
+    wanted.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &wanted) == 0)
+      return wanted.rlim_cur;
+  }
+  return lim.rlim_cur;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   // Block the stop signals before CAF starts its threads, which inherit the
@@ -62,6 +84,7 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
+  auto descriptors = raise_descriptor_limit();
   // OpenSSL is set up only for a service that serves TLS.
   if (remote->tls)
     cfg.load<caf::openssl::manager>();
@@ -79,6 +102,13 @@ int main(int argc, char** argv) {
     statekeeper::stop_service(*router);
     return 2;
   }
+  if (statekeeper::exposed_without_client_auth(sys.config(), *remote))
+    std::cout << "statekeeper: WARNING: listening on " << remote->address
+              << " without TLS client certificates "
+                 "(statekeeper.insecure-no-client-auth): anyone who reaches "
+                 "the port can make the service allocate memory before any "
+                 "check"
+              << std::endl;
   auto threads = caf::get_or(sys.config(), "scheduler.max-threads",
                              caf::defaults::scheduler::max_threads);
   std::cout << "statekeeper: serving namespaces on " << remote->address << ":"
@@ -99,7 +129,7 @@ int main(int argc, char** argv) {
   std::cout << ", scheduler threads=" << threads
             << ", sweep interval=" << caf::deep_to_string(opts->sweep_interval)
             << ", pinned namespaces=" << (opts->pin_namespaces ? "yes" : "no")
-            << ")" << std::endl;
+            << ", file descriptors=" << descriptors << ")" << std::endl;
   int received = 0;
   sigwait(&stop_signals, &received);
   std::cout << "statekeeper: " << strsignal(received) << ", stopping"

@@ -96,9 +96,26 @@ caf::optional<change_kind> kind_from_db(int kind) {
   return caf::none;
 }
 
-caf::error unavailable(const char* what, const std::string& why) {
+// libpq's messages span lines ("...failed: Connection refused\n\tIs the
+// server running..."); an error context is one line.
+std::string one_line(const char* text) {
+  std::string out;
+  for (auto p = text; *p != '\0'; ++p) {
+    bool space = *p == '\n' || *p == '\t' || *p == '\r' || *p == ' ';
+    if (!space)
+      out += *p;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  return out;
+}
+
+caf::error unavailable(const char* what, const char* why) {
   return make_error(error_code::storage_unavailable,
-                    std::string{what} + ": PostgreSQL unavailable: " + why);
+                    std::string{what} +
+                        ": PostgreSQL unavailable: " + one_line(why));
 }
 
 } // namespace
@@ -143,11 +160,13 @@ auto postgres_backend::guarded(const char* what, F f) -> decltype(f()) {
   try {
     return f();
   } catch (const pqxx::in_doubt_error& ex) {
+    // Not storage_unavailable, which promises that nothing was applied:
+    // like a timeout, the caller cannot know.
     conn_.reset();
-    return make_error(
-        error_code::storage_unavailable,
-        std::string{what} +
-            ": connection lost during commit, outcome unknown: " + ex.what());
+    return make_error(error_code::timeout,
+                      std::string{what} +
+                          ": connection lost during commit, outcome unknown: " +
+                          one_line(ex.what()));
   } catch (const pqxx::broken_connection& ex) {
     conn_.reset();
     return unavailable(what, ex.what());
@@ -163,17 +182,18 @@ auto postgres_backend::guarded(const char* what, F f) -> decltype(f()) {
     if (state == "40P01" || state == "40001")
       return unavailable(what, ex.what());
     return make_error(error_code::internal, std::string{what} + ": SQLSTATE " +
-                                                state + ": " + ex.what());
+                                                state + ": " +
+                                                one_line(ex.what()));
   } catch (const pqxx::usage_error& ex) {
     return make_error(error_code::internal,
-                      std::string{what} + ": " + ex.what());
+                      std::string{what} + ": " + one_line(ex.what()));
   } catch (const pqxx::failure& ex) {
     // Anything else libpqxx reports is the connection going away under us.
     conn_.reset();
     return unavailable(what, ex.what());
   } catch (const std::exception& ex) {
     return make_error(error_code::internal,
-                      std::string{what} + ": " + ex.what());
+                      std::string{what} + ": " + one_line(ex.what()));
   }
 }
 
@@ -228,7 +248,7 @@ caf::error postgres_backend::migrate() {
 void postgres_backend::prepare_statements() {
   auto& c = *conn_;
   c.prepare("sk_load_revision",
-            "SELECT revision FROM sk_namespaces WHERE ns = $1");
+            "SELECT revision, incarnation FROM sk_namespaces WHERE ns = $1");
   c.prepare("sk_load_entries",
             "SELECT key, value, version, expires_at FROM sk_entries"
             " WHERE ns = $1 AND (expires_at IS NULL OR expires_at > $2)"
@@ -260,10 +280,11 @@ void postgres_backend::prepare_statements() {
             " USING unnest($1::bytea[], $2::bigint[]) AS f(ns, revision)"
             " WHERE c.ns = f.ns AND c.revision <= f.revision");
   c.prepare("sk_revision",
-            "INSERT INTO sk_namespaces (ns, revision)"
-            " SELECT * FROM unnest($1::bytea[], $2::bigint[])"
+            "INSERT INTO sk_namespaces (ns, revision, incarnation)"
+            " SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[])"
             " ON CONFLICT (ns) DO UPDATE SET revision ="
-            " GREATEST(sk_namespaces.revision, EXCLUDED.revision)");
+            " GREATEST(sk_namespaces.revision, EXCLUDED.revision),"
+            " incarnation = EXCLUDED.incarnation");
   // Live namespaces: the primary key's btree serves the prefix range.
   c.prepare("sk_list_all", "SELECT n.ns FROM sk_namespaces n WHERE EXISTS ("
                            " SELECT 1 FROM sk_entries e WHERE e.ns = n.ns"
@@ -291,8 +312,11 @@ caf::expected<namespace_snapshot> postgres_backend::load(const std::string& ns,
     pqxx::binarystring key{ns};
     namespace_snapshot snap;
     auto rev = tx.exec_prepared("sk_load_revision", key);
-    if (!rev.empty())
+    if (!rev.empty()) {
       snap.revision = rev[0][0].as<uint64_t>();
+      // Stored as bigint: the bits of the unsigned value.
+      snap.incarnation = static_cast<uint64_t>(rev[0][1].as<int64_t>());
+    }
     auto rows = tx.exec_prepared("sk_load_entries", key, to_epoch_ns(now));
     snap.entries.reserve(rows.size());
     for (auto row : rows) {
@@ -331,6 +355,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
   // Collapse the changes to their final effect per key, in order: a
   // statement may touch each row only once.
   std::map<std::string, uint64_t> revisions;
+  std::map<std::string, uint64_t> incarnations;
   std::map<std::string, uint64_t> floors;
   std::set<std::string> cleared;
   // The final effect of the commit on each (namespace, key): the last put,
@@ -339,6 +364,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
   for (auto& batch : batches) {
     auto& rev = revisions[batch.ns];
     rev = std::max(rev, batch.revision);
+    incarnations[batch.ns] = batch.incarnation;
     auto& floor = floors[batch.ns];
     floor = std::max(floor, batch.history_floor);
     for (auto& change : batch.changes) {
@@ -363,7 +389,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
     }
   }
   bytea_array put_ns, put_keys, put_values, del_ns, del_keys, clear_ns, rev_ns;
-  integer_array put_versions, put_expiry, rev_values;
+  integer_array put_versions, put_expiry, rev_values, rev_incarnations;
   for (auto& kvp : effects) {
     if (auto put = kvp.second) {
       put_ns.add(kvp.first.first);
@@ -383,6 +409,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
   for (auto& kvp : revisions) {
     rev_ns.add(kvp.first);
     rev_values.add(static_cast<int64_t>(kvp.second));
+    rev_incarnations.add(static_cast<int64_t>(incarnations[kvp.first]));
   }
   // The change log is not collapsed: one row per record, in order, except
   // those at or below the floor, which the trim would delete at once.
@@ -432,7 +459,8 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
                        put_values.literal(), put_versions.literal(),
                        put_expiry.literal());
     if (rev_ns.size() > 0)
-      tx.exec_prepared("sk_revision", rev_ns.literal(), rev_values.literal());
+      tx.exec_prepared("sk_revision", rev_ns.literal(), rev_values.literal(),
+                       rev_incarnations.literal());
     if (log_ns.size() > 0)
       tx.exec_prepared("sk_log", log_ns.literal(), log_revisions.literal(),
                        log_seqs.literal(), log_kinds.literal(),

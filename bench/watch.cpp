@@ -80,7 +80,7 @@ result run(int watchers, int writes) {
     auto watcher = sys.spawn(counting_watcher, times, w == 0,
                              static_cast<uint64_t>(writes), caf::actor{self});
     self->request(router, caf::infinite, sk::watch_atom::value, ns,
-                  std::vector<std::string>{}, caf::optional<uint64_t>{},
+                  std::vector<std::string>{}, caf::optional<sk::watch_cursor>{},
                   watcher)
         .receive([](uint64_t) {}, [](caf::error&) {});
   }

@@ -4,6 +4,8 @@
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
 
+#include "messages/utf8.hpp"
+
 namespace statekeeper {
 
 std::string to_string(error_code code) {
@@ -33,8 +35,10 @@ std::string to_string(error_code code) {
 }
 
 caf::error make_error(error_code code, std::string what) {
+  // Contexts quote what callers sent (keys, segments, tokens' tenants):
+  // escaped here, so every message is printable UTF-8 and valid in JSON.
   return caf::error{static_cast<uint8_t>(code), error_category,
-                    caf::make_message(std::move(what))};
+                    caf::make_message(printable(what))};
 }
 
 caf::error make_error(error_code code) {

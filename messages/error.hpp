@@ -39,7 +39,8 @@ enum class error_code : uint8_t {
   /// A bug or an unexpected failure inside the service.
   internal,
   /// A watch asked to resume from a revision older than the namespace's
-  /// history. Start over with a snapshot (a watch without from_revision).
+  /// history, or of another incarnation of the namespace. Start over with a
+  /// snapshot (a watch without a cursor).
   cursor_expired,
 };
 

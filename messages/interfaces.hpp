@@ -93,17 +93,18 @@ using namespace_operations = caf::typed_actor<
     caf::replies_to<ns_exists_atom, namespace_path>::with<bool>,
     /// clear(ns) -> how many live entries were removed.
     caf::replies_to<clear_atom, namespace_path>::with<uint64_t>,
-    /// watch(ns, prefixes, from_revision, watcher) -> a watch id. Sends
-    /// `watcher` the changes of keys under any of `prefixes` (none: every
-    /// key), as event batches (messages/watch.hpp). Without from_revision:
-    /// first every matching live entry as a put, then snapshot_done, then live
-    /// changes, with nothing lost or repeated between them. With it: the
-    /// changes after that revision, in order, then live ones;
-    /// `cursor_expired` if the namespace's history no longer reaches back
-    /// that far. A watcher more than the configured lag behind gets `dropped`
-    /// and is removed; one that stops is removed.
+    /// watch(ns, prefixes, from, watcher) -> a watch id. Sends `watcher` the
+    /// changes of keys under any of `prefixes` (none: every key), as event
+    /// batches (messages/watch.hpp). Without `from`: first every matching
+    /// live entry as a put, then snapshot_done, then live changes, with
+    /// nothing lost or repeated between them. With a cursor `from` (the
+    /// `cursor()` of an event): the changes after it, in order, then live
+    /// ones; `cursor_expired` if the namespace's history no longer reaches
+    /// back that far, or the cursor is of another incarnation or ahead of the
+    /// namespace. A watcher more than the configured lag behind gets
+    /// `dropped` and is removed; one that stops is removed.
     caf::replies_to<watch_atom, namespace_path, std::vector<std::string>,
-                    caf::optional<uint64_t>, watcher_actor>::with<uint64_t>,
+                    caf::optional<watch_cursor>, watcher_actor>::with<uint64_t>,
     /// unwatch(ns, watch id) -> whether that watch existed. Ends it.
     caf::replies_to<unwatch_atom, namespace_path, uint64_t>::with<bool>,
     /// txn(ns, compares, on_success, on_failure) -> which branch ran and what
@@ -126,14 +127,6 @@ using router_actor = namespace_operations::extend<
     /// stats() -> service counters.
     caf::replies_to<stats_atom>::with<service_stats>>;
 
-/// What `publish_service` (actors/remote.hpp) puts on the network. A remote
-/// node first logs in; every operation sent to the gateway itself is
-/// `unauthorized`.
-using gateway_actor = router_actor::extend<
-    /// login(token) -> a session: a router_actor confined to the token's
-    /// tenant, ending when the node that logged in goes away. `unauthorized`
-    /// if the service has tokens and `token` is not one of them; ignored when
-    /// the service is open.
-    caf::replies_to<login_atom, std::string>::with<router_actor>>;
+// The remote interfaces (gateway and sessions) are in messages/session.hpp.
 
 } // namespace statekeeper

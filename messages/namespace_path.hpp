@@ -14,6 +14,8 @@
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "messages/utf8.hpp"
+
 namespace statekeeper {
 
 /// Names the namespace an operation acts on. A plain store id is a namespace
@@ -58,8 +60,5 @@ caf::expected<namespace_path> parse_namespace(std::string_view rendered);
 /// (no tenant, no scopes) contains every namespace.
 [[nodiscard]] bool is_within(const namespace_path& ns,
                              const namespace_path& prefix);
-
-/// Returns true if `text` is well-formed UTF-8 (no overlongs, no surrogates).
-[[nodiscard]] bool is_valid_utf8(std::string_view text);
 
 } // namespace statekeeper

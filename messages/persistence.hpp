@@ -24,6 +24,8 @@ using queue_atom = caf::atom_constant<caf::atom("queue")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using purge_atom = caf::atom_constant<caf::atom("purge")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using admit_atom = caf::atom_constant<caf::atom("admit")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
 
 /// The changes of one namespace that one revision (or several, in async
 /// mode) produced, in order.
@@ -36,12 +38,15 @@ struct persist_batch {
   /// The change history keeps every change with a revision above this;
   /// older changes may be deleted in the same transaction.
   uint64_t history_floor = 0;
+  /// The namespace's incarnation (see watch_cursor), stored with its
+  /// revision.
+  uint64_t incarnation = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persist_batch& x) {
   return f(caf::meta::type_name("persist_batch"), x.ns, x.changes, x.revision,
-           x.history_floor);
+           x.history_floor, x.incarnation);
 }
 
 /// A namespace as stored: its revision, its live entries and its history.
@@ -54,12 +59,14 @@ struct namespace_snapshot {
   /// Every change above this revision is in `history`: the lowest revision
   /// in it minus one, or `revision` if it is empty.
   uint64_t history_floor = 0;
+  /// The stored incarnation; 0 if none is stored yet.
+  uint64_t incarnation = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, namespace_snapshot& x) {
   return f(caf::meta::type_name("namespace_snapshot"), x.revision, x.entries,
-           x.history, x.history_floor);
+           x.history, x.history_floor, x.incarnation);
 }
 
 /// Counters of one persistence actor, for tests and operators.
@@ -97,5 +104,15 @@ using persistence_actor = caf::typed_actor<
     caf::replies_to<stats_atom>::with<persistence_stats>,
     /// Internal: commit what is queued; (re)connect.
     caf::reacts_to<flush_atom>, caf::reacts_to<connect_atom>>;
+
+/// Bounds what async durability may acknowledge before it is committed
+/// (actors/async_backlog.hpp): a namespace actor asks for room for a
+/// batch's change records before it acknowledges them; its persistence
+/// actor gives the room back once they are committed (or given up on).
+using async_backlog_actor = caf::typed_actor<
+    /// admit(records) -> ok once there is room (at once below the limit).
+    caf::replies_to<admit_atom, uint64_t>::with<ok_atom>,
+    /// release(records): committed, or given up on.
+    caf::reacts_to<release_atom, uint64_t>>;
 
 } // namespace statekeeper

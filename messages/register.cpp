@@ -5,6 +5,7 @@
 #include "messages/change.hpp"
 #include "messages/error.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/session.hpp"
 
 namespace statekeeper {
 
@@ -23,7 +24,11 @@ caf::actor_system_config& register_types(caf::actor_system_config& cfg) {
       .add_message_type<router_actor>("statekeeper::router_actor")
       .add_message_type<watch_event>("statekeeper::watch_event")
       .add_message_type<watcher_actor>("statekeeper::watcher_actor")
-      .add_message_type<caf::optional<uint64_t>>("statekeeper::revision_option")
+      .add_message_type<watch_cursor>("statekeeper::watch_cursor")
+      .add_message_type<caf::optional<watch_cursor>>(
+          "statekeeper::cursor_option")
+      .add_message_type<session_key>("statekeeper::session_key")
+      .add_message_type<session_actor>("statekeeper::session_actor")
       .add_message_type<txn_compare>("statekeeper::txn_compare")
       .add_message_type<txn_op>("statekeeper::txn_op")
       .add_message_type<txn_op_result>("statekeeper::txn_op_result")

@@ -1,6 +1,19 @@
 #include "messages/watch.hpp"
 
+#include <charconv>
+
 namespace statekeeper {
+
+namespace {
+
+bool parse_number(const char* first, const char* last, uint64_t& out) {
+  if (first == last)
+    return false;
+  auto [end, ec] = std::from_chars(first, last, out);
+  return ec == std::errc{} && end == last;
+}
+
+} // namespace
 
 std::string to_string(watch_event_kind kind) {
   switch (kind) {
@@ -20,6 +33,23 @@ std::string to_string(watch_event_kind kind) {
     return "dropped";
   }
   return "unknown";
+}
+
+std::string to_string(const watch_cursor& x) {
+  return std::to_string(x.revision) + "@" + std::to_string(x.incarnation);
+}
+
+caf::optional<watch_cursor> parse_cursor(const std::string& text) {
+  auto at = text.find('@');
+  if (at == std::string::npos)
+    return caf::none;
+  watch_cursor result;
+  auto first = text.data();
+  auto last = first + text.size();
+  if (!parse_number(first, first + at, result.revision) ||
+      !parse_number(first + at + 1, last, result.incarnation))
+    return caf::none;
+  return result;
 }
 
 } // namespace statekeeper

@@ -35,31 +35,65 @@ enum class watch_event_kind : uint8_t {
   /// `revision`. Save it as the cursor.
   progress,
   /// The watch ended: the watcher fell behind, or its namespace stopped.
-  /// `value` says why; resume with from_revision = the last revision seen.
+  /// `value` says why; `revision` is the cursor of the last event sent
+  /// before it: resume from there.
   dropped,
 };
 
 std::string to_string(watch_event_kind kind);
 
+/// Where a watcher stands: resuming from it delivers every change after it
+/// and nothing before. `incarnation` names one life of the namespace's
+/// revision sequence; a cursor of another incarnation (the namespace was
+/// recreated, an in-memory service restarted, or changes a watcher saw
+/// were not durable) gets cursor_expired rather than misleading events.
+struct watch_cursor {
+  uint64_t incarnation = 0;
+  uint64_t revision = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watch_cursor& x) {
+  return f(caf::meta::type_name("watch_cursor"), x.incarnation, x.revision);
+}
+
+/// Returns "REVISION@INCARNATION", the form statekeeper-cli prints and takes.
+std::string to_string(const watch_cursor& x);
+
+/// Parses what to_string(watch_cursor) returns. Returns none if `text` is
+/// not of that form.
+caf::optional<watch_cursor> parse_cursor(const std::string& text);
+
 struct watch_event {
   watch_event_kind kind = watch_event_kind::put;
-  /// The namespace revision of this event: a consumer's cursor.
+  /// The cursor after this event: once a watcher has handled this event
+  /// and every one before it, resuming from {incarnation, revision} loses
+  /// nothing. Snapshot entries carry 0 (resuming mid-snapshot replays the
+  /// namespace's whole history, or gets cursor_expired); snapshot_done the
+  /// snapshot's revision; a change the revision it belongs to, except that
+  /// every event of a revision but its last carries the revision before
+  /// (resuming then repeats that revision's events).
   uint64_t revision = 0;
+  /// The incarnation of the namespace (see watch_cursor).
+  uint64_t incarnation = 0;
   /// put, erase, expire: the key.
   std::string key;
   /// put: the new value; dropped: the reason.
   std::string value;
-  /// put: the entry's version (equal to `revision` for live changes; the
-  /// version of the entry for snapshot entries).
+  /// put: the entry's version; erase, expire, clear: the revision of the
+  /// change.
   uint64_t version = 0;
   /// put: the absolute expiry, if any.
   caf::optional<caf::timestamp> expires_at;
+
+  /// Returns where a watcher stands after this event.
+  watch_cursor cursor() const { return {incarnation, revision}; }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_event& x) {
-  return f(caf::meta::type_name("watch_event"), x.kind, x.revision, x.key,
-           x.value, x.version, x.expires_at);
+  return f(caf::meta::type_name("watch_event"), x.kind, x.revision,
+           x.incarnation, x.key, x.value, x.version, x.expires_at);
 }
 
 /// What a watcher implements: events of the watch `watch_id`, in revision

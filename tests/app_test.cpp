@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,6 +158,53 @@ TEST_CASE("another process uses the running binary over the network",
     CHECK(statekeeper::code_of(client.update(ns, "k", "x", *v + 1).error()) ==
           statekeeper::error_code::revision_mismatch);
   }
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
+  close(out);
+}
+
+TEST_CASE("beyond loopback the binary needs client certificates or an "
+          "explicit insecure opt-out",
+          "[app][security]") {
+  auto refused = run("--statekeeper.port=0 "
+                     "--statekeeper.listen-address=0.0.0.0");
+  CHECK(refused.status == 2);
+  CHECK(refused.output.find("needs TLS with client certificates") !=
+        std::string::npos);
+  CHECK(refused.output.find("statekeeper.insecure-no-client-auth") !=
+        std::string::npos);
+  // Told so explicitly, it listens, and warns first.
+  auto [pid, out] = statekeeper::test::start_child(
+      STATEKEEPER_BINARY,
+      {"--statekeeper.port=0", "--statekeeper.listen-address=0.0.0.0",
+       "--statekeeper.insecure-no-client-auth"});
+  REQUIRE(pid > 0);
+  auto warning = read_line(out);
+  CHECK(warning.find("statekeeper: WARNING: listening on 0.0.0.0 without TLS "
+                     "client certificates") != std::string::npos);
+  auto line = read_line(out);
+  CHECK(line.find("statekeeper: serving namespaces on 0.0.0.0:") !=
+        std::string::npos);
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
+  close(out);
+}
+
+TEST_CASE("the binary raises its descriptor limit to the hard limit", "[app]") {
+  rlimit saved;
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  REQUIRE(saved.rlim_max > 128);
+  // The child inherits a low soft limit, as under a default ulimit.
+  rlimit low = saved;
+  low.rlim_cur = 128;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  auto [pid, out] = statekeeper::test::start_child(STATEKEEPER_BINARY,
+                                                   {"--statekeeper.port=0"});
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  REQUIRE(pid > 0);
+  auto line = read_line(out);
+  CHECK(line.find("file descriptors=" + std::to_string(saved.rlim_max)) !=
+        std::string::npos);
   REQUIRE(kill(pid, SIGTERM) == 0);
   CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
   close(out);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <thread>
 
+#include "messages/utf8.hpp"
 #include "tests/support/fixture.hpp"
 
 using namespace statekeeper;
@@ -169,6 +170,42 @@ TEST_CASE("put_many is one revision and all or nothing", "[ops]") {
   CHECK_FALSE(must(f.client.contains(ns, "d")));
   // The revision did not move for the rejected batches.
   CHECK(must(f.client.put(ns, "z", "")) == (*versions)[0] + 1);
+}
+
+TEST_CASE("put_many and txn refuse a key written twice in one batch",
+          "[ops][errors]") {
+  service_fixture f;
+  auto twice =
+      f.client.put_many(ns, {{"a", "1", {}}, {"b", "2", {}}, {"a", "3", {}}});
+  REQUIRE_FALSE(twice);
+  CHECK(code(twice) == error_code::invalid_argument);
+  CHECK_THAT(what(twice),
+             Catch::Contains("item 2") && Catch::Contains("written twice"));
+  // Nothing of the batch was applied.
+  CHECK_FALSE(must(f.client.contains(ns, "a")));
+  CHECK_FALSE(must(f.client.contains(ns, "b")));
+  // An empty batch is allowed and changes nothing, as an empty txn is.
+  CHECK(must(f.client.put_many(ns, {})).empty());
+  CHECK(must(f.client.put(ns, "z", "")) == 1);
+}
+
+TEST_CASE("error messages escape input that is not printable UTF-8",
+          "[ops][errors]") {
+  service_fixture f;
+  auto bad = f.client.put(ns, std::string{"k\xff\x01\n"}, "v");
+  REQUIRE_FALSE(bad);
+  CHECK(code(bad) == error_code::invalid_argument);
+  auto text = f.client.render(bad.error());
+  CHECK(is_valid_utf8(text));
+  CHECK_THAT(text, Catch::Contains("k\\xFF\\x01\\x0A"));
+  // The same holds for a namespace segment and for what the router repeats.
+  namespace_path odd{"acme", {std::string{"\xc3\x28"}}};
+  auto refused = f.client.get(odd, "k");
+  REQUIRE_FALSE(refused);
+  CHECK(is_valid_utf8(f.client.render(refused.error())));
+  // Printable text, including non-ASCII letters, passes unchanged.
+  CHECK(printable("caf\xc3\xa9 \\xFF") == "caf\xc3\xa9 \\xFF");
+  CHECK(printable(printable("\xff")) == printable("\xff"));
 }
 
 TEST_CASE("erase_many counts the live entries it erased", "[ops]") {

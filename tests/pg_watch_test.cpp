@@ -26,15 +26,18 @@ const namespace_path ns{"acme", {"history"}};
 
 TEST_CASE("a watcher resumes from its cursor after a restart", "[pg][watch]") {
   scratch_database db;
+  watch_cursor saved;
   {
     service_fixture first{pg_options(db)};
     for (int i = 1; i <= 5; ++i)
       must(first.client.put(ns, "k" + std::to_string(i), std::to_string(i)));
     must(first.client.erase(ns, "k1"));
+    // Taken from the first service: its incarnation is stored.
+    saved = cursor_at(first.client, ns, 3);
   }
   service_fixture second{pg_options(db)};
   event_log log;
-  auto sub = must(second.client.watch(ns, {}, uint64_t{3}, log.handler()));
+  auto sub = must(second.client.watch(ns, {}, saved, log.handler()));
   must(second.client.put(ns, "k9", "9"));
   REQUIRE(log.wait_revision(7));
   auto events = log.events();
@@ -60,36 +63,55 @@ TEST_CASE("the kept history survives a restart with its limit", "[pg][watch]") {
   }
   service_fixture second{opts};
   event_log log;
-  CHECK(code(second.client.watch(ns, {}, uint64_t{2}, log.handler())) ==
-        error_code::cursor_expired);
-  auto sub = must(second.client.watch(ns, {}, uint64_t{7}, log.handler()));
+  CHECK(code(second.client.watch(ns, {}, cursor_at(second.client, ns, 2),
+                                 log.handler())) == error_code::cursor_expired);
+  auto sub = must(second.client.watch(ns, {}, cursor_at(second.client, ns, 7),
+                                      log.handler()));
   REQUIRE(log.wait_revision(10));
   auto events = log.events();
   REQUIRE(events.size() == 3);
   CHECK(events.front().value == "8");
 }
 
+TEST_CASE("with async durability a cursor does not outlive its service",
+          "[pg][watch]") {
+  scratch_database db;
+  auto opts = pg_options(db);
+  opts.postgres->mode = durability::async;
+  watch_cursor saved;
+  {
+    service_fixture first{opts};
+    for (int i = 1; i <= 3; ++i)
+      must(first.client.put(ns, "k", std::to_string(i)));
+    saved = cursor_at(first.client, ns, 3);
+    REQUIRE(first.client.sync());
+  }
+  // Events an async watcher saw may not have been committed: after a
+  // restart its cursor could name revisions handed out again.
+  service_fixture second{opts};
+  event_log log;
+  auto stale = second.client.watch(ns, {}, saved, log.handler());
+  CHECK(code(stale) == error_code::cursor_expired);
+  CHECK_THAT(what(stale), Catch::Contains("another incarnation"));
+  // Within one life, cursors work as in sync mode.
+  auto now = must(second.client.watch(ns, {}, cursor_at(second.client, ns, 3),
+                                      log.handler()));
+  must(second.client.put(ns, "k", "4"));
+  REQUIRE(log.wait_revision(4));
+  CHECK(log.events().front().value == "4");
+}
+
 TEST_CASE("SIGKILL leaves every transaction whole or absent",
           "[pg][crash][txn]") {
   scratch_database db;
-  auto [pid, fd] = start_child(PG_WRITER_BINARY, {db.conninfo(), "txn"});
-  REQUIRE(pid > 0);
-  FILE* out = fdopen(fd, "r");
-  std::map<long, unsigned long long> acked;
-  long i;
-  unsigned long long revision;
-  while (acked.size() < 100 &&
-         fscanf(out, "acked %ld %llu\n", &i, &revision) == 2)
-    acked[i] = revision;
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  fclose(out);
-  REQUIRE(acked.size() == 100);
+  auto acked =
+      acked_until_killed(PG_WRITER_BINARY, {db.conninfo(), "txn"}, 100);
+  REQUIRE(acked.size() >= 100);
   service_fixture f{pg_options(db)};
   namespace_path writer_ns{"crash", {"writer"}};
   // Acknowledged transactions are whole; the one in flight is whole or
   // absent; nothing is half there.
-  for (long t = 0; t < 100 + 20; ++t) {
+  for (long t = 0; t <= acked.rbegin()->first + 20; ++t) {
     std::vector<std::string> keys;
     for (int k = 0; k < 5; ++k)
       keys.push_back("t" + std::to_string(t) + "-" + std::to_string(k));
@@ -107,12 +129,13 @@ TEST_CASE("SIGKILL leaves every transaction whole or absent",
   // Its history holds one revision per transaction, five events each.
   event_log log;
   auto last = acked.rbegin()->second;
-  auto sub = must(f.client.watch(writer_ns, {}, last - 3, log.handler()));
+  auto sub = must(f.client.watch(
+      writer_ns, {}, cursor_at(f.client, writer_ns, last - 3), log.handler()));
   REQUIRE(log.wait_revision(last));
   std::map<uint64_t, int> per_revision;
   for (auto& ev : log.events())
-    if (ev.revision <= last)
-      ++per_revision[ev.revision];
+    if (ev.version <= last)
+      ++per_revision[ev.version];
   CHECK(per_revision ==
         std::map<uint64_t, int>{{last - 2, 5}, {last - 1, 5}, {last, 5}});
 }

@@ -401,7 +401,7 @@ TEST_CASE("bad remote options are refused naming the field", "[remote]") {
   CHECK_THAT(context_of(validate_tls(half)), Catch::Contains("openssl.key"));
 }
 
-TEST_CASE("a remote watcher gets the snapshot and live changes; its "
+TEST_CASE("a remote watcher gets the snapshot and live changes, and its "
           "departure ends the watch",
           "[remote][watch]") {
   service_node server;

@@ -67,7 +67,7 @@ TEST_CASE("a transaction runs on_success when every compare holds", "[txn]") {
   REQUIRE(log.wait_revision(before + 1));
   std::vector<std::string> changed;
   for (auto& ev : log.events())
-    if (ev.revision == before + 1 && ev.kind != watch_event_kind::snapshot_done)
+    if (ev.version == before + 1 && ev.kind != watch_event_kind::snapshot_done)
       changed.push_back(ev.key);
   CHECK(changed == std::vector<std::string>{"a", "b", "gone"});
 }

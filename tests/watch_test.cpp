@@ -110,7 +110,8 @@ TEST_CASE("a watch resumes after a revision, in order, then goes live",
   for (int i = 1; i <= 5; ++i)
     must(f.client.put(ns, "k" + std::to_string(i), std::to_string(i)));
   event_log log;
-  auto sub = must(f.client.watch(ns, {}, uint64_t{2}, log.handler()));
+  auto sub =
+      must(f.client.watch(ns, {}, cursor_at(f.client, ns, 2), log.handler()));
   must(f.client.erase(ns, "k1"));
   REQUIRE(log.wait_revision(6));
   auto events = log.events();
@@ -130,10 +131,11 @@ TEST_CASE("resuming before the kept history is cursor_expired", "[watch]") {
   for (int i = 1; i <= 10; ++i)
     must(f.client.put(ns, "k", std::to_string(i)));
   event_log log;
-  auto old = f.client.watch(ns, {}, uint64_t{1}, log.handler());
+  auto old = f.client.watch(ns, {}, cursor_at(f.client, ns, 1), log.handler());
   CHECK(code(old) == error_code::cursor_expired);
   CHECK_THAT(what(old), Catch::Contains("revision 1"));
-  auto recent = must(f.client.watch(ns, {}, uint64_t{7}, log.handler()));
+  auto recent =
+      must(f.client.watch(ns, {}, cursor_at(f.client, ns, 7), log.handler()));
   REQUIRE(log.wait_revision(10));
   CHECK(revisions(log.events()) == std::vector<uint64_t>{8, 9, 10});
 }
@@ -158,7 +160,8 @@ TEST_CASE("one watch covers several prefixes", "[watch]") {
   CHECK(keys == std::vector<std::string>{"a/1", "", "b/1", "a/deep/1", "a/2"});
 }
 
-TEST_CASE("expiry and erasure are different events; clear is one", "[watch]") {
+TEST_CASE("expiry and erasure are different events, and clear is one",
+          "[watch]") {
   auto opts = test_options();
   opts.sweep_interval = std::chrono::milliseconds{50};
   service_fixture f{opts};
@@ -187,24 +190,15 @@ TEST_CASE("expiry and erasure are different events; clear is one", "[watch]") {
                                                           {k::clear, ""}});
 }
 
-TEST_CASE("a watcher that falls behind is dropped; the namespace goes on",
+TEST_CASE("a watcher that falls behind is dropped while the namespace goes on",
           "[watch]") {
   auto opts = test_options();
   opts.watch_max_lag = 5;
   service_fixture f{opts};
   std::atomic<bool> release{false};
   event_log log;
-  auto record = log.handler();
-  auto sub = must(f.client.watch(
-      ns, {}, caf::none,
-      [&release, record](const std::vector<watch_event>& xs) {
-        record(xs);
-        // Stuck on the first live change until the test lets go.
-        for (auto& x : xs)
-          if (x.kind == watch_event_kind::put)
-            while (!release)
-              std::this_thread::sleep_for(std::chrono::milliseconds{5});
-      }));
+  // Stuck on the first live change until the test lets go.
+  auto sub = must(f.client.watch(ns, {}, caf::none, log.stuck_on_put(release)));
   REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
   for (int i = 0; i < 20; ++i)
     must(f.client.put(ns, "k" + std::to_string(i), "x"));
@@ -240,7 +234,8 @@ TEST_CASE("an idle watcher hears the current revision periodically",
   must(f.client.put(ns, "k", "x"));
   must(f.client.put(ns, "other", "x"));
   event_log log;
-  auto sub = must(f.client.watch(ns, {"k"}, uint64_t{2}, log.handler()));
+  auto sub = must(
+      f.client.watch(ns, {"k"}, cursor_at(f.client, ns, 2), log.handler()));
   REQUIRE(log.wait_kind(watch_event_kind::progress));
   auto events = log.events();
   CHECK(events.front().kind == watch_event_kind::progress);

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
 #include <fcntl.h>
@@ -47,8 +48,8 @@ child_process start(const std::string& path,
                     const std::vector<std::string>& args, int* err) {
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
-  if (pipe2(out_pipe, O_CLOEXEC) != 0
-      || (err != nullptr && pipe2(err_pipe, O_CLOEXEC) != 0)) {
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      (err != nullptr && pipe2(err_pipe, O_CLOEXEC) != 0)) {
     for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1]})
       close_fd(*fd);
     return {};
@@ -84,7 +85,7 @@ child_process start_child(const std::string& path,
 scoped_child::scoped_child(const std::string& path,
                            const std::vector<std::string>& args,
                            bool separate_stderr)
-  : child_(start(path, args, separate_stderr ? &err_ : nullptr)) {
+    : child_(start(path, args, separate_stderr ? &err_ : nullptr)) {
   // nop
 }
 
@@ -99,10 +100,10 @@ std::string scoped_child::read_line(std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (child_.out >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     pollfd ready{child_.out, POLLIN, 0};
-    if (left.count() <= 0
-        || poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
+    if (left.count() <= 0 ||
+        poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
       break;
     char c;
     if (read(child_.out, &c, 1) != 1 || c == '\n')
@@ -117,10 +118,10 @@ std::string scoped_child::read_errors(std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (err_ >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     pollfd ready{err_, POLLIN, 0};
-    if (left.count() <= 0
-        || poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
+    if (left.count() <= 0 ||
+        poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
       break;
     drain(err_, text);
   }
@@ -176,9 +177,9 @@ int scoped_child::stop(std::chrono::milliseconds grace) {
 }
 
 completed_process run_to_completion(const std::string& path,
-                                   const std::vector<std::string>& args,
-                                   const std::string& input,
-                                   std::chrono::milliseconds limit) {
+                                    const std::vector<std::string>& args,
+                                    const std::string& input,
+                                    std::chrono::milliseconds limit) {
   completed_process result;
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
@@ -186,8 +187,8 @@ completed_process run_to_completion(const std::string& path,
   // with EPIPE instead of raising SIGPIPE in the test when the child exits
   // without reading everything.
   int in_pair[2] = {-1, -1};
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0
-      || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) {
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
+      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) {
     for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1],
                     &in_pair[0], &in_pair[1]})
       close_fd(*fd);
@@ -221,7 +222,7 @@ completed_process run_to_completion(const std::string& path,
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (out >= 0 || err >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       kill(pid, SIGKILL);
       result.timed_out = true;
@@ -272,6 +273,26 @@ completed_process run_to_completion(const std::string& path,
   if (!result.timed_out && WIFEXITED(status))
     result.exit_code = WEXITSTATUS(status);
   return result;
+}
+
+std::map<long, uint64_t>
+acked_until_killed(const std::string& path,
+                   const std::vector<std::string>& args, size_t count) {
+  std::map<long, uint64_t> acked;
+  auto [pid, fd] = start_child(path, args);
+  if (pid <= 0)
+    return acked;
+  FILE* out = fdopen(fd, "r");
+  long i = 0;
+  unsigned long long n = 0;
+  while (acked.size() < count && fscanf(out, "acked %ld %llu\n", &i, &n) == 2)
+    acked[i] = n;
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  while (fscanf(out, "acked %ld %llu\n", &i, &n) == 2)
+    acked[i] = n;
+  fclose(out);
+  return acked;
 }
 
 } // namespace statekeeper::test

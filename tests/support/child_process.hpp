@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,7 +27,7 @@ child_process start_child(const std::string& path,
 /// A child started as by `start_child`, stopped and reaped at the latest on
 /// destruction, so a test that fails half-way leaks no process.
 class scoped_child {
-public:
+ public:
   /// Starts `path` with `args` (stderr apart from stdout with
   /// `separate_stderr`); `pid()` is -1 if that failed.
   scoped_child(const std::string& path, const std::vector<std::string>& args,
@@ -35,9 +37,7 @@ public:
   scoped_child(const scoped_child&) = delete;
   scoped_child& operator=(const scoped_child&) = delete;
 
-  pid_t pid() const {
-    return child_.pid;
-  }
+  pid_t pid() const { return child_.pid; }
 
   /// Returns the next line of the child's output (stdout only when stderr
   /// is separate) without its newline; what was read so far at the end of
@@ -62,7 +62,7 @@ public:
   /// same result.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds{10});
 
-private:
+ private:
   // Reaps the child if it exited, waiting up to `limit`; true once reaped.
   bool reap(std::chrono::milliseconds limit);
 
@@ -90,10 +90,17 @@ struct completed_process {
 /// then closes it, and collects stdout and stderr separately until the
 /// program exits. A program still running after `limit` is killed with
 /// SIGKILL (`timed_out` is then true). The child inherits the environment.
-completed_process run_to_completion(const std::string& path,
-                                   const std::vector<std::string>& args,
-                                   const std::string& input = {},
-                                   std::chrono::milliseconds limit
-                                   = std::chrono::seconds{30});
+completed_process
+run_to_completion(const std::string& path, const std::vector<std::string>& args,
+                  const std::string& input = {},
+                  std::chrono::milliseconds limit = std::chrono::seconds{30});
+
+/// Runs `path` (a writer printing "acked <i> <n>" per acknowledged write)
+/// with `args` until it printed `count` lines, kills it with SIGKILL, and
+/// returns n by i for every write it acknowledged, those it printed while
+/// dying included.
+std::map<long, uint64_t>
+acked_until_killed(const std::string& path,
+                   const std::vector<std::string>& args, size_t count);
 
 } // namespace statekeeper::test

@@ -2,12 +2,16 @@
 // thread) for the test thread to inspect and wait for.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "actors/blocking_client.hpp"
 
@@ -23,6 +27,18 @@ class event_log {
       std::lock_guard<std::mutex> guard{st->mtx};
       st->events.insert(st->events.end(), events.begin(), events.end());
       st->changed.notify_all();
+    };
+  }
+
+  /// A handler that appends to this log and then, once it was handed a
+  /// put, blocks until `release` is set: a watcher that falls behind.
+  watch_handler stuck_on_put(std::atomic<bool>& release) const {
+    return [&release, record = handler()](const std::vector<watch_event>& xs) {
+      record(xs);
+      for (auto& x : xs)
+        if (x.kind == watch_event_kind::put)
+          while (!release)
+            std::this_thread::sleep_for(std::chrono::milliseconds{5});
     };
   }
 
@@ -71,5 +87,19 @@ class event_log {
   };
   std::shared_ptr<shared> state_ = std::make_shared<shared>();
 };
+
+/// Returns the cursor `revision` of `ns`: a watch's cursors carry the
+/// namespace's incarnation, which a snapshot's snapshot_done tells.
+inline watch_cursor cursor_at(blocking_client& client, const namespace_path& ns,
+                              uint64_t revision) {
+  event_log log;
+  auto sub = client.watch(ns, {"\x01none"}, caf::none, log.handler());
+  REQUIRE(sub);
+  REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
+  for (auto& ev : log.events())
+    if (ev.kind == watch_event_kind::snapshot_done)
+      return watch_cursor{ev.incarnation, revision};
+  return {};
+}
 
 } // namespace statekeeper::test

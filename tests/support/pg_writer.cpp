@@ -1,7 +1,8 @@
-// Helper for the crash tests: runs a PostgreSQL-backed service (sync
-// durability) on the database named by argv[1] and writes keys k0, k1, ...
-// forever, printing "acked <i> <version>" after each acknowledged write.
-// With argv[2] = "txn", each write is instead a transaction putting keys
+// Helper for the crash tests: runs a PostgreSQL-backed service on the
+// database named by argv[1] and writes keys k0, k1, ... forever, printing
+// "acked <i> <version>" after each acknowledged write. Sync durability,
+// unless argv[2] is "async", when argv[3] is async-max-pending. With
+// argv[2] = "txn", each write is instead a transaction putting keys
 // t<i>-0 ... t<i>-4. The test kills it with SIGKILL and checks every
 // acknowledged write (and that no transaction is half there).
 #include <cstdio>
@@ -15,17 +16,22 @@
 #include "messages/register.hpp"
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: pg_writer CONNINFO [txn]\n");
+  std::string mode = argc > 2 ? argv[2] : "";
+  if (argc < 2 || argc > 4 || (mode == "async") != (argc == 4)) {
+    std::fprintf(stderr, "usage: pg_writer CONNINFO [txn | async MAX]\n");
     return 2;
   }
-  bool transactions = argc == 3 && std::string{argv[2]} == "txn";
+  bool transactions = mode == "txn";
   caf::actor_system_config cfg;
   statekeeper::register_types(cfg);
   caf::actor_system sys{cfg};
   statekeeper::service_options opts;
   statekeeper::postgres_options pg;
   pg.conninfo = argv[1];
+  if (mode == "async") {
+    pg.mode = statekeeper::durability::async;
+    pg.async_max_pending = std::stoull(argv[3]);
+  }
   opts.postgres = pg;
   auto router = statekeeper::spawn_service(sys, opts);
   if (!router) {
