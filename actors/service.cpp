@@ -12,52 +12,6 @@
 
 namespace statekeeper {
 
-caf::error validate(const service_options& opts) {
-  auto bad = [](const char* option, const char* why) {
-    return make_error(error_code::invalid_argument,
-                      std::string{option} + " " + why);
-  };
-  auto& lim = opts.limits;
-  if (lim.max_key_bytes == 0)
-    return bad("max-key-bytes", "must be at least 1");
-  if (lim.max_namespace_bytes == 0)
-    return bad("max-namespace-bytes", "must be at least 1");
-  if (lim.max_batch == 0)
-    return bad("max-batch", "must be at least 1");
-  if (lim.max_page == 0)
-    return bad("max-page", "must be at least 1");
-  if (lim.max_ttl.count() <= 0)
-    return bad("max-ttl", "must be positive");
-  if (opts.sweep_interval.count() <= 0)
-    return bad("sweep-interval", "must be positive");
-  if (opts.watch_max_lag == 0)
-    return bad("watch-max-lag", "must be at least 1");
-  if (opts.watch_ack_timeout.count() <= 0)
-    return bad("watch-ack-timeout", "must be positive");
-  if (opts.sweep_batch == 0)
-    return bad("sweep-batch", "must be at least 1");
-  if (opts.internal_timeout.count() <= 0)
-    return bad("internal-timeout", "must be positive");
-  if (opts.passivate_after.count() <= 0)
-    return bad("passivate-after", "must be positive");
-  if (auto& pg = opts.postgres) {
-    if (pg->connections == 0)
-      return bad("postgres.connections", "must be at least 1");
-    if (pg->timeout.count() <= 0)
-      return bad("postgres.timeout", "must be positive");
-    if (pg->async_delay.count() < 0)
-      return bad("postgres.async-delay", "must not be negative");
-    if (pg->async_max_pending == 0)
-      return bad("postgres.async-max-pending", "must be at least 1");
-    if (pg->reconnect_min.count() <= 0 || pg->reconnect_max < pg->reconnect_min)
-      return bad("postgres.reconnect-min/max",
-                 "must be positive, min at most max");
-    if (pg->purge_batch == 0)
-      return bad("postgres.purge-batch", "must be at least 1");
-  }
-  return caf::none;
-}
-
 namespace {
 
 /// Connects once (and applies migrations) so that a service that cannot

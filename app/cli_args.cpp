@@ -134,10 +134,13 @@ const option_spec* find_option(std::string_view name) {
 // -- helpers -----------------------------------------------------------------
 
 std::string quoted(std::string_view text) {
-  return "\"" + printable(text) + "\"";
+  return "\"" + std::string{text} + "\"";
 }
 
+// Every message repeats what was typed escaped: it stays one printable
+// line whatever the arguments hold.
 usage_error problem(std::string what, const command_spec* command) {
+  what = printable(what);
   what += " (see '";
   what += program;
   if (command) {

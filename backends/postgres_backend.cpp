@@ -1,11 +1,15 @@
 #include "backends/postgres_backend.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <pqxx/pqxx>
 
+#include "backends/stored_rows.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {
@@ -36,12 +40,11 @@ void keep_complete_history(namespace_snapshot& snap) {
 // that names statekeeper's advisory lock).
 constexpr int64_t migration_lock_id = 0x73746b70;
 
-int64_t to_epoch_ns(caf::timestamp ts) {
-  return ts.time_since_epoch().count();
-}
-
-caf::timestamp from_epoch_ns(int64_t ns) {
-  return caf::timestamp{caf::timespan{ns}};
+// A column of a result row as decode_*_row takes it.
+stored_column column(const pqxx::field& field) {
+  if (field.is_null())
+    return std::nullopt;
+  return std::string_view{field.c_str(), field.size()};
 }
 
 // Array parameters travel as text literals of hex bytea and decimal integer
@@ -82,19 +85,6 @@ class integer_array {
  private:
   std::string text_;
 };
-
-// sk_changes.kind holds the change_kind values.
-int to_db(change_kind kind) {
-  return static_cast<int>(kind);
-}
-
-caf::optional<change_kind> kind_from_db(int kind) {
-  for (auto x : {change_kind::put, change_kind::erase, change_kind::expire,
-                 change_kind::clear})
-    if (to_db(x) == kind)
-      return x;
-  return caf::none;
-}
 
 // libpq's messages span lines ("...failed: Connection refused\n\tIs the
 // server running..."); an error context is one line.
@@ -313,38 +303,29 @@ caf::expected<namespace_snapshot> postgres_backend::load(const std::string& ns,
     namespace_snapshot snap;
     auto rev = tx.exec_prepared("sk_load_revision", key);
     if (!rev.empty()) {
-      snap.revision = rev[0][0].as<uint64_t>();
-      // Stored as bigint: the bits of the unsigned value.
-      snap.incarnation = static_cast<uint64_t>(rev[0][1].as<int64_t>());
+      auto decoded = decode_namespace_row(column(rev[0][0]), column(rev[0][1]));
+      if (!decoded)
+        return std::move(decoded.error());
+      std::tie(snap.revision, snap.incarnation) = *decoded;
     }
     auto rows = tx.exec_prepared("sk_load_entries", key, to_epoch_ns(now));
     snap.entries.reserve(rows.size());
     for (auto row : rows) {
-      entry e;
-      e.key = pqxx::binarystring{row[0]}.str();
-      e.value = pqxx::binarystring{row[1]}.str();
-      e.version = row[2].as<uint64_t>();
-      if (!row[3].is_null())
-        e.expires_at = from_epoch_ns(row[3].as<int64_t>());
-      snap.entries.push_back(std::move(e));
+      auto e = decode_entry_row(column(row[0]), column(row[1]), column(row[2]),
+                                column(row[3]));
+      if (!e)
+        return std::move(e.error());
+      snap.entries.push_back(std::move(*e));
     }
     auto log = tx.exec_prepared("sk_load_history", key);
     snap.history.reserve(log.size());
     for (auto row : log) {
-      change_record change;
-      change.version = row[0].as<uint64_t>();
-      auto kind = kind_from_db(row[1].as<int>());
-      if (!kind)
-        return make_error(error_code::internal, "load: unknown change kind " +
-                                                    row[1].as<std::string>() +
-                                                    " in sk_changes");
-      change.kind = *kind;
-      change.key = pqxx::binarystring{row[2]}.str();
-      if (!row[3].is_null())
-        change.value = pqxx::binarystring{row[3]}.str();
-      if (!row[4].is_null())
-        change.expires_at = from_epoch_ns(row[4].as<int64_t>());
-      snap.history.push_back(std::move(change));
+      auto change =
+          decode_change_row(column(row[0]), column(row[1]), column(row[2]),
+                            column(row[3]), column(row[4]));
+      if (!change)
+        return std::move(change.error());
+      snap.history.push_back(std::move(*change));
     }
     keep_complete_history(snap);
     return snap;

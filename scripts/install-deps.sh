@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what statekeeper needs to build, test and run, from Debian 12's
 # packages. Idempotent: when everything is present it changes nothing.
-# Run as root (or with sudo available).
+# Run as root (or with sudo available). With --fuzz, also what the fuzz
+# harnesses need.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,11 @@ packages=(
   postgresql-15 postgresql-common
   curl openssl
 )
+
+# The fuzz harnesses (scripts/fuzz.sh) need clang and its libFuzzer.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -35,7 +35,6 @@ using statekeeper::test::run_cli;
 using statekeeper::test::running_service;
 using statekeeper::test::text;
 
-
 // Both evaluate `run` once and show what the CLI printed when they fail.
 #define CHECK_EXIT(run, code)                                                  \
   do {                                                                         \
@@ -51,14 +50,13 @@ using statekeeper::test::text;
     REQUIRE(checked_run.exit_code == (code));                                  \
   } while (false)
 
-
 /// A fresh directory, removed with its contents at the end of the test.
 class temp_dir {
-public:
+ public:
   temp_dir() {
-    auto pattern = (std::filesystem::temp_directory_path()
-                    / "statekeeper-cli-XXXXXX")
-                     .string();
+    auto pattern =
+        (std::filesystem::temp_directory_path() / "statekeeper-cli-XXXXXX")
+            .string();
     if (mkdtemp(pattern.data()) != nullptr)
       path_ = pattern;
   }
@@ -69,9 +67,7 @@ public:
       std::filesystem::remove_all(path_, ignored);
   }
 
-  std::string file(const std::string& name) const {
-    return path_ + "/" + name;
-  }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
 
   /// Writes `content` into the file `name`; returns its path.
   std::string write(const std::string& name, const std::string& content) const {
@@ -79,30 +75,26 @@ public:
     return file(name);
   }
 
-  const std::string& path() const {
-    return path_;
-  }
+  const std::string& path() const { return path_; }
 
-private:
+ private:
   std::string path_;
 };
 
 /// Sets (or, given none, removes) an environment variable until the end of
 /// the scope.
 class scoped_env {
-public:
+ public:
   scoped_env(const char* name, const std::optional<std::string>& value)
-    : name_(name) {
+      : name_(name) {
     if (auto old = std::getenv(name))
       old_ = old;
     assign(value);
   }
 
-  ~scoped_env() {
-    assign(old_);
-  }
+  ~scoped_env() { assign(old_); }
 
-private:
+ private:
   void assign(const std::optional<std::string>& value) {
     if (value)
       setenv(name_, value->c_str(), 1);
@@ -165,8 +157,8 @@ TEST_CASE("put takes its value from an argument, a file or stdin", "[cli]") {
   CHECK_EXIT(after, 0);
   CHECK(after.out == "hello\n");
   auto binary = std::string{"a\0b\n", 4} + "\xff\xfe\r\n";
-  auto from_file = service.cli({"put", "acme/cli", "file", "--file",
-                                dir.write("value.bin", binary)});
+  auto from_file = service.cli(
+      {"put", "acme/cli", "file", "--file", dir.write("value.bin", binary)});
   CHECK_EXIT(from_file, 0);
   CHECK(service.cli({"get", "acme/cli", "file", "--raw"}).out == binary);
   std::string large(300 * 1000, '\0');
@@ -235,16 +227,16 @@ TEST_CASE("create refuses an existing key and update compares versions",
   CHECK_EXIT(again, 2);
   CHECK(again.out.empty());
   CHECK(again.err.find("already_exists") != std::string::npos);
-  auto updated = service.cli({"update", "acme/cas", "k", "two", "--expected",
-                              std::to_string(first)});
+  auto updated = service.cli(
+      {"update", "acme/cas", "k", "two", "--expected", std::to_string(first)});
   REQUIRE_EXIT(updated, 0);
   CHECK(std::stoull(updated.out) > first);
   auto stale = service.cli({"update", "acme/cas", "k", "three", "--expected",
                             std::to_string(first)});
   CHECK_EXIT(stale, 2);
   CHECK(stale.err.find("revision_mismatch") != std::string::npos);
-  auto missing = service.cli({"update", "acme/cas", "none", "x", "--expected",
-                              "1"});
+  auto missing =
+      service.cli({"update", "acme/cas", "none", "x", "--expected", "1"});
   CHECK_EXIT(missing, 2);
   CHECK(missing.err.find("not_found") != std::string::npos);
   CHECK(service.cli({"get", "acme/cas", "k"}).out == "two\n");
@@ -256,12 +248,12 @@ TEST_CASE("erase exits 0 when the key existed and 1 when not", "[cli]") {
   auto put = service.cli({"put", "acme/erase", "k", "v"});
   REQUIRE_EXIT(put, 0);
   auto version = std::stoull(put.out);
-  auto wrong = service.cli({"erase", "acme/erase", "k", "--expected",
-                            std::to_string(version + 1)});
+  auto wrong = service.cli(
+      {"erase", "acme/erase", "k", "--expected", std::to_string(version + 1)});
   CHECK_EXIT(wrong, 2);
   CHECK(wrong.err.find("revision_mismatch") != std::string::npos);
-  auto erased = service.cli({"erase", "acme/erase", "k", "--expected",
-                             std::to_string(version)});
+  auto erased = service.cli(
+      {"erase", "acme/erase", "k", "--expected", std::to_string(version)});
   CHECK_EXIT(erased, 0);
   CHECK(erased.out == "erased\n");
   auto absent = service.cli({"erase", "acme/erase", "k"});
@@ -284,18 +276,17 @@ TEST_CASE("keys pages with --limit and --after", "[cli]") {
   auto first = service.cli({"keys", "acme/list", "--limit", "2"});
   CHECK_EXIT(first, 0);
   CHECK(first.out == "a\nb\n");
-  CHECK(first.err
-        == "statekeeper-cli: more keys after \"b\" (use --after)\n");
-  auto second = service.cli({"keys", "acme/list", "--limit", "2", "--after",
-                             "b"});
+  CHECK(first.err == "statekeeper-cli: more keys after \"b\" (use --after)\n");
+  auto second =
+      service.cli({"keys", "acme/list", "--limit", "2", "--after", "b"});
   CHECK(second.out == "c\nd\n");
   auto last = service.cli({"keys", "acme/list", "--after=d", "--limit=2"});
   CHECK_EXIT(last, 0);
   CHECK(last.out == "e\n");
   CHECK(last.err.empty());
   CHECK(service.cli({"keys", "acme/list", "--prefix", "c"}).out == "c\n");
-  auto json = json_of(service.cli({"keys", "acme/list", "--json", "--limit",
-                                   "3"}));
+  auto json =
+      json_of(service.cli({"keys", "acme/list", "--json", "--limit", "3"}));
   auto& keys = json.at("keys").as_array();
   REQUIRE(keys.size() == 3);
   CHECK(text(keys[0]) == "a");
@@ -312,15 +303,14 @@ TEST_CASE("namespaces, count, exists and clear", "[cli]") {
   auto all = service.cli({"namespaces"});
   CHECK_EXIT(all, 0);
   CHECK(all.out == "acme/a%2Fb\nacme/ns/one\nacme/ns/two\nglobex/x\n");
-  CHECK(service.cli({"namespaces", "acme/ns"}).out
-        == "acme/ns/one\nacme/ns/two\n");
+  CHECK(service.cli({"namespaces", "acme/ns"}).out ==
+        "acme/ns/one\nacme/ns/two\n");
   auto listed = json_of(service.cli({"namespaces", "globex", "--json"}));
   REQUIRE(listed.at("namespaces").as_array().size() == 1);
   CHECK(text(listed.at("namespaces").as_array()[0]) == "globex/x");
   CHECK(service.cli({"count", "acme/ns/one"}).out == "2\n");
   CHECK(number(json_of(service.cli({"count", "acme/ns/one", "--json"}))
-                 .at("count"))
-        == 2);
+                   .at("count")) == 2);
   auto yes = service.cli({"exists", "acme/ns/one"});
   CHECK_EXIT(yes, 0);
   CHECK(yes.out == "yes\n");
@@ -328,15 +318,13 @@ TEST_CASE("namespaces, count, exists and clear", "[cli]") {
   CHECK_EXIT(no, 1);
   CHECK(no.out == "no\n");
   CHECK(json_of(service.cli({"exists", "acme/none", "--json"}))
-          .at("exists")
-          .as_bool()
-        == false);
+            .at("exists")
+            .as_bool() == false);
   auto cleared = service.cli({"clear", "acme/ns/one"});
   CHECK_EXIT(cleared, 0);
   CHECK(cleared.out == "2\n");
   CHECK(number(json_of(service.cli({"clear", "acme/ns/two", "--json"}))
-                 .at("removed"))
-        == 1);
+                   .at("removed")) == 1);
   CHECK(service.cli({"count", "acme/ns/one"}).out == "0\n");
   CHECK_EXIT(service.cli({"exists", "acme/ns/one"}), 1);
 }
@@ -345,8 +333,7 @@ TEST_CASE("a value ends with its TTL and expire and persist change it",
           "[cli]") {
   running_service service{{"--statekeeper.port=0"}};
   REQUIRE_SERVING(service);
-  REQUIRE_EXIT(service.cli({"put", "acme/ttl", "short", "v", "--ttl",
-                            "300ms"}),
+  REQUIRE_EXIT(service.cli({"put", "acme/ttl", "short", "v", "--ttl", "300ms"}),
                0);
   auto gone = wait_until_absent(service, "acme/ttl", "short");
   CHECK_EXIT(gone, 1);
@@ -355,14 +342,14 @@ TEST_CASE("a value ends with its TTL and expire and persist change it",
   CHECK_EXIT(expire, 0);
   CHECK(expire.out == "ok\n");
   CHECK(json_of(service.cli({"get", "acme/ttl", "k", "--json"}))
-          .at("expires_at")
-          .is_string());
+            .at("expires_at")
+            .is_string());
   auto persist = service.cli({"persist", "acme/ttl", "k"});
   CHECK_EXIT(persist, 0);
   CHECK(persist.out == "ok\n");
   CHECK(json_of(service.cli({"get", "acme/ttl", "k", "--json"}))
-          .at("expires_at")
-          .is_null());
+            .at("expires_at")
+            .is_null());
   REQUIRE_EXIT(service.cli({"expire", "acme/ttl", "k", "300ms"}), 0);
   CHECK_EXIT(wait_until_absent(service, "acme/ttl", "k"), 1);
   CHECK_EXIT(service.cli({"expire", "acme/ttl", "k", "1s"}), 1);
@@ -374,25 +361,28 @@ TEST_CASE("a value ends with its TTL and expire and persist change it",
 
 TEST_CASE("usage errors exit 2 and name what was wrong", "[cli]") {
   std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-    {{}, "missing COMMAND"},
-    {{"frob"}, "unknown command \"frob\""},
-    {{"get", "acme"}, "missing KEY"},
-    {{"get", "acme", "k", "extra"}, "unexpected argument \"extra\""},
-    {{"put", "acme", "k", "v", "--ttl", "5x"}, "bad duration \"5x\""},
-    {{"expire", "acme", "k", "0s"}, "bad duration \"0s\""},
-    {{"--timeout", "soon", "count", "acme"}, "bad duration \"soon\""},
-    {{"get", "acme//x", "k"}, "bad namespace"},
-    {{"get", "acme/%zz", "k"}, "bad escape"},
-    {{"put", "acme", "k"}, "missing VALUE"},
-    {{"put", "acme", "k", "v", "--stdin"}, "only one of"},
-    {{"update", "acme", "k", "v"}, "missing --expected"},
-    {{"update", "acme", "k", "v", "--expected", "x"}, "bad version \"x\""},
-    {{"keys", "acme", "--limit", "0"}, "bad limit \"0\""},
-    {{"get", "acme", "k", "--bogus"}, "unknown option --bogus"},
-    {{"get", "acme", "k", "--ttl", "1s"}, "--ttl does not apply to get"},
-    {{"--port", "70000", "count", "acme"}, "bad port \"70000\""},
-    {{"count", "acme", "--cert", "client.pem"}, "go together"},
-    {{"get", "acme", "k", "--raw", "--json"}, "--raw and --json"},
+      {{}, "missing COMMAND"},
+      {{"frob"}, "unknown command \"frob\""},
+      {{"get", "acme"}, "missing KEY"},
+      {{"get", "acme", "k", "extra"}, "unexpected argument \"extra\""},
+      {{"put", "acme", "k", "v", "--ttl", "5x"}, "bad duration \"5x\""},
+      {{"expire", "acme", "k", "0s"}, "bad duration \"0s\""},
+      {{"--timeout", "soon", "count", "acme"}, "bad duration \"soon\""},
+      {{"get", "acme//x", "k"}, "bad namespace"},
+      {{"get", "acme/%zz", "k"}, "bad escape"},
+      {{"put", "acme", "k"}, "missing VALUE"},
+      {{"put", "acme", "k", "v", "--stdin"}, "only one of"},
+      {{"update", "acme", "k", "v"}, "missing --expected"},
+      {{"update", "acme", "k", "v", "--expected", "x"}, "bad version \"x\""},
+      {{"keys", "acme", "--limit", "0"}, "bad limit \"0\""},
+      {{"get", "acme", "k", "--bogus"}, "unknown option --bogus"},
+      {{"get", "acme", "k", "--ttl", "1s"}, "--ttl does not apply to get"},
+      {{"--port", "70000", "count", "acme"}, "bad port \"70000\""},
+      {{"count", "acme", "--cert", "client.pem"}, "go together"},
+      {{"get", "acme", "k", "--raw", "--json"}, "--raw and --json"},
+      // What was typed comes back escaped, never as raw bytes.
+      {{"get", "acme", "k", "--he\xe2p"}, "unknown option --he\\xE2p"},
+      {{"fr\xffob\n"}, "unknown command \"fr\\xFFob\\x0A\""},
   };
   for (auto& [args, expected] : cases) {
     auto run = run_cli(args);
@@ -411,28 +401,29 @@ TEST_CASE("help describes every command and its options", "[cli]") {
     auto general = run_cli({flag});
     CHECK_EXIT(general, 0);
     CHECK(general.err.empty());
-    for (auto word : {"get", "put", "create", "update", "erase", "keys",
-                      "namespaces", "count", "exists", "clear", "expire",
-                      "persist", "--host", "--port", "--tls", "--cert",
-                      "--key", "--ca", "--token", "STATEKEEPER_TOKEN",
-                      "--timeout", "--json"}) {
+    for (auto word :
+         {"get",       "put",        "create", "update",  "erase",
+          "keys",      "namespaces", "count",  "exists",  "clear",
+          "expire",    "persist",    "--host", "--port",  "--tls",
+          "--cert",    "--key",      "--ca",   "--token", "STATEKEEPER_TOKEN",
+          "--timeout", "--json"}) {
       INFO(word);
       CHECK(general.out.find(word) != std::string::npos);
     }
   }
   std::vector<std::pair<std::string, std::vector<std::string>>> commands{
-    {"get", {"--raw"}},
-    {"put", {"VALUE", "--file", "--stdin", "--ttl"}},
-    {"create", {"--file", "--stdin", "--ttl", "already_exists"}},
-    {"update", {"--expected", "--file", "--stdin", "--ttl"}},
-    {"erase", {"--expected"}},
-    {"keys", {"--prefix", "--after", "--limit"}},
-    {"namespaces", {"PREFIX"}},
-    {"count", {"NS"}},
-    {"exists", {"NS"}},
-    {"clear", {"NS"}},
-    {"expire", {"KEY", "DURATION"}},
-    {"persist", {"KEY"}},
+      {"get", {"--raw"}},
+      {"put", {"VALUE", "--file", "--stdin", "--ttl"}},
+      {"create", {"--file", "--stdin", "--ttl", "already_exists"}},
+      {"update", {"--expected", "--file", "--stdin", "--ttl"}},
+      {"erase", {"--expected"}},
+      {"keys", {"--prefix", "--after", "--limit"}},
+      {"namespaces", {"PREFIX"}},
+      {"count", {"NS"}},
+      {"exists", {"NS"}},
+      {"clear", {"NS"}},
+      {"expire", {"KEY", "DURATION"}},
+      {"persist", {"KEY"}},
   };
   for (auto& [command, words] : commands) {
     auto help = run_cli({command, "--help"});
@@ -449,8 +440,8 @@ TEST_CASE("help describes every command and its options", "[cli]") {
 
 TEST_CASE("a refused connection exits 2 within the timeout", "[cli]") {
   auto port = std::to_string(unused_port());
-  auto run = run_cli({"--port", port, "--timeout", "3s", "get", "acme", "k"},
-                     {}, 13s);
+  auto run =
+      run_cli({"--port", port, "--timeout", "3s", "get", "acme", "k"}, {}, 13s);
   CHECK_EXIT(run, 2);
   CHECK(!run.timed_out);
   CHECK(run.out.empty());
@@ -480,9 +471,8 @@ TEST_CASE("access tokens confine the client to its tenant", "[cli]") {
   auto other = service.cli({"put", "globex/x", "k", "v", "--token", "s3cret"});
   CHECK_EXIT(other, 2);
   CHECK(other.err.find("unauthorized") != std::string::npos);
-  CHECK_EXIT(service.cli({"put", "globex/x", "k", "v", "--token",
-                          "admintoken"}),
-             0);
+  CHECK_EXIT(
+      service.cli({"put", "globex/x", "k", "v", "--token", "admintoken"}), 0);
   scoped_env from_env{"STATEKEEPER_TOKEN", std::string{"s3cret"}};
   CHECK(service.cli({"get", "acme/x", "k"}).out == "v\n");
   CHECK_EXIT(service.cli({"get", "acme/x", "k", "--token", "nope"}), 2);
@@ -492,14 +482,19 @@ TEST_CASE("TLS with client certificates admits only the CA's clients",
           "[cli]") {
   temp_dir dir;
   REQUIRE(!dir.path().empty());
-  auto make_certs = std::string{"bash '"} + STATEKEEPER_TEST_CERTS + "' '"
-                    + dir.path() + "'";
+  auto make_certs =
+      std::string{"bash '"} + STATEKEEPER_TEST_CERTS + "' '" + dir.path() + "'";
   REQUIRE(std::system(make_certs.c_str()) == 0);
   auto config = dir.write("statekeeper.ini",
                           "[statekeeper]\nport=0\ntls=true\n[openssl]\n"
-                          "certificate=\"" + dir.file("server.pem") + "\"\n"
-                          "key=\"" + dir.file("server.key") + "\"\n"
-                          "cafile=\"" + dir.file("ca.pem") + "\"\n");
+                          "certificate=\"" +
+                              dir.file("server.pem") +
+                              "\"\n"
+                              "key=\"" +
+                              dir.file("server.key") +
+                              "\"\n"
+                              "cafile=\"" +
+                              dir.file("ca.pem") + "\"\n");
   running_service service{{"--config-file=" + config}};
   REQUIRE_SERVING(service);
   auto with = [&](const std::string& cert, const std::string& ca,

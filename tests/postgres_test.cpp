@@ -468,6 +468,41 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("a damaged stored row fails its namespace by name, not the service",
+          "[pg]") {
+  scratch_database db;
+  namespace_path damaged{"acme", {"damaged"}};
+  {
+    service_fixture f{pg_options(db)};
+    must(f.client.put(damaged, "k", "v"));
+    must(f.client.erase(damaged, "k"));
+    must(f.client.put(damaged, "k", "w"));
+  }
+  // What no constraint of statekeeper's would let in: written by a tool,
+  // or by a damaged page.
+  db.query(
+      "DO $$ DECLARE r record; BEGIN"
+      " FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint"
+      " WHERE contype = 'c' AND conrelid IN ('sk_entries'::regclass,"
+      " 'sk_changes'::regclass) LOOP"
+      " EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);"
+      " END LOOP; END $$");
+  db.query("UPDATE sk_entries SET version = -5");
+  db.query("UPDATE sk_changes SET kind = 77 WHERE revision = 2");
+  service_fixture f{pg_options(db)};
+  auto got = f.client.get(damaged, "k");
+  REQUIRE_FALSE(got);
+  CHECK(code(got) == error_code::internal);
+  CHECK_THAT(what(got),
+             Catch::Contains("version") && Catch::Contains("negative"));
+  db.query("UPDATE sk_entries SET version = 3");
+  auto history = f.client.get(damaged, "k");
+  REQUIRE_FALSE(history);
+  CHECK_THAT(what(history), Catch::Contains("unknown change kind 77"));
+  // Other namespaces are served meanwhile.
+  CHECK(must(f.client.put(namespace_path{"acme", {"fine"}}, "k", "v")) == 1);
+}
+
 TEST_CASE("migrations apply once and are recorded", "[pg]") {
   scratch_database db;
   { service_fixture f{pg_options(db)}; }
