@@ -43,6 +43,14 @@ size_t settle(caf::actor_system& sys, size_t count) {
 
 constexpr size_t mib = 1024 * 1024;
 
+// AddressSanitizer keeps freed memory in quarantine: resident memory says
+// nothing about leaks then (its leak check does), only actor counts do.
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool rss_is_meaningful = false;
+#else
+constexpr bool rss_is_meaningful = true;
+#endif
+
 } // namespace
 
 TEST_CASE("namespaces activated and passivated by the thousand leave no "
@@ -75,7 +83,8 @@ TEST_CASE("namespaces activated and passivated by the thousand leave no "
   INFO("resident after rounds 1-3: " << before / mib << ", " << after / mib
                                      << ", " << third / mib << " MiB");
   // 10,000 leaked activations of ~2 KB would add 20 MiB per round.
-  CHECK(third < before + 6 * mib);
+  if (rss_is_meaningful)
+    CHECK(third < before + 6 * mib);
 }
 
 TEST_CASE("remote sessions opened and closed by the hundred leave no "
@@ -114,6 +123,7 @@ TEST_CASE("remote sessions opened and closed by the hundred leave no "
   auto third = (round(), round());
   INFO("resident (both systems) after rounds: " << before / mib << " -> "
                                                 << third / mib << " MiB");
-  CHECK(third < before + 6 * mib);
+  if (rss_is_meaningful)
+    CHECK(third < before + 6 * mib);
   stop_service(router);
 }
