@@ -56,6 +56,10 @@ app_config::app_config() {
            "access tokens as \"tenant:token\" strings; tenant * opens every "
            "namespace; put them in the config file, not on the command line "
            "(default: none, the service is open)")
+      .add(max_connections, "max-connections",
+           with_default("most client connections open at once; newer ones "
+                        "are closed as soon as they are accepted",
+                        max_connections))
       .add(remote.max_in_flight, "max-requests-in-flight",
            with_default("most requests of one remote session waiting for "
                         "their reply",

@@ -4,6 +4,7 @@
 // from `--key=value` flags; `--help` lists every option.
 #pragma once
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@
 namespace statekeeper {
 
 class app_config : public caf::actor_system_config {
-public:
+ public:
   app_config();
 
   /// Builds the service options from what was parsed. Errors:
@@ -41,6 +42,9 @@ public:
   remote_options remote;
   /// Access tokens as "tenant:token" strings. Default: none (open).
   std::vector<std::string> tokens;
+  /// Most connections open at once; newer ones are closed at once.
+  /// Default: 10000.
+  std::size_t max_connections = 10000;
 };
 
 } // namespace statekeeper

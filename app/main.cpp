@@ -17,6 +17,7 @@
 #include "actors/remote.hpp"
 #include "actors/service.hpp"
 #include "app/config.hpp"
+#include "app/connection_limit.hpp"
 #include "messages/error.hpp"
 
 namespace {
@@ -84,7 +85,14 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
+  if (cfg.max_connections == 0) {
+    std::cerr << "statekeeper: bad configuration: "
+                 "statekeeper.max-connections must be at least 1"
+              << std::endl;
+    return 2;
+  }
   auto descriptors = raise_descriptor_limit();
+  statekeeper::limit_connections(cfg.max_connections);
   // OpenSSL is set up only for a service that serves TLS.
   if (remote->tls)
     cfg.load<caf::openssl::manager>();
@@ -129,7 +137,8 @@ int main(int argc, char** argv) {
   std::cout << ", scheduler threads=" << threads
             << ", sweep interval=" << caf::deep_to_string(opts->sweep_interval)
             << ", pinned namespaces=" << (opts->pin_namespaces ? "yes" : "no")
-            << ", file descriptors=" << descriptors << ")" << std::endl;
+            << ", file descriptors=" << descriptors
+            << ", max connections=" << cfg.max_connections << ")" << std::endl;
   int received = 0;
   sigwait(&stop_signals, &received);
   std::cout << "statekeeper: " << strsignal(received) << ", stopping"

@@ -7,10 +7,18 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +70,76 @@ int wait_exit(pid_t pid, std::chrono::seconds limit) {
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   return -1;
+}
+
+// The port in the service's start line.
+uint16_t port_of(const std::string& start_line) {
+  auto at = start_line.find("127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  return static_cast<uint16_t>(std::stoi(start_line.substr(at + 10)));
+}
+
+// A plain TCP connection to 127.0.0.1:port that says nothing, as a client
+// that holds a connection open would.
+int connect_raw(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  return fd;
+}
+
+// True if the service closed `fd` within `limit`; what it sent before
+// (CAF's handshake) is read and dropped.
+bool closed_by_service(int fd, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      return false;
+    char buf[4096];
+    if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+      return true;
+  }
+}
+
+// CPU time the process used so far, in clock ticks (user plus system).
+long cpu_ticks(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string stat{std::istreambuf_iterator<char>{in}, {}};
+  // Fields after the command name, which is in parentheses: state is the
+  // third field, utime and stime the 14th and 15th.
+  std::istringstream rest{stat.substr(stat.rfind(')') + 2)};
+  std::vector<std::string> fields{std::istream_iterator<std::string>{rest}, {}};
+  REQUIRE(fields.size() > 12);
+  return std::stol(fields[11]) + std::stol(fields[12]);
+}
+
+// A client session can be opened and used: retries for a while, since
+// closed connections are noticed by the service a moment later.
+void client_gets_in(uint16_t port) {
+  statekeeper::test::test_config cfg;
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  auto router = statekeeper::connect_service(sys, "127.0.0.1", port);
+  while (!router && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    router = statekeeper::connect_service(sys, "127.0.0.1", port);
+  }
+  REQUIRE(router);
+  statekeeper::blocking_client client{sys, *router};
+  statekeeper::namespace_path ns{"acme", {"limits"}};
+  REQUIRE(client.put(ns, "k", "v"));
+  auto got = client.get(ns, "k");
+  REQUIRE(got);
+  REQUIRE(*got);
+  CHECK((*got)->value == "v");
 }
 
 } // namespace
@@ -136,10 +214,7 @@ TEST_CASE("another process uses the running binary over the network",
   auto [pid, out] = statekeeper::test::start_child(STATEKEEPER_BINARY,
                                                    {"--statekeeper.port=0"});
   REQUIRE(pid > 0);
-  auto line = read_line(out);
-  auto at = line.find("127.0.0.1:");
-  REQUIRE(at != std::string::npos);
-  auto port = static_cast<uint16_t>(std::stoi(line.substr(at + 10)));
+  auto port = port_of(read_line(out));
   {
     statekeeper::test::test_config cfg;
     cfg.load<caf::io::middleman>();
@@ -208,4 +283,71 @@ TEST_CASE("the binary raises its descriptor limit to the hard limit", "[app]") {
   REQUIRE(kill(pid, SIGTERM) == 0);
   CHECK(wait_exit(pid, std::chrono::seconds{10}) == 0);
   close(out);
+}
+
+TEST_CASE("beyond max-connections new connections are closed at once",
+          "[app][limits]") {
+  statekeeper::test::scoped_child service{
+      STATEKEEPER_BINARY,
+      {"--statekeeper.port=0", "--statekeeper.max-connections=8"}};
+  REQUIRE(service.pid() > 0);
+  auto line = service.read_line(std::chrono::seconds{30});
+  CHECK(line.find("max connections=8") != std::string::npos);
+  auto port = port_of(line);
+  std::vector<int> held;
+  for (int i = 0; i < 8; ++i)
+    held.push_back(connect_raw(port));
+  std::vector<int> extra;
+  for (int i = 0; i < 4; ++i)
+    extra.push_back(connect_raw(port));
+  for (auto fd : extra) {
+    CHECK(closed_by_service(fd, std::chrono::seconds{5}));
+    close(fd);
+  }
+  for (auto fd : held) {
+    CHECK_FALSE(closed_by_service(fd, std::chrono::milliseconds{100}));
+    close(fd);
+  }
+  // Once connections close, there is room again.
+  client_gets_in(port);
+  CHECK(service.stop() == 0);
+}
+
+TEST_CASE("out of descriptors the service turns connections away without "
+          "spinning",
+          "[app][limits]") {
+  // prlimit sets soft and hard limit, so the service cannot raise it.
+  constexpr int descriptors = 40;
+  statekeeper::test::scoped_child service{
+      "/usr/bin/prlimit",
+      {"--nofile=" + std::to_string(descriptors) + ":" +
+           std::to_string(descriptors),
+       STATEKEEPER_BINARY, "--statekeeper.port=0"}};
+  REQUIRE(service.pid() > 0);
+  auto line = service.read_line(std::chrono::seconds{30});
+  CHECK(line.find("file descriptors=" + std::to_string(descriptors)) !=
+        std::string::npos);
+  auto port = port_of(line);
+  std::vector<int> conns;
+  for (int i = 0; i < descriptors + 20; ++i)
+    conns.push_back(connect_raw(port));
+  // The service cannot hold them all: those it has no descriptor for are
+  // closed rather than left waiting. It accepts in order, so once the last
+  // one is closed, so are the others it turned away.
+  int closed = 0;
+  for (auto fd = conns.rbegin(); fd != conns.rend(); ++fd)
+    if (closed_by_service(
+            *fd, std::chrono::milliseconds{fd == conns.rbegin() ? 5000 : 50}))
+      ++closed;
+  CHECK(closed >= 20);
+  // Nothing left to accept, nothing to do: the service idles. A busy loop
+  // would use about as much CPU time as wall time.
+  auto before = cpu_ticks(service.pid());
+  std::this_thread::sleep_for(std::chrono::seconds{2});
+  auto used = cpu_ticks(service.pid()) - before;
+  CHECK(used < sysconf(_SC_CLK_TCK));
+  for (auto fd : conns)
+    close(fd);
+  client_gets_in(port);
+  CHECK(service.stop() == 0);
 }
