@@ -43,9 +43,10 @@ size_t settle(caf::actor_system& sys, size_t count) {
 
 constexpr size_t mib = 1024 * 1024;
 
-// AddressSanitizer keeps freed memory in quarantine: resident memory says
-// nothing about leaks then (its leak check does), only actor counts do.
-#ifdef __SANITIZE_ADDRESS__
+// AddressSanitizer keeps freed memory in quarantine, ThreadSanitizer keeps
+// a shadow of it: resident memory says nothing about leaks then, only actor
+// counts do.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool rss_is_meaningful = false;
 #else
 constexpr bool rss_is_meaningful = true;
