@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <memory>
 #include <thread>
 
 namespace {
@@ -32,8 +31,9 @@ std::atomic<bool> limiting{false};
 std::size_t max_open = 0;
 std::atomic<std::size_t> open_count{0};
 // One flag per descriptor number below the soft limit: set while it is a
-// connection we accepted, so that close() knows what to count.
-std::unique_ptr<std::atomic<bool>[]> accepted;
+// connection we accepted, so that close() knows what to count. Never freed:
+// close() may still run while static objects are destroyed at exit.
+std::atomic<bool>* accepted = nullptr;
 std::size_t accepted_size = 0;
 // A descriptor held so that one can always be freed to turn a connection
 // away; -1 while it is lent out or could not be reopened.
@@ -126,7 +126,7 @@ void limit_connections(std::size_t max_connections) {
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur > most_tracked)
     lim.rlim_cur = most_tracked;
   accepted_size = static_cast<std::size_t>(lim.rlim_cur);
-  accepted = std::make_unique<std::atomic<bool>[]>(accepted_size);
+  accepted = new std::atomic<bool>[accepted_size]();
   max_open = max_connections;
   reserve.store(open_reserve());
   limiting.store(true, std::memory_order_release);
