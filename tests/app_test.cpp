@@ -190,6 +190,11 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
   CHECK(bad_token.status == 2);
   CHECK(bad_token.output.find("statekeeper.tokens: each entry must be") !=
         std::string::npos);
+  auto no_connections = run("--statekeeper.max-connections=0");
+  CHECK(no_connections.status == 2);
+  CHECK(no_connections.output.find(
+            "statekeeper.max-connections must be at least 1") !=
+        std::string::npos);
 }
 
 TEST_CASE("the service logs its start and stops on SIGTERM and SIGINT",
