@@ -27,6 +27,7 @@
 #include "actors/remote.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/fixture.hpp"
+#include "tests/support/start_line.hpp"
 
 namespace {
 
@@ -74,9 +75,9 @@ int wait_exit(pid_t pid, std::chrono::seconds limit) {
 
 // The port in the service's start line.
 uint16_t port_of(const std::string& start_line) {
-  auto at = start_line.find("127.0.0.1:");
-  REQUIRE(at != std::string::npos);
-  return static_cast<uint16_t>(std::stoi(start_line.substr(at + 10)));
+  auto port = statekeeper::test::serving_port(start_line);
+  REQUIRE(port != 0);
+  return port;
 }
 
 // A plain TCP connection to 127.0.0.1:port that says nothing, as a client

@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/start_line.hpp"
 
 namespace statekeeper::test {
 
@@ -37,12 +38,8 @@ run_cli(const std::vector<std::string>& args, const std::string& input = {},
 class running_service {
 public:
   explicit running_service(const std::vector<std::string>& args)
-    : child_(STATEKEEPER_BINARY, args), start_line_(child_.read_line(std::chrono::seconds{20})) {
-    std::string_view serving = "serving namespaces on 127.0.0.1:";
-    if (auto at = start_line_.find(serving); at != std::string::npos)
-      port_ = static_cast<uint16_t>(
-        std::atoi(start_line_.c_str() + at + serving.size()));
-  }
+    : child_(STATEKEEPER_BINARY, args), start_line_(child_.read_line(std::chrono::seconds{20})),
+      port_(serving_port(start_line_)) {}
 
   uint16_t port() const {
     return port_;
