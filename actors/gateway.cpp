@@ -293,7 +293,7 @@ session_impl(session_pointer self, router_actor router, tenant_scope tenant,
     else
       forget_tap(st, msg.source);
   });
-  return relay_with<session_actor, session_key>::behavior(
+  return relay_of<router_actor, session_key>::behavior<session_actor>(
       session_relay{self},
       [self](event_atom atom, session_key key, watcher_actor& remote,
              uint64_t id,

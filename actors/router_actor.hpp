@@ -1,20 +1,19 @@
-// The entry point of the service: finds the owner of a namespace, spawning it
-// on first use, and forwards each operation to it unchanged, so operations on
-// different namespaces run in parallel. Monitors every owner and respawns one
-// that dies (its data lives on in the storage engine). Spawns the timer.
+// The entry point of the service: resolves the owner of a namespace
+// (actors/placement.hpp) and forwards each operation to it unchanged, so
+// operations on different namespaces run in parallel; answers the
+// service-wide operations by asking owners and persistence actors. Spawns
+// the timer and the persistence actors.
 // Stop it with an exit message (see stop_service); its owners and timer
 // monitor it and stop with it, whatever the exit reason.
 #pragma once
 
 #include <memory>
-#include <string>
-#include <unordered_map>
 #include <vector>
 
-#include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/placement.hpp"
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
@@ -25,17 +24,6 @@ namespace statekeeper {
 
 struct router_state {
   static const char* name;
-  struct owner {
-    namespace_path ns;
-    namespace_actor handle;
-    /// When it was spawned: an owner that dies young is not respawned at
-    /// once (it would likely die again), only on its next request.
-    caf::timestamp spawned;
-    /// When a request was last forwarded to it (passivation).
-    caf::timestamp last_used;
-    /// A drain is under way; any forwarded request cancels it.
-    bool draining = false;
-  };
   service_options opts;
   /// The in-memory engine; null with PostgreSQL.
   std::shared_ptr<storage_engine> engine;
@@ -44,10 +32,8 @@ struct router_state {
   std::vector<persistence_actor> persistence;
   /// Async durability: bounds what is acknowledged and not committed.
   async_backlog_actor backlog;
-  /// Active namespaces by rendered name.
-  std::unordered_map<std::string, owner> owners;
-  /// Rendered name of each active owner, to handle its down message.
-  std::unordered_map<caf::actor_addr, std::string> names;
+  /// The active owners (actors/placement.hpp).
+  placement active;
   timer_actor timer;
 };
 

@@ -1,0 +1,183 @@
+#include "actors/placement.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/namespace_actor.hpp"
+#include "actors/router_actor.hpp"
+#include "messages/error.hpp"
+
+namespace statekeeper {
+
+namespace {
+
+caf::expected<namespace_actor> activate(router_pointer self,
+                                        const namespace_path& ns,
+                                        const std::string& name) {
+  auto& st = self->state;
+  std::shared_ptr<namespace_store> store;
+  persistence_actor persistence;
+  if (st.engine) {
+    try {
+      store = st.engine->open(ns, name);
+    } catch (const std::exception& ex) {
+      return make_error(error_code::storage_unavailable,
+                        "cannot open namespace \"" + name + "\": " + ex.what());
+    }
+  } else {
+    persistence = persistence_of(self, name);
+  }
+  auto router = self->address();
+  auto owner =
+      st.opts.pin_namespaces
+          ? self->spawn<caf::detached>(namespace_actor_impl, router, name,
+                                       std::move(store), persistence,
+                                       st.backlog, st.opts)
+          : self->spawn(namespace_actor_impl, router, name, std::move(store),
+                        persistence, st.backlog, st.opts);
+  self->monitor(owner);
+  st.active.names.emplace(owner.address(), name);
+  auto now = caf::make_timestamp();
+  st.active.owners.emplace(name, placement::owner{ns, owner, now, now, false});
+  return owner;
+}
+
+/// Passivation, step 1: ask the owner to drain. Step 2 follows its reply,
+/// and only if nothing was resolved to it meanwhile: every message the
+/// owner got from the router is then handled, its writes are durable, and
+/// the next owner of the namespace loads all of them.
+void retire(router_pointer self, const std::string& name) {
+  auto& owners = self->state.active.owners;
+  auto i = owners.find(name);
+  if (i == owners.end() || i->second.retiring)
+    return;
+  i->second.retiring = true;
+  auto handle = i->second.handle;
+  self->request(handle, self->state.opts.internal_timeout, drain_atom::value)
+      .then(
+          [self, name, handle](bool may_retire) {
+            auto& st = self->state;
+            auto i = st.active.owners.find(name);
+            if (i == st.active.owners.end() || i->second.handle != handle ||
+                !i->second.retiring)
+              return; // used meanwhile, or gone
+            i->second.retiring = false;
+            if (!may_retire) {
+              i->second.last_used = caf::make_timestamp();
+              return;
+            }
+            st.active.names.erase(handle.address());
+            st.active.owners.erase(i);
+            if (st.engine)
+              st.engine->release(name);
+            self->send(handle, retire_atom::value);
+          },
+          [self, name](caf::error&) {
+            auto& owners = self->state.active.owners;
+            auto i = owners.find(name);
+            if (i != owners.end())
+              i->second.retiring = false;
+          });
+}
+
+/// Retires the least recently used owners beyond max-active-namespaces.
+void retire_beyond_limit(router_pointer self) {
+  auto& st = self->state;
+  auto limit = st.opts.max_active_namespaces;
+  if (limit == 0 || st.active.owners.size() <= limit)
+    return;
+  std::vector<std::pair<caf::timestamp, std::string>> by_use;
+  for (auto& kvp : st.active.owners)
+    if (!kvp.second.retiring)
+      by_use.emplace_back(kvp.second.last_used, kvp.first);
+  // Owners already retiring are on their way out: only the others count.
+  if (by_use.size() <= limit)
+    return;
+  auto excess = by_use.size() - limit;
+  std::partial_sort(by_use.begin(), by_use.begin() + excess, by_use.end());
+  for (size_t i = 0; i < excess; ++i)
+    retire(self, by_use[i].second);
+}
+
+} // namespace
+
+caf::expected<namespace_actor> resolve(router_pointer self,
+                                       const namespace_path& ns) {
+  auto& st = self->state;
+  if (auto err = validate_namespace(ns))
+    return err;
+  auto name = render(ns);
+  if (name.size() > st.opts.limits.max_namespace_bytes)
+    return make_error(error_code::limit_exceeded,
+                      "namespace is " + std::to_string(name.size()) +
+                          " bytes rendered, limit is " +
+                          std::to_string(st.opts.limits.max_namespace_bytes) +
+                          " (max-namespace-bytes)");
+  auto i = st.active.owners.find(name);
+  if (i != st.active.owners.end()) {
+    i->second.last_used = caf::make_timestamp();
+    i->second.retiring = false;
+    return i->second.handle;
+  }
+  auto owner = activate(self, ns, name);
+  if (owner)
+    retire_beyond_limit(self);
+  return owner;
+}
+
+std::vector<placement::owner> owners_within(router_pointer self,
+                                            const namespace_path& prefix) {
+  std::vector<placement::owner> result;
+  for (auto& kvp : self->state.active.owners)
+    if (is_within(kvp.second.ns, prefix))
+      result.push_back(kvp.second);
+  return result;
+}
+
+void retire_idle(router_pointer self) {
+  auto& st = self->state;
+  auto cutoff = caf::make_timestamp() - st.opts.passivate_after;
+  std::vector<std::string> idle;
+  for (auto& kvp : st.active.owners)
+    if (!kvp.second.retiring && kvp.second.last_used < cutoff)
+      idle.push_back(kvp.first);
+  for (auto& name : idle)
+    retire(self, name);
+  retire_beyond_limit(self);
+}
+
+void owner_down(router_pointer self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto i = st.active.names.find(msg.source);
+  if (i == st.active.names.end())
+    return;
+  auto name = std::move(i->second);
+  st.active.names.erase(i);
+  auto j = st.active.owners.find(name);
+  if (j == st.active.owners.end())
+    return;
+  auto ns = std::move(j->second.ns);
+  auto age = caf::make_timestamp() - j->second.spawned;
+  st.active.owners.erase(j);
+  CAF_LOG_WARNING("namespace owner" << name << "stopped:" << msg.reason);
+  // In memory, activate again at once: the engine still holds the
+  // namespace's data, and a namespace without owner would be missing from
+  // list_namespaces. Not an owner that died young, though: it would likely
+  // die again, in a loop; its next request activates it. With PostgreSQL
+  // the next request loads it again.
+  if (!st.engine || age < std::chrono::seconds{1})
+    return;
+  if (auto again = activate(self, ns, name); !again)
+    CAF_LOG_ERROR("cannot activate" << name << "again:" << again.error());
+}
+
+const persistence_actor& persistence_of(router_pointer self,
+                                        const std::string& name) {
+  auto& all = self->state.persistence;
+  return all[std::hash<std::string>{}(name) % all.size()];
+}
+
+} // namespace statekeeper

@@ -1,0 +1,72 @@
+// Placement: which actor owns a namespace. The router's table of active
+// owners, and the only code that activates an owner (finds it, or spawns it
+// on its store or persistence actor) and retires one (passivation, or its
+// death). Called only by the router actor, in its handlers. This is the seam
+// for owners that callers cache, or that run on other nodes.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+#include <caf/timestamp.hpp>
+
+#include "messages/internal.hpp"
+#include "messages/namespace_path.hpp"
+#include "messages/persistence.hpp"
+
+namespace statekeeper {
+
+struct router_state;
+using router_pointer = service_router_actor::stateful_pointer<router_state>;
+
+/// The active owners. Part of the router's state.
+struct placement {
+  struct owner {
+    namespace_path ns;
+    namespace_actor handle;
+    /// When it was spawned: an owner that dies young is not respawned at
+    /// once (it would likely die again), only on its next request.
+    caf::timestamp spawned;
+    /// When it was last resolved for a request (passivation).
+    caf::timestamp last_used;
+    /// Passivation asked it to drain; resolving it again calls that off.
+    bool retiring = false;
+  };
+  /// Active owners by rendered namespace.
+  std::unordered_map<std::string, owner> owners;
+  /// Rendered namespace of each active owner, to handle its down message.
+  std::unordered_map<caf::actor_addr, std::string> names;
+};
+
+/// Returns the owner of `ns`, activating it if it has none; retires the
+/// least recently used owners beyond max-active-namespaces after an
+/// activation. Errors: `invalid_argument` or `limit_exceeded` for a bad
+/// namespace; `storage_unavailable` if the engine cannot open its store.
+caf::expected<namespace_actor> resolve(router_pointer self,
+                                       const namespace_path& ns);
+
+/// Returns the active owners of namespaces at or under `prefix` (an empty
+/// prefix: all of them).
+std::vector<placement::owner> owners_within(router_pointer self,
+                                            const namespace_path& prefix);
+
+/// Retires owners idle for longer than passivate-after, and the least
+/// recently used beyond max-active-namespaces. See "Passivation" in
+/// docs/architecture.md for the two steps that lose no request.
+void retire_idle(router_pointer self);
+
+/// Forgets an owner that stopped (`msg` from its monitor); in memory,
+/// activates the namespace again at once unless the owner died young.
+/// Ignores a message about another actor.
+void owner_down(router_pointer self, const caf::down_msg& msg);
+
+/// The persistence actor of the namespace rendered as `name` (with
+/// PostgreSQL; by hash, so it is always the same one).
+const persistence_actor& persistence_of(router_pointer self,
+                                        const std::string& name);
+
+} // namespace statekeeper
