@@ -135,10 +135,11 @@ auto with_db(persistence_pointer self, F f) -> decltype(f(*self->state.db)) {
 
 persistence_actor::behavior_type
 persistence_actor_impl(persistence_pointer self, postgres_options opts,
+                       durable_store_factory open_store,
                        async_backlog_actor backlog) {
   self->state.opts = opts;
   self->state.backlog = std::move(backlog);
-  self->state.db = std::make_unique<postgres_backend>(opts.conninfo);
+  self->state.db = open_store();
   // Stopping with the router: commit the acknowledged writes first.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     flush(self);
@@ -162,7 +163,7 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts,
           if (batch.ns == ns)
             return make_error(error_code::storage_unavailable,
                               "namespace has writes not yet committed");
-        return with_db(self, [&](postgres_backend& db) {
+        return with_db(self, [&](durable_store& db) {
           return db.load(ns, caf::make_timestamp());
         });
       },
@@ -191,32 +192,31 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts,
       },
       [self](list_ns_atom, const std::string& prefix)
           -> caf::result<std::vector<std::string>> {
-        return with_db(self, [&](postgres_backend& db) {
+        return with_db(self, [&](durable_store& db) {
           return db.list_namespaces(prefix, caf::make_timestamp());
         });
       },
       [self](ns_exists_atom, const std::string& ns) -> caf::result<bool> {
-        return with_db(self, [&](postgres_backend& db) {
+        return with_db(self, [&](durable_store& db) {
           return db.namespace_exists(ns, caf::make_timestamp());
         });
       },
       [self](purge_atom) -> caf::result<uint64_t> {
         // Bounded batches, several per tick while they come back full, so a
         // backlog shrinks without holding the connection for long.
-        return with_db(
-            self, [&](postgres_backend& db) -> caf::expected<uint64_t> {
-              uint64_t total = 0;
-              auto batch = self->state.opts.purge_batch;
-              for (int round = 0; round < 10; ++round) {
-                auto purged = db.purge_expired(caf::make_timestamp(), batch);
-                if (!purged)
-                  return purged;
-                total += *purged;
-                if (*purged < batch)
-                  break;
-              }
-              return total;
-            });
+        return with_db(self, [&](durable_store& db) -> caf::expected<uint64_t> {
+          uint64_t total = 0;
+          auto batch = self->state.opts.purge_batch;
+          for (int round = 0; round < 10; ++round) {
+            auto purged = db.purge_expired(caf::make_timestamp(), batch);
+            if (!purged)
+              return purged;
+            total += *purged;
+            if (*purged < batch)
+              break;
+          }
+          return total;
+        });
       },
       [self](stats_atom) { return self->state.stats; },
       [self](flush_atom) { flush(self); },

@@ -1,7 +1,7 @@
-// A persistence actor owns one PostgreSQL connection (postgres_backend) and
-// commits the writes of the namespaces assigned to it. It must be spawned
-// detached: libpqxx blocks, and a blocking call must never hold one of the
-// cooperative scheduler's threads.
+// A persistence actor owns one connection to the database (a durable_store,
+// backends/durable_store.hpp) and commits the writes of the namespaces
+// assigned to it. It must be spawned detached: the store blocks, and a
+// blocking call must never hold one of the cooperative scheduler's threads.
 //
 // Group commit: a write is queued and a flush message is sent to self; the
 // flush commits everything queued before it in one transaction. While a
@@ -18,14 +18,14 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/service_options.hpp"
-#include "backends/postgres_backend.hpp"
+#include "backends/durable_store.hpp"
 #include "messages/persistence.hpp"
 
 namespace statekeeper {
 
 struct persistence_state {
   static const char* name;
-  std::unique_ptr<postgres_backend> db;
+  std::unique_ptr<durable_store> db;
   postgres_options opts;
   async_backlog_actor backlog;
   /// Acknowledged (async) writes not yet committed; kept until they are.
@@ -45,12 +45,14 @@ struct persistence_state {
 using persistence_pointer =
     persistence_actor::stateful_pointer<persistence_state>;
 
-/// Behavior of a persistence actor; connects on start and whenever a call
+/// Behavior of a persistence actor on a store from `open_store`; connects on
+/// start and whenever a call
 /// finds the connection gone (no more often than the backoff allows).
 /// With async durability, `backlog` gets back the room of each
 /// acknowledged batch once it is committed (or given up on).
 persistence_actor::behavior_type
 persistence_actor_impl(persistence_pointer self, postgres_options opts,
+                       durable_store_factory open_store,
                        async_backlog_actor backlog);
 
 } // namespace statekeeper

@@ -11,6 +11,7 @@
 #include "actors/persistence_actor.hpp"
 #include "actors/relay.hpp"
 #include "actors/timer_actor.hpp"
+#include "backends/postgres_backend.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {
@@ -195,10 +196,12 @@ router_actor_impl(router_pointer self, service_options opts,
           async_backlog_impl, opts.postgres->async_max_pending);
     // Detached: libpqxx blocks. Linked: they stop with the router, after
     // committing what they hold (see persistence_actor_impl).
+    auto open_store = postgres_store_factory(opts.postgres->conninfo);
     for (size_t i = 0; i < opts.postgres->connections; ++i)
       self->state.persistence.push_back(
-          self->spawn<caf::detached + caf::linked>(
-              persistence_actor_impl, *opts.postgres, self->state.backlog));
+          self->spawn<caf::detached + caf::linked>(persistence_actor_impl,
+                                                   *opts.postgres, open_store,
+                                                   self->state.backlog));
   }
   self->state.timer =
       self->spawn(timer_actor_impl, caf::actor_cast<service_router_actor>(self),

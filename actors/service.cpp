@@ -19,8 +19,8 @@ namespace {
 caf::error check_database(const postgres_options& pg) {
   auto deadline = std::chrono::steady_clock::now() + pg.startup_wait;
   for (;;) {
-    postgres_backend probe{pg.conninfo};
-    auto err = probe.connect();
+    auto probe = postgres_store_factory(pg.conninfo)();
+    auto err = probe->connect();
     if (!err || std::chrono::steady_clock::now() >= deadline)
       return err;
     std::this_thread::sleep_for(std::chrono::milliseconds{500});
@@ -40,11 +40,14 @@ caf::error validate_and_check(const service_options& opts) {
 caf::expected<router_actor>
 spawn_service(caf::actor_system& sys, const service_options& opts,
               std::shared_ptr<storage_engine> engine) {
+  if (opts.postgres && engine)
+    return make_error(error_code::invalid_argument,
+                      "a storage engine was passed together with PostgreSQL "
+                      "options: the service keeps its data in one of them; "
+                      "pass either");
   if (auto err = validate_and_check(opts))
     return err;
-  if (opts.postgres)
-    engine = nullptr;
-  else if (!engine)
+  if (!opts.postgres && !engine)
     engine = make_memory_engine();
   return caf::actor_cast<router_actor>(
       sys.spawn(router_actor_impl, opts, std::move(engine)));

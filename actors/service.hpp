@@ -15,9 +15,12 @@ namespace statekeeper {
 
 /// Spawns the service (router and timer) in `sys` and returns the router,
 /// the handle for every operation. `engine` defaults to a new in-memory
-/// engine; the service takes it over. The actor system's config must have
+/// engine; the service takes it over. With `opts.postgres` the data lives in
+/// PostgreSQL and `engine` must be null. The actor system's config must have
 /// gone through `register_types` (messages/register.hpp).
-/// Errors: `invalid_argument` naming an option that cannot work.
+/// Errors: `invalid_argument` naming an option that cannot work, or for an
+/// engine passed with PostgreSQL options; `storage_unavailable` if the
+/// database cannot be reached within `postgres.startup_wait`.
 /// The service runs until `stop_service`; the actor system's destructor
 /// waits for that.
 caf::expected<router_actor>

@@ -137,6 +137,12 @@ postgres_backend::postgres_backend(std::string conninfo)
 
 postgres_backend::~postgres_backend() = default;
 
+durable_store_factory postgres_store_factory(std::string conninfo) {
+  return [conninfo = std::move(conninfo)] {
+    return std::make_unique<postgres_backend>(conninfo);
+  };
+}
+
 bool postgres_backend::connected() const {
   return conn_ != nullptr && conn_->is_open();
 }

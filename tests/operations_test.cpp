@@ -5,6 +5,7 @@
 #include <functional>
 #include <thread>
 
+#include "backends/memory_storage.hpp"
 #include "messages/utf8.hpp"
 #include "tests/support/fixture.hpp"
 
@@ -307,6 +308,21 @@ TEST_CASE("invalid service options are refused by name", "[ops][errors]") {
   REQUIRE_FALSE(router);
   CHECK(code(router) == error_code::invalid_argument);
   CHECK_THAT(what(router), Catch::Contains("sweep-interval"));
+}
+
+TEST_CASE("an engine passed with PostgreSQL options is refused",
+          "[ops][errors]") {
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  auto opts = test_options();
+  opts.postgres = postgres_options{};
+  // Refused before any connection is tried: no server is needed.
+  opts.postgres->conninfo = "host=/nonexistent";
+  auto router = spawn_service(sys, opts, make_memory_engine());
+  REQUIRE_FALSE(router);
+  CHECK(code(router) == error_code::invalid_argument);
+  CHECK_THAT(what(router),
+             Catch::Contains("engine") && Catch::Contains("PostgreSQL"));
 }
 
 TEST_CASE("every operation refuses a bad key or namespace by name",
