@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include "backends/memory_storage.hpp"
+#include "backends/memory/memory_storage.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {

@@ -11,7 +11,7 @@
 #include "actors/persistence_actor.hpp"
 #include "actors/relay.hpp"
 #include "actors/timer_actor.hpp"
-#include "backends/postgres_backend.hpp"
+#include "backends/postgres/postgres_backend.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {

@@ -6,8 +6,8 @@
 #include <caf/send.hpp>
 
 #include "actors/router_actor.hpp"
-#include "backends/memory_storage.hpp"
-#include "backends/postgres_backend.hpp"
+#include "backends/memory/memory_storage.hpp"
+#include "backends/postgres/postgres_backend.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {

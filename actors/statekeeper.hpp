@@ -9,7 +9,7 @@
 #include "actors/remote.hpp"
 #include "actors/service.hpp"
 #include "actors/service_options.hpp"
-#include "backends/memory_storage.hpp"
+#include "backends/memory/memory_storage.hpp"
 #include "backends/storage.hpp"
 #include "messages/atoms.hpp"
 #include "messages/change.hpp"

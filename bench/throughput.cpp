@@ -21,7 +21,7 @@
 #include "actors/keyspace.hpp"
 #include "bench/load_driver.hpp"
 #include "actors/service.hpp"
-#include "backends/memory_storage.hpp"
+#include "backends/memory/memory_storage.hpp"
 #include "messages/register.hpp"
 
 namespace sk = statekeeper;

@@ -18,7 +18,7 @@
 #include <caf/binary_deserializer.hpp>
 
 #include "actors/keyspace.hpp"
-#include "backends/memory_storage.hpp"
+#include "backends/memory/memory_storage.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "messages/error.hpp"
 #include "messages/utf8.hpp"

@@ -10,7 +10,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "backends/stored_rows.hpp"
+#include "backends/postgres/stored_rows.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "messages/error.hpp"
 #include "messages/utf8.hpp"

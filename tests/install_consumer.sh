@@ -19,7 +19,7 @@ fail() {
 }
 headers=$(cd "$prefix/include" && find . -type f | sort)
 for internal in messages/internal.hpp messages/persistence.hpp \
-  messages/session.hpp actors/router_actor.hpp backends/postgres_backend.hpp \
+  messages/session.hpp actors/router_actor.hpp backends/postgres/postgres_backend.hpp \
   backends/durable_store.hpp; do
   if grep -qx "./statekeeper/$internal" <<<"$headers"; then
     fail "internal header $internal is installed"

@@ -5,7 +5,7 @@
 #include <functional>
 #include <thread>
 
-#include "backends/memory_storage.hpp"
+#include "backends/memory/memory_storage.hpp"
 #include "messages/utf8.hpp"
 #include "tests/support/fixture.hpp"
 

@@ -16,7 +16,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "backends/postgres_backend.hpp"
+#include "backends/postgres/postgres_backend.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/scratch_database.hpp"

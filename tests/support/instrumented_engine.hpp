@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends/memory_storage.hpp"
+#include "backends/memory/memory_storage.hpp"
 
 namespace statekeeper::test {
 

@@ -1,4 +1,4 @@
-#include "backends/memory_storage.hpp"
+#include "backends/memory/memory_storage.hpp"
 
 namespace statekeeper {
 

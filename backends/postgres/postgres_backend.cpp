@@ -1,4 +1,4 @@
-#include "backends/postgres_backend.hpp"
+#include "backends/postgres/postgres_backend.hpp"
 
 #include <map>
 #include <optional>
@@ -9,7 +9,8 @@
 
 #include <pqxx/pqxx>
 
-#include "backends/stored_rows.hpp"
+#include "backends/commit_plan.hpp"
+#include "backends/postgres/stored_rows.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {
@@ -51,7 +52,7 @@ stored_column column(const pqxx::field& field) {
 // elements: parameters, never SQL text, so no user input reaches the SQL.
 class bytea_array {
  public:
-  void add(const std::string& bytes) {
+  void add(std::string_view bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     text_ += text_.empty() ? "{\"\\\\x" : ",\"\\\\x";
     for (unsigned char c : bytes) {
@@ -338,123 +339,96 @@ caf::expected<namespace_snapshot> postgres_backend::load(const std::string& ns,
   });
 }
 
-caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
-  // Collapse the changes to their final effect per key, in order: a
-  // statement may touch each row only once.
-  std::map<std::string, uint64_t> revisions;
-  std::map<std::string, uint64_t> incarnations;
-  std::map<std::string, uint64_t> floors;
-  std::set<std::string> cleared;
-  // The final effect of the commit on each (namespace, key): the last put,
-  // or nullptr for a delete.
-  std::map<std::pair<std::string, std::string>, const change_record*> effects;
-  for (auto& batch : batches) {
-    auto& rev = revisions[batch.ns];
-    rev = std::max(rev, batch.revision);
-    incarnations[batch.ns] = batch.incarnation;
-    auto& floor = floors[batch.ns];
-    floor = std::max(floor, batch.history_floor);
-    for (auto& change : batch.changes) {
-      switch (change.kind) {
-      case change_kind::put:
-        effects[{batch.ns, change.key}] = &change;
-        break;
-      case change_kind::erase:
-      case change_kind::expire:
-        effects[{batch.ns, change.key}] = nullptr;
-        break;
-      case change_kind::clear: {
-        cleared.insert(batch.ns);
-        auto first = effects.lower_bound({batch.ns, std::string{}});
-        auto last = first;
-        while (last != effects.end() && last->first.first == batch.ns)
-          ++last;
-        effects.erase(first, last);
-        break;
-      }
-      }
-    }
-  }
-  bytea_array put_ns, put_keys, put_values, del_ns, del_keys, clear_ns, rev_ns;
-  integer_array put_versions, put_expiry, rev_values, rev_incarnations;
-  for (auto& kvp : effects) {
-    if (auto put = kvp.second) {
-      put_ns.add(kvp.first.first);
-      put_keys.add(kvp.first.second);
-      put_values.add(put->value);
-      put_versions.add(static_cast<int64_t>(put->version));
-      put_expiry.add(put->expires_at
-                         ? caf::optional<int64_t>{to_epoch_ns(*put->expires_at)}
-                         : caf::none);
+namespace {
+
+caf::optional<int64_t> epoch_ns(const caf::optional<caf::timestamp>& ts) {
+  if (!ts)
+    return caf::none;
+  return to_epoch_ns(*ts);
+}
+
+/// The array parameters of the commit's statements.
+struct commit_arrays {
+  bytea_array clear_ns;
+  bytea_array del_ns, del_keys;
+  bytea_array put_ns, put_keys, put_values;
+  integer_array put_versions, put_expiry;
+  bytea_array rev_ns;
+  integer_array rev_values, rev_incarnations;
+  bytea_array log_ns, log_keys, log_values;
+  integer_array log_revisions, log_seqs, log_kinds, log_expiry;
+  bytea_array trim_ns;
+  integer_array trim_floors;
+};
+
+commit_arrays encode(const commit_plan& plan) {
+  commit_arrays a;
+  for (auto ns : plan.cleared)
+    a.clear_ns.add(ns);
+  for (auto& effect : plan.effects) {
+    if (auto put = effect.put) {
+      a.put_ns.add(effect.ns);
+      a.put_keys.add(effect.key);
+      a.put_values.add(put->value);
+      a.put_versions.add(static_cast<int64_t>(put->version));
+      a.put_expiry.add(epoch_ns(put->expires_at));
     } else {
-      del_ns.add(kvp.first.first);
-      del_keys.add(kvp.first.second);
+      a.del_ns.add(effect.ns);
+      a.del_keys.add(effect.key);
     }
   }
-  for (auto& ns : cleared)
-    clear_ns.add(ns);
-  for (auto& kvp : revisions) {
-    rev_ns.add(kvp.first);
-    rev_values.add(static_cast<int64_t>(kvp.second));
-    rev_incarnations.add(static_cast<int64_t>(incarnations[kvp.first]));
-  }
-  // The change log is not collapsed: one row per record, in order, except
-  // those at or below the floor, which the trim would delete at once.
-  bytea_array log_ns, log_keys, log_values, trim_ns;
-  integer_array log_revisions, log_seqs, log_kinds, log_expiry, trim_floors;
-  for (auto& batch : batches) {
-    auto floor = floors[batch.ns];
-    const change_record* previous = nullptr;
-    int64_t seq = 0;
-    for (auto& change : batch.changes) {
-      // The records of one revision are contiguous within a batch.
-      seq = previous != nullptr && previous->version == change.version ? seq + 1
-                                                                       : 0;
-      previous = &change;
-      if (change.version <= floor)
-        continue;
-      log_ns.add(batch.ns);
-      log_revisions.add(static_cast<int64_t>(change.version));
-      log_seqs.add(seq);
-      log_kinds.add(int64_t{to_db(change.kind)});
-      log_keys.add(change.key);
-      if (change.kind == change_kind::put) {
-        log_values.add(change.value);
-        log_expiry.add(change.expires_at ? caf::optional<int64_t>{to_epoch_ns(
-                                               *change.expires_at)}
-                                         : caf::none);
-      } else {
-        log_values.add_null();
-        log_expiry.add(caf::none);
-      }
+  for (auto& st : plan.namespaces) {
+    a.rev_ns.add(st.ns);
+    a.rev_values.add(static_cast<int64_t>(st.revision));
+    a.rev_incarnations.add(static_cast<int64_t>(st.incarnation));
+    if (st.history_floor > 0) {
+      a.trim_ns.add(st.ns);
+      a.trim_floors.add(static_cast<int64_t>(st.history_floor));
     }
   }
-  for (auto& kvp : floors) {
-    if (kvp.second == 0)
-      continue;
-    trim_ns.add(kvp.first);
-    trim_floors.add(static_cast<int64_t>(kvp.second));
+  for (auto& row : plan.log) {
+    auto& change = *row.change;
+    a.log_ns.add(row.ns);
+    a.log_revisions.add(static_cast<int64_t>(change.version));
+    a.log_seqs.add(row.seq);
+    a.log_kinds.add(int64_t{to_db(change.kind)});
+    a.log_keys.add(change.key);
+    if (change.kind == change_kind::put) {
+      a.log_values.add(change.value);
+      a.log_expiry.add(epoch_ns(change.expires_at));
+    } else {
+      a.log_values.add_null();
+      a.log_expiry.add(caf::none);
+    }
   }
+  return a;
+}
+
+} // namespace
+
+caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
+  auto a = encode(plan_commit(batches));
   return guarded("commit", [&]() -> caf::error {
     pqxx::work tx{*conn_};
-    if (clear_ns.size() > 0)
-      tx.exec_prepared("sk_clear", clear_ns.literal());
-    if (del_ns.size() > 0)
-      tx.exec_prepared("sk_delete", del_ns.literal(), del_keys.literal());
-    if (put_ns.size() > 0)
-      tx.exec_prepared("sk_upsert", put_ns.literal(), put_keys.literal(),
-                       put_values.literal(), put_versions.literal(),
-                       put_expiry.literal());
-    if (rev_ns.size() > 0)
-      tx.exec_prepared("sk_revision", rev_ns.literal(), rev_values.literal(),
-                       rev_incarnations.literal());
-    if (log_ns.size() > 0)
-      tx.exec_prepared("sk_log", log_ns.literal(), log_revisions.literal(),
-                       log_seqs.literal(), log_kinds.literal(),
-                       log_keys.literal(), log_values.literal(),
-                       log_expiry.literal());
-    if (trim_ns.size() > 0)
-      tx.exec_prepared("sk_trim_log", trim_ns.literal(), trim_floors.literal());
+    if (a.clear_ns.size() > 0)
+      tx.exec_prepared("sk_clear", a.clear_ns.literal());
+    if (a.del_ns.size() > 0)
+      tx.exec_prepared("sk_delete", a.del_ns.literal(), a.del_keys.literal());
+    if (a.put_ns.size() > 0)
+      tx.exec_prepared("sk_upsert", a.put_ns.literal(), a.put_keys.literal(),
+                       a.put_values.literal(), a.put_versions.literal(),
+                       a.put_expiry.literal());
+    if (a.rev_ns.size() > 0)
+      tx.exec_prepared("sk_revision", a.rev_ns.literal(),
+                       a.rev_values.literal(), a.rev_incarnations.literal());
+    if (a.log_ns.size() > 0)
+      tx.exec_prepared("sk_log", a.log_ns.literal(), a.log_revisions.literal(),
+                       a.log_seqs.literal(), a.log_kinds.literal(),
+                       a.log_keys.literal(), a.log_values.literal(),
+                       a.log_expiry.literal());
+    if (a.trim_ns.size() > 0)
+      tx.exec_prepared("sk_trim_log", a.trim_ns.literal(),
+                       a.trim_floors.literal());
     tx.commit();
     return caf::none;
   });

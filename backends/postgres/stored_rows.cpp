@@ -1,4 +1,4 @@
-#include "backends/stored_rows.hpp"
+#include "backends/postgres/stored_rows.hpp"
 
 #include <charconv>
 #include <memory>

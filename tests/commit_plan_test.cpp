@@ -1,0 +1,147 @@
+// The collapse of a group commit into what its transaction writes
+// (backends/commit_plan.hpp), without a database: the final effect per key,
+// the namespaces' revisions, incarnations and floors, and the change log.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "backends/commit_plan.hpp"
+
+using namespace statekeeper;
+
+namespace {
+
+change_record put(std::string key, uint64_t revision, std::string value) {
+  change_record x;
+  x.kind = change_kind::put;
+  x.key = std::move(key);
+  x.version = revision;
+  x.value = std::move(value);
+  return x;
+}
+
+change_record removal(change_kind kind, std::string key, uint64_t revision) {
+  change_record x;
+  x.kind = kind;
+  x.key = std::move(key);
+  x.version = revision;
+  return x;
+}
+
+persist_batch batch(std::string ns, std::vector<change_record> changes,
+                    uint64_t floor = 0, uint64_t incarnation = 7) {
+  persist_batch x;
+  x.ns = std::move(ns);
+  x.changes = std::move(changes);
+  x.revision = x.changes.empty() ? 0 : x.changes.back().version;
+  x.history_floor = floor;
+  x.incarnation = incarnation;
+  return x;
+}
+
+// "ns/key=value" for a put, "ns/key deleted" for an erase, in plan order.
+std::vector<std::string> effects(const commit_plan& plan) {
+  std::vector<std::string> out;
+  for (auto& e : plan.effects) {
+    auto name = std::string{e.ns} + "/" + std::string{e.key};
+    out.push_back(e.put ? name + "=" + e.put->value : name + " deleted");
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("the last change of a key is its effect", "[commit_plan]") {
+  std::vector<persist_batch> batches{
+      batch("a", {put("k", 1, "v1"), put("x", 1, "x1")}),
+      batch("a", {put("k", 2, "v2")}),
+      batch("a", {removal(change_kind::erase, "x", 3)}),
+      batch("b", {put("k", 1, "other")})};
+  auto plan = plan_commit(batches);
+  CHECK(effects(plan) ==
+        std::vector<std::string>{"a/k=v2", "a/x deleted", "b/k=other"});
+  CHECK(plan.cleared.empty());
+}
+
+TEST_CASE("an expiry deletes like an erase, and a later put wins",
+          "[commit_plan]") {
+  std::vector<persist_batch> batches{
+      batch("a", {put("k", 1, "v1")}),
+      batch("a", {removal(change_kind::expire, "k", 2)}),
+      batch("a", {removal(change_kind::expire, "gone", 3)}),
+      batch("a", {put("gone", 4, "back")})};
+  CHECK(effects(plan_commit(batches)) ==
+        std::vector<std::string>{"a/gone=back", "a/k deleted"});
+}
+
+TEST_CASE("a clear drops earlier effects of its namespace only",
+          "[commit_plan]") {
+  std::vector<persist_batch> batches{
+      batch("a", {put("before", 1, "x")}), batch("ab", {put("k", 1, "kept")}),
+      batch("a", {removal(change_kind::clear, "", 2)}),
+      batch("a", {put("after", 3, "y")})};
+  auto plan = plan_commit(batches);
+  REQUIRE(plan.cleared.size() == 1);
+  CHECK(plan.cleared.front() == "a");
+  // The clear runs first; what follows it in the batches is written after.
+  CHECK(effects(plan) == std::vector<std::string>{"a/after=y", "ab/k=kept"});
+}
+
+TEST_CASE("keys and namespaces are ordered by their bytes", "[commit_plan]") {
+  std::vector<persist_batch> batches{
+      batch("n", {put("\xff", 1, "high"), put("a", 1, "low"),
+                  put(std::string("\0", 1), 1, "nul")})};
+  auto plan = plan_commit(batches);
+  REQUIRE(plan.effects.size() == 3);
+  CHECK(plan.effects[0].key == std::string_view("\0", 1));
+  CHECK(plan.effects[1].key == "a");
+  CHECK(plan.effects[2].key == "\xff");
+}
+
+TEST_CASE("each namespace gets its highest revision and floor and its last "
+          "incarnation",
+          "[commit_plan]") {
+  std::vector<persist_batch> batches{batch("a", {put("k", 4, "x")}, 2, 11),
+                                     batch("b", {put("k", 9, "x")}, 0, 5),
+                                     batch("a", {put("k", 5, "y")}, 1, 12)};
+  auto plan = plan_commit(batches);
+  REQUIRE(plan.namespaces.size() == 2);
+  auto& a = plan.namespaces[0];
+  CHECK(a.ns == "a");
+  CHECK(a.revision == 5);
+  CHECK(a.history_floor == 2);
+  CHECK(a.incarnation == 12);
+  auto& b = plan.namespaces[1];
+  CHECK(b.ns == "b");
+  CHECK(b.revision == 9);
+  CHECK(b.history_floor == 0);
+}
+
+TEST_CASE("the change log keeps every record above the floor, numbered "
+          "within its revision",
+          "[commit_plan]") {
+  std::vector<persist_batch> batches{
+      batch("a", {put("k", 1, "x")}),
+      batch("a", {put("k", 2, "y"), put("l", 2, "y"),
+                  removal(change_kind::erase, "m", 2)}),
+      batch("a", {put("k", 3, "z")}, 1)};
+  auto plan = plan_commit(batches);
+  // Revision 1 is at the floor: the same commit would delete its row.
+  REQUIRE(plan.log.size() == 4);
+  std::vector<std::pair<uint64_t, int64_t>> places;
+  for (auto& row : plan.log)
+    places.emplace_back(row.change->version, row.seq);
+  CHECK(places == std::vector<std::pair<uint64_t, int64_t>>{
+                      {2, 0}, {2, 1}, {2, 2}, {3, 0}});
+  // Uncollapsed: the erase of m is there although nothing else is.
+  CHECK(plan.log[2].change->kind == change_kind::erase);
+}
+
+TEST_CASE("an empty commit plans nothing", "[commit_plan]") {
+  auto plan = plan_commit({});
+  CHECK(plan.effects.empty());
+  CHECK(plan.cleared.empty());
+  CHECK(plan.namespaces.empty());
+  CHECK(plan.log.empty());
+}
