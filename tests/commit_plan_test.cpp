@@ -7,38 +7,11 @@
 #include <vector>
 
 #include "backends/commit_plan.hpp"
+#include "tests/support/change_records.hpp"
 
 using namespace statekeeper;
 
 namespace {
-
-change_record put(std::string key, uint64_t revision, std::string value) {
-  change_record x;
-  x.kind = change_kind::put;
-  x.key = std::move(key);
-  x.version = revision;
-  x.value = std::move(value);
-  return x;
-}
-
-change_record removal(change_kind kind, std::string key, uint64_t revision) {
-  change_record x;
-  x.kind = kind;
-  x.key = std::move(key);
-  x.version = revision;
-  return x;
-}
-
-persist_batch batch(std::string ns, std::vector<change_record> changes,
-                    uint64_t floor = 0, uint64_t incarnation = 7) {
-  persist_batch x;
-  x.ns = std::move(ns);
-  x.changes = std::move(changes);
-  x.revision = x.changes.empty() ? 0 : x.changes.back().version;
-  x.history_floor = floor;
-  x.incarnation = incarnation;
-  return x;
-}
 
 // "ns/key=value" for a put, "ns/key deleted" for an erase, in plan order.
 std::vector<std::string> effects(const commit_plan& plan) {
@@ -54,10 +27,10 @@ std::vector<std::string> effects(const commit_plan& plan) {
 
 TEST_CASE("the last change of a key is its effect", "[commit_plan]") {
   std::vector<persist_batch> batches{
-      batch("a", {put("k", 1, "v1"), put("x", 1, "x1")}),
-      batch("a", {put("k", 2, "v2")}),
-      batch("a", {removal(change_kind::erase, "x", 3)}),
-      batch("b", {put("k", 1, "other")})};
+      batch_of("a", {put_change("k", "v1", 1), put_change("x", "x1", 1)}),
+      batch_of("a", {put_change("k", "v2", 2)}),
+      batch_of("a", {removal(change_kind::erase, "x", 3)}),
+      batch_of("b", {put_change("k", "other", 1)})};
   auto plan = plan_commit(batches);
   CHECK(effects(plan) ==
         std::vector<std::string>{"a/k=v2", "a/x deleted", "b/k=other"});
@@ -67,10 +40,10 @@ TEST_CASE("the last change of a key is its effect", "[commit_plan]") {
 TEST_CASE("an expiry deletes like an erase, and a later put wins",
           "[commit_plan]") {
   std::vector<persist_batch> batches{
-      batch("a", {put("k", 1, "v1")}),
-      batch("a", {removal(change_kind::expire, "k", 2)}),
-      batch("a", {removal(change_kind::expire, "gone", 3)}),
-      batch("a", {put("gone", 4, "back")})};
+      batch_of("a", {put_change("k", "v1", 1)}),
+      batch_of("a", {removal(change_kind::expire, "k", 2)}),
+      batch_of("a", {removal(change_kind::expire, "gone", 3)}),
+      batch_of("a", {put_change("gone", "back", 4)})};
   CHECK(effects(plan_commit(batches)) ==
         std::vector<std::string>{"a/gone=back", "a/k deleted"});
 }
@@ -78,9 +51,10 @@ TEST_CASE("an expiry deletes like an erase, and a later put wins",
 TEST_CASE("a clear drops earlier effects of its namespace only",
           "[commit_plan]") {
   std::vector<persist_batch> batches{
-      batch("a", {put("before", 1, "x")}), batch("ab", {put("k", 1, "kept")}),
-      batch("a", {removal(change_kind::clear, "", 2)}),
-      batch("a", {put("after", 3, "y")})};
+      batch_of("a", {put_change("before", "x", 1)}),
+      batch_of("ab", {put_change("k", "kept", 1)}),
+      batch_of("a", {removal(change_kind::clear, "", 2)}),
+      batch_of("a", {put_change("after", "y", 3)})};
   auto plan = plan_commit(batches);
   REQUIRE(plan.cleared.size() == 1);
   CHECK(plan.cleared.front() == "a");
@@ -90,8 +64,8 @@ TEST_CASE("a clear drops earlier effects of its namespace only",
 
 TEST_CASE("keys and namespaces are ordered by their bytes", "[commit_plan]") {
   std::vector<persist_batch> batches{
-      batch("n", {put("\xff", 1, "high"), put("a", 1, "low"),
-                  put(std::string("\0", 1), 1, "nul")})};
+      batch_of("n", {put_change("\xff", "high", 1), put_change("a", "low", 1),
+                     put_change(std::string("\0", 1), "nul", 1)})};
   auto plan = plan_commit(batches);
   REQUIRE(plan.effects.size() == 3);
   CHECK(plan.effects[0].key == std::string_view("\0", 1));
@@ -102,9 +76,10 @@ TEST_CASE("keys and namespaces are ordered by their bytes", "[commit_plan]") {
 TEST_CASE("each namespace gets its highest revision and floor and its last "
           "incarnation",
           "[commit_plan]") {
-  std::vector<persist_batch> batches{batch("a", {put("k", 4, "x")}, 2, 11),
-                                     batch("b", {put("k", 9, "x")}, 0, 5),
-                                     batch("a", {put("k", 5, "y")}, 1, 12)};
+  std::vector<persist_batch> batches{
+      batch_of("a", {put_change("k", "x", 4)}, 2, 11),
+      batch_of("b", {put_change("k", "x", 9)}, 0, 5),
+      batch_of("a", {put_change("k", "y", 5)}, 1, 12)};
   auto plan = plan_commit(batches);
   REQUIRE(plan.namespaces.size() == 2);
   auto& a = plan.namespaces[0];
@@ -122,10 +97,10 @@ TEST_CASE("the change log keeps every record above the floor, numbered "
           "within its revision",
           "[commit_plan]") {
   std::vector<persist_batch> batches{
-      batch("a", {put("k", 1, "x")}),
-      batch("a", {put("k", 2, "y"), put("l", 2, "y"),
-                  removal(change_kind::erase, "m", 2)}),
-      batch("a", {put("k", 3, "z")}, 1)};
+      batch_of("a", {put_change("k", "x", 1)}),
+      batch_of("a", {put_change("k", "y", 2), put_change("l", "y", 2),
+                     removal(change_kind::erase, "m", 2)}),
+      batch_of("a", {put_change("k", "z", 3)}, 1)};
   auto plan = plan_commit(batches);
   // Revision 1 is at the floor: the same commit would delete its row.
   REQUIRE(plan.log.size() == 4);

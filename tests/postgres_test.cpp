@@ -17,6 +17,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "backends/postgres/postgres_backend.hpp"
+#include "tests/support/change_records.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/scratch_database.hpp"
@@ -522,37 +523,6 @@ namespace {
 void require_ok(const caf::error& err) {
   if (err)
     FAIL("unexpected error: " << caf::to_string(err));
-}
-
-change_record put_change(std::string key, std::string value, uint64_t version,
-                         caf::optional<caf::timestamp> expires_at = caf::none) {
-  change_record x;
-  x.kind = change_kind::put;
-  x.key = std::move(key);
-  x.version = version;
-  x.value = std::move(value);
-  x.expires_at = expires_at;
-  return x;
-}
-
-/// An erase, expire or clear record.
-change_record removal(change_kind kind, std::string key, uint64_t version) {
-  change_record x;
-  x.kind = kind;
-  x.key = std::move(key);
-  x.version = version;
-  return x;
-}
-
-/// A batch that ends at the revision of its last change.
-persist_batch batch_of(std::string ns, std::vector<change_record> changes,
-                       uint64_t history_floor = 0) {
-  persist_batch x;
-  x.ns = std::move(ns);
-  x.revision = changes.back().version;
-  x.changes = std::move(changes);
-  x.history_floor = history_floor;
-  return x;
 }
 
 using outline_t = std::vector<std::string>;
