@@ -44,4 +44,10 @@ bool expiry_index::any_expired(caf::timestamp now) const {
   return !by_time_.empty() && by_time_.begin()->first <= now;
 }
 
+caf::optional<caf::timestamp> expiry_index::earliest() const {
+  if (by_time_.empty())
+    return caf::none;
+  return by_time_.begin()->first;
+}
+
 } // namespace statekeeper

@@ -16,7 +16,7 @@
 namespace statekeeper {
 
 class expiry_index {
-public:
+ public:
   /// Records that `key` expires at `at`, or never (none), replacing what was
   /// recorded before.
   void set(const std::string& key, caf::optional<caf::timestamp> at);
@@ -37,7 +37,10 @@ public:
   /// Returns true if any key has expired at `now`. O(1).
   [[nodiscard]] bool any_expired(caf::timestamp now) const;
 
-private:
+  /// Returns the earliest expiry recorded, or none. O(1).
+  [[nodiscard]] caf::optional<caf::timestamp> earliest() const;
+
+ private:
   std::set<std::pair<caf::timestamp, std::string>> by_time_;
   std::unordered_map<std::string, caf::timestamp> by_key_;
 };

@@ -33,7 +33,7 @@
 namespace statekeeper {
 
 class keyspace {
-public:
+ public:
   /// Takes over `store` and indexes the expiry times it holds.
   keyspace(std::shared_ptr<namespace_store> store, const service_limits& lim);
 
@@ -61,8 +61,8 @@ public:
                                uint64_t expected_version, caf::timestamp now);
   caf::expected<std::vector<entry>>
   get_many(const std::vector<std::string>& keys, caf::timestamp now) const;
-  caf::expected<std::vector<uint64_t>>
-  put_many(std::vector<put_item> items, caf::timestamp now);
+  caf::expected<std::vector<uint64_t>> put_many(std::vector<put_item> items,
+                                                caf::timestamp now);
   caf::expected<uint64_t> erase_many(const std::vector<std::string>& keys,
                                      caf::timestamp now);
   caf::expected<bool> expire(const std::string& key, caf::timespan ttl,
@@ -100,12 +100,15 @@ public:
     return expiries_.any_expired(now);
   }
 
-  /// Returns the current revision of the namespace.
-  uint64_t revision() const {
-    return store_->revision();
+  /// Returns when the earliest entry with a TTL expires, or none.
+  caf::optional<caf::timestamp> next_expiry() const {
+    return expiries_.earliest();
   }
 
-private:
+  /// Returns the current revision of the namespace.
+  uint64_t revision() const { return store_->revision(); }
+
+ private:
   /// Stages `batch`, stamped with the next revision, which it returns.
   uint64_t commit(std::vector<change_record> batch);
 
@@ -120,7 +123,7 @@ private:
   page(const std::string& prefix, const std::string& after, uint32_t limit,
        caf::timestamp now,
        const std::function<void(const std::string&, const stored_entry&)>& add)
-    const;
+      const;
 
   caf::error check_key(const std::string& key) const;
   caf::error check_write(const std::string& key, const std::string& value,

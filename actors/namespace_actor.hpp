@@ -1,7 +1,10 @@
 // The owner of one namespace. Spawned and monitored by the router; the only
 // code that touches the namespace's keyspace and backend store, so neither
 // needs a lock. Runs on the cooperative scheduler, or on a thread of its own
-// when service_options::pin_namespaces is set.
+// when service_options::pin_namespaces is set. Its parts: this behavior,
+// loading and making changes durable (namespace_durability.hpp), watch
+// delivery (namespace_watches.hpp) and its expiry timer
+// (namespace_expiry.hpp).
 //
 // With PostgreSQL, it loads its namespace from its persistence actor on
 // first use (requests that arrive meanwhile wait, in order), and in sync
@@ -13,7 +16,9 @@
 #include <string>
 
 #include <caf/actor_addr.hpp>
+#include <caf/optional.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/timestamp.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/keyspace.hpp"
@@ -38,10 +43,19 @@ struct namespace_state {
   /// Empty until loaded (PostgreSQL), and again after a failed commit whose
   /// outcome must be re-read from the database.
   std::optional<keyspace> space;
-  /// Set by `drain`, cleared by the router's next sweep (the router sends
-  /// none to an owner it is retiring): a draining owner does not sweep, so
-  /// it writes nothing the namespace's next owner could miss.
-  bool draining = false;
+  /// Set by `drain`: an owner on its way out writes nothing of its own
+  /// accord (no sweep) that the namespace's next owner could miss. Cleared
+  /// when an operation comes after all (the router called the retirement
+  /// off) or the drain fails.
+  bool sweeps_on_hold = false;
+  /// When the sweep message last sent to self is due; none if none is on
+  /// its way. Owners sweep at their earliest expiry, at most once per
+  /// sweep-interval (actors/namespace_expiry.hpp).
+  caf::optional<caf::timestamp> sweep_due;
+  caf::timestamp last_sweep;
+  /// A progress message to self is on its way (sent while there are
+  /// watchers).
+  bool progress_scheduled = false;
   caf::actor_addr router;
   /// Change history and watchers; configured at spawn.
   watch_hub hub{0, 1};

@@ -169,13 +169,10 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
   return rp;
 }
 
-/// The timer's tick: every owner sweeps, idle owners retire, and expired
-/// rows of inactive namespaces are purged (a few bounded deletes per tick).
+/// The timer's tick: idle owners retire, and expired rows of inactive
+/// namespaces are purged (up to ten bounded deletes per tick).
 void on_tick(router_pointer self) {
   auto& st = self->state;
-  for (auto& kvp : st.active.owners)
-    if (!kvp.second.retiring)
-      self->send(kvp.second.handle, sweep_atom::value);
   retire_idle(self);
   if (!st.persistence.empty())
     self->request(st.persistence.front(), st.opts.internal_timeout,
@@ -209,7 +206,7 @@ router_actor_impl(router_pointer self, service_options opts,
   self->set_down_handler([self](caf::down_msg& msg) { owner_down(self, msg); });
   return relay_of<namespace_operations>::behavior<service_router_actor>(
       owner_relay{self}, //
-      [self](sweep_atom) { on_tick(self); },
+      [self](tick_atom) { on_tick(self); },
       [self](list_ns_atom, const namespace_path& prefix) {
         return list_namespaces(self, prefix);
       },

@@ -64,7 +64,8 @@ struct postgres_options {
   caf::timespan reconnect_max = std::chrono::seconds{5};
   /// How long a namespace actor waits for a load or a commit. Default: 30 s.
   caf::timespan timeout = std::chrono::seconds{30};
-  /// Most expired rows of inactive namespaces deleted per sweep tick.
+  /// Most expired rows of inactive namespaces deleted per statement; up to
+  /// ten statements run each sweep_interval while they come back full.
   /// Default: 1000.
   uint64_t purge_batch = 1000;
   /// How long spawn_service waits for PostgreSQL to become reachable
@@ -76,9 +77,11 @@ struct service_options {
   service_limits limits;
   /// Persist to PostgreSQL; none keeps everything in memory (the default).
   caf::optional<postgres_options> postgres;
-  /// How often the timer asks every namespace to evict expired entries.
-  /// Expired entries are invisible before that; the sweep frees their
-  /// memory. Default: 1 s.
+  /// Shortest time between two sweeps of a namespace, which sweeps at its
+  /// earliest expiry (expired entries are invisible at once; the sweep frees
+  /// their memory and tells watchers). Also the period of progress events
+  /// to idle watchers, of passivation checks and of purging expired rows of
+  /// inactive namespaces. Default: 1 s.
   caf::timespan sweep_interval = std::chrono::seconds{1};
   /// Most entries one namespace evicts per sweep message; a namespace with
   /// more expired entries queues another sweep behind waiting requests.
@@ -91,7 +94,7 @@ struct service_options {
   /// Passivation: a namespace actor idle for this long is stopped, freeing
   /// its memory; the next operation starts it again (with PostgreSQL, from
   /// the database). In memory, only namespaces never written are stopped.
-  /// Checked on each sweep tick. Default: 5 min.
+  /// Checked each sweep_interval. Default: 5 min.
   caf::timespan passivate_after = std::chrono::minutes{5};
   /// Most namespace actors kept running; beyond it the least recently used
   /// are passivated. 0: no limit. Default: 0.

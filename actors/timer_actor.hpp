@@ -1,6 +1,7 @@
-// The timer: every `interval` it asks the router to make all namespaces
-// evict expired entries. Spawned by the router; monitors it and stops with
-// it. Holds no state but the router's handle.
+// The timer: ticks the router every `interval` (passivation, and purging
+// expired rows of inactive namespaces; owners time their own sweeps). Spawned
+// by the router; monitors it and stops with it. Holds no state but the router's
+// handle.
 #pragma once
 
 #include <caf/timestamp.hpp>

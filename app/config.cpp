@@ -86,7 +86,9 @@ app_config::app_config() {
            with_default("largest page of list_keys/scan", lim.max_page))
       .add(lim.max_ttl, "max-ttl", with_default("longest TTL", lim.max_ttl))
       .add(service.sweep_interval, "sweep-interval",
-           with_default("how often expired entries are evicted",
+           with_default("shortest time between two sweeps of a namespace; "
+                        "also the period of progress events, passivation "
+                        "and purging",
                         service.sweep_interval))
       .add(service.sweep_batch, "sweep-batch",
            with_default("most entries one namespace evicts per sweep",
@@ -146,7 +148,7 @@ app_config::app_config() {
                         postgres.reconnect_max))
       .add(postgres.purge_batch, "purge-batch",
            with_default("most expired rows of inactive namespaces deleted per "
-                        "sweep",
+                        "statement (up to ten per sweep-interval)",
                         postgres.purge_batch))
       .add(postgres.startup_wait, "startup-wait",
            with_default("how long to wait for PostgreSQL at start before "

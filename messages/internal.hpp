@@ -1,6 +1,6 @@
 // Interfaces between the service's own actors; users never send these.
-// The timer's tick and the sweep it triggers are kept out of the public
-// interfaces so that no client can drive them.
+// Timers are kept out of the public interfaces so that no client can drive
+// them.
 #pragma once
 
 #include <caf/replies_to.hpp>
@@ -13,9 +13,13 @@ namespace statekeeper {
 
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
 
 /// A namespace owner: the namespace operations, plus
-/// - `sweep`: remove expired entries (at most the sweep batch per message);
+/// - `sweep` (sent to itself at its earliest expiry): remove expired entries
+///   (at most the sweep batch per message);
+/// - `progress` (sent to itself each sweep-interval while it has watchers):
+///   tell idle watchers the current revision;
 /// - `drain` (passivation, step 1): make every acknowledged write durable,
 ///   then reply whether the owner may retire (with PostgreSQL always; in
 ///   memory only if the namespace was never written, since the owner is
@@ -23,19 +27,20 @@ using retire_atom = caf::atom_constant<caf::atom("retire")>;
 /// - `retire` (step 2, only if the router forwarded nothing since `drain`):
 ///   stop.
 using namespace_actor = namespace_operations::extend<
-  caf::reacts_to<sweep_atom>, caf::replies_to<drain_atom>::with<bool>,
-  caf::reacts_to<retire_atom>>;
+    caf::reacts_to<sweep_atom>, caf::reacts_to<progress_atom>,
+    caf::replies_to<drain_atom>::with<bool>, caf::reacts_to<retire_atom>>;
 
-/// The router as its own actors see it: the public interface, plus `sweep`
-/// (forwarded to every owner on the timer's tick).
-using service_router_actor = router_actor::extend<caf::reacts_to<sweep_atom>>;
+/// The router as its own actors see it: the public interface, plus the
+/// timer's `tick` (passivation, and purging expired rows of inactive
+/// namespaces).
+using service_router_actor = router_actor::extend<caf::reacts_to<tick_atom>>;
 
-/// Drives TTL eviction: on each tick it asks the router to sweep.
+/// Ticks the router every sweep-interval.
 using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
 /// A remote client's end of one session (actors/remote.cpp): logs in once,
 /// then relays every operation to the session on the service's node.
 using session_link_actor = router_actor::extend<
-  caf::replies_to<login_atom, std::string>::with<ok_atom>>;
+    caf::replies_to<login_atom, std::string>::with<ok_atom>>;
 
 } // namespace statekeeper

@@ -1,0 +1,218 @@
+#include "actors/namespace_watches.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "messages/error.hpp"
+
+namespace statekeeper {
+
+namespace {
+
+// Events per message to a watcher, and batches a watcher may have
+// unacknowledged; later live events wait in its buffer and go as one batch.
+constexpr size_t events_per_batch = 4096;
+constexpr uint32_t batches_in_flight = 2;
+
+} // namespace
+
+// The monitor of its watcher goes with its last watch here, as CAF 0.17
+// would keep it (and the memory of a watcher that stopped) for as long as
+// this actor runs.
+bool end_watch(namespace_pointer self, uint64_t id) {
+  auto& hub = self->state.hub;
+  auto w = hub.find(id);
+  if (w == nullptr)
+    return false;
+  auto who = w->who;
+  hub.remove(id);
+  if (!hub.watched_by(who.address()))
+    self->demonitor(who.address());
+  return true;
+}
+
+namespace {
+
+void drop_watcher(namespace_pointer self, uint64_t id, std::string why) {
+  auto& hub = self->state.hub;
+  auto w = hub.find(id);
+  if (w == nullptr)
+    return;
+  // The watcher handles what was sent before this, not what waited in its
+  // buffer: it resumes from the last event it was sent.
+  watch_event ev;
+  ev.kind = watch_event_kind::dropped;
+  ev.revision = w->cursor;
+  ev.incarnation = self->state.incarnation;
+  ev.value = std::move(why);
+  self->send(w->who, event_atom::value, id, std::vector<watch_event>{ev});
+  end_watch(self, id);
+}
+
+void flush_events(namespace_pointer self, watcher_entry& w);
+
+// Sends one batch; live events count against the watcher's lag until it
+// acknowledges them.
+void send_batch(namespace_pointer self, watcher_entry& w,
+                std::vector<watch_event> batch, bool live) {
+  uint64_t n = live ? batch.size() : 0;
+  for (auto& ev : batch)
+    ev.incarnation = self->state.incarnation;
+  w.cursor = batch.back().revision;
+  w.pending += n;
+  ++w.batches;
+  w.heard = true;
+  auto id = w.id;
+  self->request(w.who, self->state.opts.watch_ack_timeout, event_atom::value,
+                id, std::move(batch))
+      .then(
+          [self, id, n] {
+            if (auto w = self->state.hub.find(id)) {
+              w->pending -= n;
+              --w->batches;
+              flush_events(self, *w);
+            }
+          },
+          [self, id](caf::error& err) {
+            drop_watcher(self, id,
+                         "the watcher did not take its events: " +
+                             self->home_system().render(err));
+          });
+}
+
+// Sends `events` in batches (snapshots and replays).
+void send_events(namespace_pointer self, watcher_entry& w,
+                 std::vector<watch_event> events, bool live) {
+  for (size_t first = 0; first < events.size(); first += events_per_batch) {
+    auto last = std::min(events.size(), first + events_per_batch);
+    send_batch(self, w,
+               std::vector<watch_event>(
+                   std::make_move_iterator(events.begin() + first),
+                   std::make_move_iterator(events.begin() + last)),
+               live);
+  }
+}
+
+// Sends what waits in the buffer once the watcher has room.
+void flush_events(namespace_pointer self, watcher_entry& w) {
+  if (w.buffered.empty() || w.batches >= batches_in_flight)
+    return;
+  auto events = std::move(w.buffered);
+  w.buffered.clear();
+  send_events(self, w, std::move(events), true);
+}
+
+// Progress goes out each sweep-interval while there are watchers.
+void schedule_progress(namespace_pointer self) {
+  auto& st = self->state;
+  if (st.progress_scheduled || st.hub.empty())
+    return;
+  st.progress_scheduled = true;
+  self->delayed_send(self, st.opts.sweep_interval, progress_atom::value);
+}
+
+} // namespace
+
+void publish(namespace_pointer self,
+             const std::vector<change_record>& changes) {
+  auto& hub = self->state.hub;
+  hub.record(changes);
+  hub.fan_out(changes, [self](watcher_entry& w,
+                              std::vector<watch_event> events) {
+    auto& hub = self->state.hub;
+    if (w.pending + w.buffered.size() + events.size() > hub.max_lag()) {
+      drop_watcher(self, w.id,
+                   "fell more than " + std::to_string(hub.max_lag()) +
+                       " events behind; watch again from the last revision "
+                       "you saw");
+      return;
+    }
+    w.buffered.insert(w.buffered.end(), std::make_move_iterator(events.begin()),
+                      std::make_move_iterator(events.end()));
+    flush_events(self, w);
+  });
+}
+
+caf::expected<uint64_t> start_watch(namespace_pointer self, keyspace& space,
+                                    std::vector<std::string> prefixes,
+                                    caf::optional<watch_cursor> from,
+                                    watcher_actor who, caf::timestamp now) {
+  if (!who)
+    return make_error(error_code::invalid_argument, "watcher is invalid");
+  prefixes = watch_hub::normalize(std::move(prefixes));
+  std::vector<watch_event> events;
+  if (from) {
+    auto incarnation = self->state.incarnation;
+    if (from->incarnation != incarnation)
+      return make_error(
+          error_code::cursor_expired,
+          "cursor " + to_string(*from) +
+              " is of another incarnation of the namespace (now " +
+              std::to_string(incarnation) +
+              "): it was recreated, or changes seen before were not durable; "
+              "watch without a cursor for a snapshot");
+    if (from->revision > space.revision())
+      return make_error(
+          error_code::cursor_expired,
+          "cursor " + to_string(*from) +
+              " is ahead of the namespace, which is at revision " +
+              std::to_string(space.revision()) +
+              "; watch without a cursor for a snapshot");
+    auto replayed = self->state.hub.replay(prefixes, from->revision);
+    if (!replayed)
+      return std::move(replayed.error());
+    events = std::move(*replayed);
+  } else {
+    // Snapshot entries carry cursor 0: a watcher that stops before
+    // snapshot_done resumes from the start of the history.
+    auto add = [&](const std::string& key, const stored_entry& e) {
+      watch_event ev;
+      ev.kind = watch_event_kind::put;
+      ev.revision = 0;
+      ev.key = key;
+      ev.value = e.value;
+      ev.version = e.version;
+      ev.expires_at = e.expires_at;
+      events.push_back(std::move(ev));
+    };
+    if (prefixes.empty())
+      space.visit_live("", now, add);
+    for (auto& p : prefixes)
+      space.visit_live(p, now, add);
+    watch_event done;
+    done.kind = watch_event_kind::snapshot_done;
+    done.revision = space.revision();
+    events.push_back(std::move(done));
+  }
+  self->monitor(who);
+  auto& w = self->state.hub.add(std::move(who), std::move(prefixes));
+  w.cursor = from ? from->revision : 0;
+  auto id = w.id;
+  send_events(self, w, std::move(events), false);
+  schedule_progress(self);
+  return id;
+}
+
+void drop_all_watchers(namespace_pointer self, const std::string& why) {
+  for (auto id : self->state.hub.ids())
+    drop_watcher(self, id, why);
+}
+
+void on_progress(namespace_pointer self) {
+  auto& st = self->state;
+  st.progress_scheduled = false;
+  schedule_progress(self);
+  if (!st.space)
+    return;
+  auto revision = st.space->revision();
+  st.hub.idle_watchers([self, revision](watcher_entry& w) {
+    watch_event ev;
+    ev.kind = watch_event_kind::progress;
+    ev.revision = revision;
+    ev.incarnation = self->state.incarnation;
+    w.cursor = revision;
+    self->send(w.who, event_atom::value, w.id, std::vector<watch_event>{ev});
+  });
+}
+
+} // namespace statekeeper
