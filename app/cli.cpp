@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -51,7 +52,7 @@ void print(const std::string& text) {
 
 /// The client's actor system: networking, TLS and the statekeeper types.
 class cli_config : public caf::actor_system_config {
-public:
+ public:
   explicit cli_config(const cli::connection_args& conn) {
     load<caf::io::middleman>();
     if (conn.tls)
@@ -83,29 +84,28 @@ bool read_all(int fd, std::string& out) {
 // "" on success.
 std::string read_value(const cli::invocation& inv, std::string& value) {
   switch (inv.source) {
-    case cli::value_source::none:
-      return {};
-    case cli::value_source::argument:
-      value = inv.value_argument;
-      return {};
-    case cli::value_source::file: {
-      auto what = [&] {
-        return "cannot read --file \"" + inv.value_argument
-               + "\": " + std::strerror(errno);
-      };
-      int fd = ::open(inv.value_argument.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        return what();
-      bool ok = read_all(fd, value);
-      auto problem = ok ? std::string{} : what();
-      ::close(fd);
-      return problem;
-    }
-    case cli::value_source::standard_input:
-      if (!read_all(STDIN_FILENO, value))
-        return std::string{"cannot read standard input: "}
-               + std::strerror(errno);
-      return {};
+  case cli::value_source::none:
+    return {};
+  case cli::value_source::argument:
+    value = inv.value_argument;
+    return {};
+  case cli::value_source::file: {
+    auto what = [&] {
+      return "cannot read --file \"" + inv.value_argument +
+             "\": " + std::strerror(errno);
+    };
+    int fd = ::open(inv.value_argument.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return what();
+    bool ok = read_all(fd, value);
+    auto problem = ok ? std::string{} : what();
+    ::close(fd);
+    return problem;
+  }
+  case cli::value_source::standard_input:
+    if (!read_all(STDIN_FILENO, value))
+      return std::string{"cannot read standard input: "} + std::strerror(errno);
+    return {};
   }
   return {};
 }
@@ -125,104 +125,141 @@ statekeeper::ttl_option ttl_of(const cli::invocation& inv) {
   return caf::none;
 }
 
-// Runs the operation of `inv` and prints its result. Returns the exit code.
-int run(statekeeper::blocking_client& client, const cli::invocation& inv,
-        const std::string& value) {
-  auto format = inv.json ? cli::output_format::json : cli::output_format::plain;
-  auto failed = [&](const caf::error& err) { return fail(client.render(err)); };
-  auto& ns = inv.ns;
-  auto& key = inv.key;
-  switch (inv.command) {
-    case cli::command_kind::get: {
-      auto found = client.get(ns, key);
-      if (!found)
-        return failed(found.error());
-      if (!*found) {
-        print(cli::render_absent(format, ns, key));
-        return absent_key(inv);
-      }
-      print(cli::render_entry(format, ns, **found, inv.raw));
-      return exit_success;
-    }
-    case cli::command_kind::put:
-    case cli::command_kind::create:
-    case cli::command_kind::update: {
-      auto version
-        = inv.command == cli::command_kind::put
-            ? client.put(ns, key, value, ttl_of(inv))
-          : inv.command == cli::command_kind::create
-            ? client.create(ns, key, value, ttl_of(inv))
-            : client.update(ns, key, value, *inv.expected_version,
-                            ttl_of(inv));
-      if (!version)
-        return failed(version.error());
-      print(cli::render_version(format, *version));
-      return exit_success;
-    }
-    case cli::command_kind::erase: {
-      auto erased = inv.expected_version
-                      ? client.erase_if(ns, key, *inv.expected_version)
-                      : client.erase(ns, key);
-      if (!erased)
-        return failed(erased.error());
-      print(cli::render_erased(format, *erased));
-      return *erased ? exit_success : absent_key(inv);
-    }
-    case cli::command_kind::keys: {
-      auto page = client.list_keys(ns, inv.prefix, inv.after, inv.limit);
-      if (!page)
-        return failed(page.error());
-      print(cli::render_keys(format, *page));
-      if (page->more && !page->keys.empty() && !inv.json)
-        std::cerr << "statekeeper-cli: more keys after \""
-                  << page->keys.back() << "\" (use --after)" << std::endl;
-      return exit_success;
-    }
-    case cli::command_kind::namespaces: {
-      auto found = client.list_namespaces(ns);
-      if (!found)
-        return failed(found.error());
-      print(cli::render_namespaces(format, *found));
-      return exit_success;
-    }
-    case cli::command_kind::count: {
-      auto count = client.key_count(ns);
-      if (!count)
-        return failed(count.error());
-      print(cli::render_count(format, *count));
-      return exit_success;
-    }
-    case cli::command_kind::exists: {
-      auto exists = client.namespace_exists(ns);
-      if (!exists)
-        return failed(exists.error());
-      print(cli::render_exists(format, *exists));
-      return *exists ? exit_success : exit_absent;
-    }
-    case cli::command_kind::clear: {
-      auto removed = client.clear(ns);
-      if (!removed)
-        return failed(removed.error());
-      print(cli::render_removed(format, *removed));
-      return exit_success;
-    }
-    case cli::command_kind::expire:
-    case cli::command_kind::persist: {
-      auto found = inv.command == cli::command_kind::expire
-                     ? client.expire(ns, key, inv.duration)
-                     : client.persist(ns, key);
-      if (!found)
-        return failed(found.error());
-      print(cli::render_found(format, *found));
-      return *found ? exit_success : absent_key(inv);
-    }
-    case cli::command_kind::watch:
-      break; // connect_and_run runs watches
+/// What a command runs with.
+struct command_context {
+  caf::actor_system& sys;
+  statekeeper::router_actor router;
+  statekeeper::blocking_client& client;
+  const cli::invocation& inv;
+  /// The value of a write, read from its source.
+  const std::string& value;
+  cli::output_format format;
+
+  int failed(const caf::error& err) const { return fail(client.render(err)); }
+};
+
+/// Runs the command `Kind` and prints its result; returns the exit status.
+/// One specialization per command_kind; app/cli_commands.hpp has the rest
+/// of each command. A command without one does not link.
+template <cli::command_kind Kind> int run_command(command_context& c);
+
+using k = cli::command_kind;
+
+template <> int run_command<k::get>(command_context& c) {
+  auto found = c.client.get(c.inv.ns, c.inv.key);
+  if (!found)
+    return c.failed(found.error());
+  if (!*found) {
+    print(cli::render_absent(c.format, c.inv.ns, c.inv.key));
+    return absent_key(c.inv);
   }
-  return fail("command not implemented");
+  print(cli::render_entry(c.format, c.inv.ns, **found, c.inv.raw));
+  return exit_success;
 }
 
-// Connects, runs the operation and drops the session before `sys` goes.
+/// Prints `result` with `render(format, value)`: exit 0, or the error.
+template <class T, class Render>
+int print_result(command_context& c, caf::expected<T> result, Render render) {
+  if (!result)
+    return c.failed(result.error());
+  print(render(c.format, *result));
+  return exit_success;
+}
+
+// put, create, update: print the new version.
+int print_version(command_context& c, caf::expected<uint64_t> version) {
+  return print_result(c, std::move(version), cli::render_version);
+}
+
+template <> int run_command<k::put>(command_context& c) {
+  return print_version(
+      c, c.client.put(c.inv.ns, c.inv.key, c.value, ttl_of(c.inv)));
+}
+
+template <> int run_command<k::create>(command_context& c) {
+  return print_version(
+      c, c.client.create(c.inv.ns, c.inv.key, c.value, ttl_of(c.inv)));
+}
+
+template <> int run_command<k::update>(command_context& c) {
+  return print_version(c,
+                       c.client.update(c.inv.ns, c.inv.key, c.value,
+                                       *c.inv.expected_version, ttl_of(c.inv)));
+}
+
+template <> int run_command<k::erase>(command_context& c) {
+  auto& inv = c.inv;
+  auto erased = inv.expected_version
+                    ? c.client.erase_if(inv.ns, inv.key, *inv.expected_version)
+                    : c.client.erase(inv.ns, inv.key);
+  if (!erased)
+    return c.failed(erased.error());
+  print(cli::render_erased(c.format, *erased));
+  return *erased ? exit_success : absent_key(inv);
+}
+
+template <> int run_command<k::keys>(command_context& c) {
+  auto& inv = c.inv;
+  auto page = c.client.list_keys(inv.ns, inv.prefix, inv.after, inv.limit);
+  if (!page)
+    return c.failed(page.error());
+  print(cli::render_keys(c.format, *page));
+  if (page->more && !page->keys.empty() && !inv.json)
+    std::cerr << "statekeeper-cli: more keys after \"" << page->keys.back()
+              << "\" (use --after)" << std::endl;
+  return exit_success;
+}
+
+template <> int run_command<k::namespaces>(command_context& c) {
+  return print_result(c, c.client.list_namespaces(c.inv.ns),
+                      cli::render_namespaces);
+}
+
+template <> int run_command<k::count>(command_context& c) {
+  return print_result(c, c.client.key_count(c.inv.ns), cli::render_count);
+}
+
+template <> int run_command<k::exists>(command_context& c) {
+  auto exists = c.client.namespace_exists(c.inv.ns);
+  if (!exists)
+    return c.failed(exists.error());
+  print(cli::render_exists(c.format, *exists));
+  return *exists ? exit_success : exit_absent;
+}
+
+template <> int run_command<k::clear>(command_context& c) {
+  return print_result(c, c.client.clear(c.inv.ns), cli::render_removed);
+}
+
+// expire, persist: whether the key was there.
+int print_found(command_context& c, caf::expected<bool> found) {
+  if (!found)
+    return c.failed(found.error());
+  print(cli::render_found(c.format, *found));
+  return *found ? exit_success : absent_key(c.inv);
+}
+
+template <> int run_command<k::expire>(command_context& c) {
+  return print_found(c, c.client.expire(c.inv.ns, c.inv.key, c.inv.duration));
+}
+
+template <> int run_command<k::persist>(command_context& c) {
+  return print_found(c, c.client.persist(c.inv.ns, c.inv.key));
+}
+
+template <> int run_command<k::watch>(command_context& c) {
+  return cli::run_watch(c.sys, c.router, c.inv);
+}
+
+template <size_t... I>
+int dispatch(command_context& c, std::index_sequence<I...>) {
+  using runner = int (*)(command_context&);
+  static constexpr runner runners[] = {
+      &run_command<static_cast<cli::command_kind>(I)>...};
+  return runners[static_cast<size_t>(c.inv.command)](c);
+}
+
+// Connects, runs the command and drops the session before `sys` goes.
 int connect_and_run(caf::actor_system& sys, const cli::invocation& inv,
                     const std::string& value) {
   auto& conn = inv.connection;
@@ -234,10 +271,12 @@ int connect_and_run(caf::actor_system& sys, const cli::invocation& inv,
   auto router = statekeeper::connect_service(sys, conn.host, conn.port, opts);
   if (!router)
     return fail(sys.render(router.error()));
-  if (inv.command == cli::command_kind::watch)
-    return cli::run_watch(sys, *router, inv);
   statekeeper::blocking_client client{sys, *router, conn.timeout};
-  return run(client, inv, value);
+  command_context context{
+      sys,    *router,
+      client, inv,
+      value,  inv.json ? cli::output_format::json : cli::output_format::plain};
+  return dispatch(context, std::make_index_sequence<cli::command_count>{});
 }
 
 } // namespace

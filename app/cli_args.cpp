@@ -13,50 +13,6 @@ namespace {
 
 constexpr std::string_view program = "statekeeper-cli";
 
-// -- commands ----------------------------------------------------------------
-
-struct command_spec {
-  command_kind kind;
-  std::string_view name;
-  /// Arguments after the command name, as the usage texts name them.
-  std::vector<std::string_view> operands;
-  size_t required_operands;
-  /// The last operand may repeat ("PREFIX...").
-  bool repeats_last = false;
-};
-
-const std::vector<command_spec>& commands() {
-  using k = command_kind;
-  // In the order of command_kind.
-  static const std::vector<command_spec> table{
-      {k::get, "get", {"NS", "KEY"}, 2},
-      {k::put, "put", {"NS", "KEY", "VALUE"}, 2},
-      {k::create, "create", {"NS", "KEY", "VALUE"}, 2},
-      {k::update, "update", {"NS", "KEY", "VALUE"}, 2},
-      {k::erase, "erase", {"NS", "KEY"}, 2},
-      {k::keys, "keys", {"NS"}, 1},
-      {k::namespaces, "namespaces", {"PREFIX"}, 0},
-      {k::count, "count", {"NS"}, 1},
-      {k::exists, "exists", {"NS"}, 1},
-      {k::clear, "clear", {"NS"}, 1},
-      {k::expire, "expire", {"NS", "KEY", "DURATION"}, 3},
-      {k::persist, "persist", {"NS", "KEY"}, 2},
-      {k::watch, "watch", {"NS", "PREFIX..."}, 1, true},
-  };
-  return table;
-}
-
-const command_spec& spec_of(command_kind kind) {
-  return commands()[static_cast<size_t>(kind)];
-}
-
-const command_spec* find_command(std::string_view name) {
-  for (auto& spec : commands())
-    if (spec.name == name)
-      return &spec;
-  return nullptr;
-}
-
 // -- options -----------------------------------------------------------------
 
 enum class option_id {
@@ -265,10 +221,6 @@ std::string apply(const option_spec& spec, const std::string& value,
 }
 
 } // namespace
-
-std::string_view command_name(command_kind command) {
-  return spec_of(command).name;
-}
 
 bool writes_value(command_kind command) {
   return command == command_kind::put || command == command_kind::create ||

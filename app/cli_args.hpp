@@ -1,5 +1,6 @@
 // The command line of statekeeper-cli: parses arguments into a plain
-// `invocation` (the usage texts live in app/cli_usage.hpp). Pure functions
+// `invocation`, taking the commands from app/cli_commands.hpp (the usage
+// texts live in app/cli_usage.hpp). Pure functions
 // without I/O or actors; callable from any thread.
 #pragma once
 
@@ -13,30 +14,11 @@
 
 #include <caf/timespan.hpp>
 
+#include "app/cli_commands.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/watch.hpp"
 
 namespace statekeeper::cli {
-
-/// One operation of the service, as named on the command line.
-enum class command_kind {
-  get,
-  put,
-  create,
-  update,
-  erase,
-  keys,
-  namespaces,
-  count,
-  exists,
-  clear,
-  expire,
-  persist,
-  watch,
-};
-
-/// Returns the command's name on the command line, e.g. "get".
-std::string_view command_name(command_kind command);
 
 /// Returns true for the commands that write a value (put, create, update).
 [[nodiscard]] bool writes_value(command_kind command);

@@ -359,83 +359,32 @@ TEST_CASE("a value ends with its TTL and expire and persist change it",
   CHECK(json_of(json).at("found").as_bool() == false);
 }
 
-TEST_CASE("usage errors exit 2 and name what was wrong", "[cli]") {
-  std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-      {{}, "missing COMMAND"},
-      {{"frob"}, "unknown command \"frob\""},
-      {{"get", "acme"}, "missing KEY"},
-      {{"get", "acme", "k", "extra"}, "unexpected argument \"extra\""},
-      {{"put", "acme", "k", "v", "--ttl", "5x"}, "bad duration \"5x\""},
-      {{"expire", "acme", "k", "0s"}, "bad duration \"0s\""},
-      {{"--timeout", "soon", "count", "acme"}, "bad duration \"soon\""},
-      {{"get", "acme//x", "k"}, "bad namespace"},
-      {{"get", "acme/%zz", "k"}, "bad escape"},
-      {{"put", "acme", "k"}, "missing VALUE"},
-      {{"put", "acme", "k", "v", "--stdin"}, "only one of"},
-      {{"update", "acme", "k", "v"}, "missing --expected"},
-      {{"update", "acme", "k", "v", "--expected", "x"}, "bad version \"x\""},
-      {{"keys", "acme", "--limit", "0"}, "bad limit \"0\""},
-      {{"get", "acme", "k", "--bogus"}, "unknown option --bogus"},
-      {{"get", "acme", "k", "--ttl", "1s"}, "--ttl does not apply to get"},
-      {{"--port", "70000", "count", "acme"}, "bad port \"70000\""},
-      {{"count", "acme", "--cert", "client.pem"}, "go together"},
-      {{"get", "acme", "k", "--raw", "--json"}, "--raw and --json"},
-      // What was typed comes back escaped, never as raw bytes.
-      {{"get", "acme", "k", "--he\xe2p"}, "unknown option --he\\xE2p"},
-      {{"fr\xffob\n"}, "unknown command \"fr\\xFFob\\x0A\""},
-  };
-  for (auto& [args, expected] : cases) {
+// Which command lines are refused, and how each is described, is
+// cli_args_test's; here, what the process does with a refusal and with help.
+TEST_CASE("usage errors exit 2 with one line on stderr and nothing on stdout",
+          "[cli]") {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {}, {"get", "acme"}, {"fr\xffob\n"}}) {
     auto run = run_cli(args);
     INFO(describe(run));
     CHECK(run.exit_code == 2);
     CHECK(run.out.empty());
     CHECK(run.err.rfind("statekeeper-cli: ", 0) == 0);
-    CHECK(run.err.find(expected) != std::string::npos);
     CHECK(run.err.find("--help") != std::string::npos);
     CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
   }
 }
 
-TEST_CASE("help describes every command and its options", "[cli]") {
+TEST_CASE("help goes to stdout and exits 0 without a service", "[cli]") {
   for (auto flag : {"--help", "-h"}) {
     auto general = run_cli({flag});
     CHECK_EXIT(general, 0);
     CHECK(general.err.empty());
-    for (auto word :
-         {"get",       "put",        "create", "update",  "erase",
-          "keys",      "namespaces", "count",  "exists",  "clear",
-          "expire",    "persist",    "--host", "--port",  "--tls",
-          "--cert",    "--key",      "--ca",   "--token", "STATEKEEPER_TOKEN",
-          "--timeout", "--json"}) {
-      INFO(word);
-      CHECK(general.out.find(word) != std::string::npos);
-    }
+    CHECK(general.out.find("STATEKEEPER_TOKEN") != std::string::npos);
   }
-  std::vector<std::pair<std::string, std::vector<std::string>>> commands{
-      {"get", {"--raw"}},
-      {"put", {"VALUE", "--file", "--stdin", "--ttl"}},
-      {"create", {"--file", "--stdin", "--ttl", "already_exists"}},
-      {"update", {"--expected", "--file", "--stdin", "--ttl"}},
-      {"erase", {"--expected"}},
-      {"keys", {"--prefix", "--after", "--limit"}},
-      {"namespaces", {"PREFIX"}},
-      {"count", {"NS"}},
-      {"exists", {"NS"}},
-      {"clear", {"NS"}},
-      {"expire", {"KEY", "DURATION"}},
-      {"persist", {"KEY"}},
-  };
-  for (auto& [command, words] : commands) {
-    auto help = run_cli({command, "--help"});
-    INFO(describe(help));
-    CHECK(help.exit_code == 0);
-    CHECK(help.out.rfind("Usage: statekeeper-cli " + command + " ", 0) == 0);
-    for (auto& word : words)
-      CHECK(help.out.find(word) != std::string::npos);
-  }
-  // --help wins over an incomplete command line, wherever it stands.
-  CHECK(run_cli({"--help", "put"}).out == run_cli({"put", "--help"}).out);
-  CHECK_EXIT(run_cli({"put", "acme", "--ttl", "bad", "--help"}), 0);
+  auto put = run_cli({"put", "acme", "--ttl", "bad", "--help"});
+  CHECK_EXIT(put, 0);
+  CHECK(put.out.rfind("Usage: statekeeper-cli put ", 0) == 0);
 }
 
 TEST_CASE("a refused connection exits 2 within the timeout", "[cli]") {
