@@ -10,19 +10,12 @@ const char* namespace_state::name = "statekeeper.namespace";
 
 namespace {
 
-/// An operation after `drain`: the router called the retirement off.
+/// The retirement is off: sweep again.
 void resume_sweeps(namespace_pointer self) {
   if (!self->state.sweeps_on_hold)
     return;
   self->state.sweeps_on_hold = false;
   schedule_sweep(self);
-}
-
-/// Serves one namespace operation (see run).
-template <class T, class Op>
-caf::result<T> serve(namespace_pointer self, Op op) {
-  resume_sweeps(self);
-  return run<T>(self, std::move(op));
 }
 
 } // namespace
@@ -68,124 +61,122 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   using ts = caf::timestamp;
   return {
       [self](get_atom, const namespace_path&, std::string& key) {
-        return serve<caf::optional<entry>>(
+        return run<caf::optional<entry>>(
             self, [key](ks& k, ts now) { return k.get(key, now); });
       },
       [self](contains_atom, const namespace_path&, std::string& key) {
-        return serve<bool>(
-            self, [key](ks& k, ts now) { return k.contains(key, now); });
+        return run<bool>(self,
+                         [key](ks& k, ts now) { return k.contains(key, now); });
       },
       [self](put_atom, const namespace_path&, std::string& key,
              std::string& value, ttl_option ttl) {
-        return serve<uint64_t>(self,
-                               [key = std::move(key), value = std::move(value),
-                                ttl](ks& k, ts now) mutable {
-                                 return k.put(key, std::move(value), ttl, now);
-                               });
+        return run<uint64_t>(self,
+                             [key = std::move(key), value = std::move(value),
+                              ttl](ks& k, ts now) mutable {
+                               return k.put(key, std::move(value), ttl, now);
+                             });
       },
       [self](create_atom, const namespace_path&, std::string& key,
              std::string& value, ttl_option ttl) {
-        return serve<uint64_t>(self, [key = std::move(key),
-                                      value = std::move(value),
-                                      ttl](ks& k, ts now) mutable {
-          return k.create(key, std::move(value), ttl, now);
-        });
+        return run<uint64_t>(self,
+                             [key = std::move(key), value = std::move(value),
+                              ttl](ks& k, ts now) mutable {
+                               return k.create(key, std::move(value), ttl, now);
+                             });
       },
       [self](update_atom, const namespace_path&, std::string& key,
              std::string& value, uint64_t expected, ttl_option ttl) {
-        return serve<uint64_t>(self, [key = std::move(key),
-                                      value = std::move(value), expected,
-                                      ttl](ks& k, ts now) mutable {
+        return run<uint64_t>(self, [key = std::move(key),
+                                    value = std::move(value), expected,
+                                    ttl](ks& k, ts now) mutable {
           return k.update(key, std::move(value), expected, ttl, now);
         });
       },
       [self](erase_atom, const namespace_path&, std::string& key) {
-        return serve<bool>(self,
-                           [key](ks& k, ts now) { return k.erase(key, now); });
+        return run<bool>(self,
+                         [key](ks& k, ts now) { return k.erase(key, now); });
       },
       [self](erase_if_atom, const namespace_path&, std::string& key,
              uint64_t expected) {
-        return serve<bool>(self, [key, expected](ks& k, ts now) {
+        return run<bool>(self, [key, expected](ks& k, ts now) {
           return k.erase_if(key, expected, now);
         });
       },
       [self](get_many_atom, const namespace_path&,
              std::vector<std::string>& keys) {
-        return serve<std::vector<entry>>(
+        return run<std::vector<entry>>(
             self, [keys](ks& k, ts now) { return k.get_many(keys, now); });
       },
       [self](put_many_atom, const namespace_path&,
              std::vector<put_item>& items) {
-        return serve<std::vector<uint64_t>>(
+        return run<std::vector<uint64_t>>(
             self, [items = std::move(items)](ks& k, ts now) mutable {
               return k.put_many(std::move(items), now);
             });
       },
       [self](erase_many_atom, const namespace_path&,
              std::vector<std::string>& keys) {
-        return serve<uint64_t>(
+        return run<uint64_t>(
             self, [keys](ks& k, ts now) { return k.erase_many(keys, now); });
       },
       [self](expire_atom, const namespace_path&, std::string& key,
              caf::timespan ttl) {
-        return serve<bool>(self, [key, ttl](ks& k, ts now) {
+        return run<bool>(self, [key, ttl](ks& k, ts now) {
           return k.expire(key, ttl, now);
         });
       },
       [self](persist_atom, const namespace_path&, std::string& key) {
-        return serve<bool>(
-            self, [key](ks& k, ts now) { return k.persist(key, now); });
+        return run<bool>(self,
+                         [key](ks& k, ts now) { return k.persist(key, now); });
       },
       [self](list_keys_atom, const namespace_path&, std::string& prefix,
              std::string& after, uint32_t limit) {
-        return serve<key_page>(self, [prefix, after, limit](ks& k, ts now) {
+        return run<key_page>(self, [prefix, after, limit](ks& k, ts now) {
           return k.list_keys(prefix, after, limit, now);
         });
       },
       [self](scan_atom, const namespace_path&, std::string& prefix,
              std::string& after, uint32_t limit) {
-        return serve<entry_page>(self, [prefix, after, limit](ks& k, ts now) {
+        return run<entry_page>(self, [prefix, after, limit](ks& k, ts now) {
           return k.scan(prefix, after, limit, now);
         });
       },
       [self](key_count_atom, const namespace_path&) {
-        return serve<uint64_t>(self, [](ks& k, ts now) {
+        return run<uint64_t>(self, [](ks& k, ts now) {
           return caf::expected<uint64_t>{k.key_count(now)};
         });
       },
       [self](ns_exists_atom, const namespace_path&) {
-        return serve<bool>(self, [](ks& k, ts now) {
+        return run<bool>(self, [](ks& k, ts now) {
           return caf::expected<bool>{k.key_count(now) > 0};
         });
       },
       [self](clear_atom, const namespace_path&) {
-        return serve<uint64_t>(self,
-                               [](ks& k, ts now) { return k.clear(now); });
+        return run<uint64_t>(self, [](ks& k, ts now) { return k.clear(now); });
       },
       [self](watch_atom, const namespace_path&,
              std::vector<std::string>& prefixes,
              caf::optional<watch_cursor> from, watcher_actor& who) {
-        return serve<uint64_t>(self, [self, prefixes = std::move(prefixes),
-                                      from,
-                                      who = std::move(who)](ks& k, ts now) {
+        return run<uint64_t>(self, [self, prefixes = std::move(prefixes), from,
+                                    who = std::move(who)](ks& k, ts now) {
           return start_watch(self, k, prefixes, from, who, now);
         });
       },
       [self](unwatch_atom, const namespace_path&, uint64_t id) {
-        resume_sweeps(self);
         return end_watch(self, id);
       },
       [self](txn_atom, const namespace_path& ns,
              std::vector<txn_compare>& compares,
              std::vector<txn_op>& on_success, std::vector<txn_op>& on_failure) {
-        return serve<txn_result>(
+        return run<txn_result>(
             self, [ns, compares = std::move(compares),
                    on_success = std::move(on_success),
                    on_failure = std::move(on_failure)](ks& k, ts now) {
               return k.txn(ns, compares, on_success, on_failure, now);
             });
       },
-      [self](sweep_atom) { on_sweep(self); },
+      [self](sweep_atom, uint64_t generation) { on_sweep(self, generation); },
+      [self](resume_atom) { resume_sweeps(self); },
       [self](progress_atom) { on_progress(self); },
       [self](drain_atom) -> caf::result<bool> {
         auto& st = self->state;

@@ -45,13 +45,15 @@ struct namespace_state {
   std::optional<keyspace> space;
   /// Set by `drain`: an owner on its way out writes nothing of its own
   /// accord (no sweep) that the namespace's next owner could miss. Cleared
-  /// when an operation comes after all (the router called the retirement
-  /// off) or the drain fails.
+  /// by `resume` (the router called the retirement off) or a failed drain.
   bool sweeps_on_hold = false;
-  /// When the sweep message last sent to self is due; none if none is on
-  /// its way. Owners sweep at their earliest expiry, at most once per
-  /// sweep-interval (actors/namespace_expiry.hpp).
+  /// When the current sweep message is due (a sweep under way: when it
+  /// started); none if none is on its way. Owners sweep at their earliest
+  /// expiry, at most once per sweep-interval (actors/namespace_expiry.hpp).
   caf::optional<caf::timestamp> sweep_due;
+  /// The generation of the current sweep message; one of an older
+  /// generation was superseded.
+  uint64_t sweep_generation = 0;
   caf::timestamp last_sweep;
   /// A progress message to self is on its way (sent while there are
   /// watchers).

@@ -67,6 +67,7 @@ void retire(router_pointer self, const std::string& name) {
             i->second.retiring = false;
             if (!may_retire) {
               i->second.last_used = caf::make_timestamp();
+              self->send(handle, resume_atom::value);
               return;
             }
             st.active.names.erase(handle.address());
@@ -75,11 +76,14 @@ void retire(router_pointer self, const std::string& name) {
               st.engine->release(name);
             self->send(handle, retire_atom::value);
           },
-          [self, name](caf::error&) {
+          [self, name, handle](caf::error&) {
             auto& owners = self->state.active.owners;
             auto i = owners.find(name);
-            if (i != owners.end())
+            if (i != owners.end() && i->second.handle == handle &&
+                i->second.retiring) {
               i->second.retiring = false;
+              self->send(handle, resume_atom::value);
+            }
           });
 }
 
@@ -118,9 +122,14 @@ caf::expected<namespace_actor> resolve(router_pointer self,
                           " (max-namespace-bytes)");
   auto i = st.active.owners.find(name);
   if (i != st.active.owners.end()) {
-    i->second.last_used = caf::make_timestamp();
-    i->second.retiring = false;
-    return i->second.handle;
+    auto& owner = i->second;
+    owner.last_used = caf::make_timestamp();
+    if (owner.retiring) {
+      // Called off: the drain's reply finds it no longer retiring.
+      owner.retiring = false;
+      self->send(owner.handle, resume_atom::value);
+    }
+    return owner.handle;
   }
   auto owner = activate(self, ns, name);
   if (owner)

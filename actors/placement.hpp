@@ -33,7 +33,8 @@ struct placement {
     caf::timestamp spawned;
     /// When it was last resolved for a request (passivation).
     caf::timestamp last_used;
-    /// Passivation asked it to drain; resolving it again calls that off.
+    /// Passivation asked it to drain; resolving it again calls that off
+    /// (and tells the owner to `resume`).
     bool retiring = false;
   };
   /// Active owners by rendered namespace.

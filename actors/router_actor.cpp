@@ -27,10 +27,7 @@ struct owner_relay {
 
   template <class Reply, class Atom, class... Ts>
   caf::result<Reply> call(Atom atom, namespace_path ns, Ts... xs) {
-    auto owner = resolve(self, ns);
-    if (!owner)
-      return std::move(owner.error());
-    return self->delegate(*owner, atom, std::move(ns), std::move(xs)...);
+    return forward<Reply>(atom, std::move(ns), std::move(xs)...);
   }
 
   // An inactive namespace is answered by the database, not loaded.
@@ -43,7 +40,15 @@ struct owner_relay {
         return self->delegate(persistence_of(self, name), atom,
                               std::move(name));
     }
-    return call<Reply, ns_exists_atom>(atom, std::move(ns));
+    return forward<Reply>(atom, std::move(ns));
+  }
+
+  template <class Reply, class Atom, class... Ts>
+  caf::result<Reply> forward(Atom atom, namespace_path ns, Ts... xs) {
+    auto owner = resolve(self, ns);
+    if (!owner)
+      return std::move(owner.error());
+    return self->delegate(*owner, atom, std::move(ns), std::move(xs)...);
   }
 };
 

@@ -1,6 +1,6 @@
 // Configuration of a statekeeper service instance. Plain values, copied into
 // the actors at spawn time; the standalone binary maps each field to a
-// `statekeeper.*` option (see app/config.hpp).
+// `statekeeper.*` option (see app/server/config.hpp).
 #pragma once
 
 #include <chrono>

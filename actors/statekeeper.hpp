@@ -6,7 +6,7 @@
 #pragma once
 
 #include "actors/blocking_client.hpp"
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "actors/service.hpp"
 #include "actors/service_options.hpp"
 #include "backends/memory/memory_storage.hpp"

@@ -15,7 +15,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "actors/service.hpp"
 #include "bench/load_driver.hpp"
 #include "messages/register.hpp"

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "app/cli_args.hpp"
+#include "app/cli/cli_args.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/utf8.hpp"

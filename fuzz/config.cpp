@@ -8,9 +8,9 @@
 #include <sstream>
 #include <string>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "actors/service_options.hpp"
-#include "app/config.hpp"
+#include "app/server/config.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "messages/error.hpp"
 #include "messages/utf8.hpp"

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "app/cli_args.hpp"
+#include "app/cli/cli_args.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "messages/utf8.hpp"
 #include "messages/watch.hpp"

@@ -14,10 +14,12 @@ namespace statekeeper {
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 /// A namespace owner: the namespace operations, plus
-/// - `sweep` (sent to itself at its earliest expiry): remove expired entries
-///   (at most the sweep batch per message);
+/// - `sweep(generation)` (sent to itself for its earliest expiry): remove
+///   expired entries (at most the sweep batch per message); a message of an
+///   older generation was superseded and does nothing;
 /// - `progress` (sent to itself each sweep-interval while it has watchers):
 ///   tell idle watchers the current revision;
 /// - `drain` (passivation, step 1): make every acknowledged write durable,
@@ -25,10 +27,12 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 ///   memory only if the namespace was never written, since the owner is
 ///   what holds an in-memory namespace in listings);
 /// - `retire` (step 2, only if the router forwarded nothing since `drain`):
-///   stop.
+///   stop;
+/// - `resume`: the router called the retirement off; sweep again.
 using namespace_actor = namespace_operations::extend<
-    caf::reacts_to<sweep_atom>, caf::reacts_to<progress_atom>,
-    caf::replies_to<drain_atom>::with<bool>, caf::reacts_to<retire_atom>>;
+    caf::reacts_to<sweep_atom, uint64_t>, caf::reacts_to<progress_atom>,
+    caf::replies_to<drain_atom>::with<bool>, caf::reacts_to<retire_atom>,
+    caf::reacts_to<resume_atom>>;
 
 /// The router as its own actors see it: the public interface, plus the
 /// timer's `tick` (passivation, and purging expired rows of inactive
@@ -38,8 +42,8 @@ using service_router_actor = router_actor::extend<caf::reacts_to<tick_atom>>;
 /// Ticks the router every sweep-interval.
 using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 
-/// A remote client's end of one session (actors/remote.cpp): logs in once,
-/// then relays every operation to the session on the service's node.
+/// A remote client's end of one session (actors/remote/remote.cpp): logs in
+/// once, then relays every operation to the session on the service's node.
 using session_link_actor = router_actor::extend<
     caf::replies_to<login_atom, std::string>::with<ok_atom>>;
 

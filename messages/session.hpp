@@ -69,7 +69,7 @@ using session_actor =
         extend<caf::reacts_to<event_atom, session_key, watcher_actor, uint64_t,
                               std::vector<watch_event>>>;
 
-/// What `publish_service` (actors/remote.hpp) puts on the network. A remote
+/// What `publish_service` (actors/remote/remote.hpp) puts on the network. A remote
 /// node first logs in; every operation sent to the gateway itself is
 /// `unauthorized`.
 using gateway_actor = router_actor::extend<

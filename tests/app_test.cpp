@@ -24,7 +24,7 @@
 
 #include <caf/io/middleman.hpp>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/start_line.hpp"

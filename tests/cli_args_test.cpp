@@ -1,6 +1,6 @@
 // statekeeper-cli's command line without starting anything: parse_args and
 // the help texts, both generated from the one command table
-// (app/cli_commands.hpp). cli_test runs the binary for what needs a process.
+// (app/cli/cli_commands.hpp). cli_test runs the binary for what needs a process.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -8,8 +8,8 @@
 #include <variant>
 #include <vector>
 
-#include "app/cli_args.hpp"
-#include "app/cli_usage.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/cli/cli_usage.hpp"
 
 using namespace statekeeper;
 using namespace statekeeper::cli;

@@ -30,8 +30,9 @@ grep -qx ./statekeeper/statekeeper.hpp <<<"$headers" ||
 if grep -rn '#include "\(actors\|backends\|messages\)/' "$prefix/include"; then
   fail "installed headers include each other by a path relative to include/statekeeper"
 fi
-if grep -n 'include/statekeeper' "$prefix"/lib*/cmake/statekeeper/*.cmake \
-  "$prefix"/lib/*/cmake/statekeeper/*.cmake 2>/dev/null; then
+package=$(find "$prefix" -path '*/cmake/statekeeper/*.cmake')
+[ -n "$package" ] || fail "no CMake package installed"
+if grep -n 'include/statekeeper' $package; then
   fail "include/statekeeper is on the consumer's include path"
 fi
 

@@ -14,7 +14,7 @@
 
 #include <caf/io/middleman.hpp>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "tests/support/event_log.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/net_config.hpp"

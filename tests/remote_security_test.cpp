@@ -19,7 +19,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "messages/session.hpp"
 #include "tests/support/event_log.hpp"
 #include "tests/support/fixture.hpp"

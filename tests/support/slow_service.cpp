@@ -9,7 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "actors/service.hpp"
 #include "messages/register.hpp"
 #include "tests/support/instrumented_engine.hpp"

@@ -7,7 +7,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/session.hpp"
 

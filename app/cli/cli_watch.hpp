@@ -9,7 +9,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "app/cli_args.hpp"
+#include "app/cli/cli_args.hpp"
 #include "messages/interfaces.hpp"
 
 namespace statekeeper::cli {

@@ -1,4 +1,4 @@
-#include "app/cli_commands.hpp"
+#include "app/cli/cli_commands.hpp"
 
 namespace statekeeper::cli {
 

@@ -1,7 +1,7 @@
 // The commands of statekeeper-cli in one table: the parser
-// (app/cli_args.cpp) takes each command's name and operands from it, the
-// help texts (app/cli_usage.cpp) its summary, synopsis and descriptions, and
-// the dispatch (app/cli.cpp) runs `run_command<kind>` for it. Adding a
+// (app/cli/cli_args.cpp) takes each command's name and operands from it, the
+// help texts (app/cli/cli_usage.cpp) its summary, synopsis and descriptions, and
+// the dispatch (app/cli/cli.cpp) runs `run_command<kind>` for it. Adding a
 // command: a `command_kind`, its row here, its runner. Pure data; any thread.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 
 #include <functional>
 #include <set>
@@ -11,9 +11,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/gateway.hpp"
+#include "actors/remote/gateway.hpp"
 #include "actors/relay.hpp"
-#include "actors/tls_error_queue.hpp"
+#include "actors/remote/tls_error_queue.hpp"
 #include "messages/error.hpp"
 #include "messages/internal.hpp"
 

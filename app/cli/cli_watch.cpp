@@ -1,4 +1,4 @@
-#include "app/cli_watch.hpp"
+#include "app/cli/cli_watch.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -22,7 +22,7 @@
 #include <caf/optional.hpp>
 
 #include "actors/blocking_client.hpp"
-#include "app/cli_output.hpp"
+#include "app/cli/cli_output.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper::cli {

@@ -14,10 +14,10 @@
 #include <caf/openssl/manager.hpp>
 
 #include "actors/blocking_client.hpp"
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "actors/service.hpp"
-#include "app/config.hpp"
-#include "app/connection_limit.hpp"
+#include "app/server/config.hpp"
+#include "app/server/connection_limit.hpp"
 #include "messages/error.hpp"
 
 namespace {

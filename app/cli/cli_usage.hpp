@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/cli_args.hpp"
+#include "app/cli/cli_args.hpp"
 
 namespace statekeeper::cli {
 

@@ -1,4 +1,4 @@
-#include "app/connection_limit.hpp"
+#include "app/server/connection_limit.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "actors/gateway.hpp"
+#include "actors/remote/gateway.hpp"
 
 #include <algorithm>
 #include <map>
@@ -12,7 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/relay.hpp"
-#include "actors/wire_guard.hpp"
+#include "actors/remote/wire_guard.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {

@@ -1,6 +1,6 @@
 // The command line of statekeeper-cli: parses arguments into a plain
-// `invocation`, taking the commands from app/cli_commands.hpp (the usage
-// texts live in app/cli_usage.hpp). Pure functions
+// `invocation`, taking the commands from app/cli/cli_commands.hpp (the usage
+// texts live in app/cli/cli_usage.hpp). Pure functions
 // without I/O or actors; callable from any thread.
 #pragma once
 
@@ -14,7 +14,7 @@
 
 #include <caf/timespan.hpp>
 
-#include "app/cli_commands.hpp"
+#include "app/cli/cli_commands.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/watch.hpp"
 

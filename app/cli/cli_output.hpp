@@ -1,6 +1,6 @@
 // What statekeeper-cli prints on standard output: the result of each
 // operation, and each event of a watch, as plain text or as one line of JSON
-// (the usage texts are in app/cli_usage.hpp). Messages for standard error
+// (the usage texts are in app/cli/cli_usage.hpp). Messages for standard error
 // are the caller's. Pure functions; any thread.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "app/cli_output.hpp"
+#include "app/cli/cli_output.hpp"
 
 #include <cstdio>
 #include <ctime>

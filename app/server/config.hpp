@@ -12,7 +12,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 #include "actors/service_options.hpp"
 
 namespace statekeeper {

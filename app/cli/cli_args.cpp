@@ -1,4 +1,4 @@
-#include "app/cli_args.hpp"
+#include "app/cli/cli_args.hpp"
 
 #include <charconv>
 #include <limits>

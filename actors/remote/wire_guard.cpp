@@ -1,4 +1,4 @@
-#include "actors/wire_guard.hpp"
+#include "actors/remote/wire_guard.hpp"
 
 #include <caf/actor_registry.hpp>
 #include <caf/system_messages.hpp>

@@ -6,7 +6,7 @@
 // each I/O call; these wrappers empty it, then call OpenSSL's own function.
 // They take effect because the program's own definitions of these symbols
 // come first in dynamic symbol lookup, including lookups from libcaf_openssl.
-#include "actors/tls_error_queue.hpp"
+#include "actors/remote/tls_error_queue.hpp"
 
 #include <dlfcn.h>
 

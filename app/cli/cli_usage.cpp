@@ -1,4 +1,4 @@
-#include "app/cli_usage.hpp"
+#include "app/cli/cli_usage.hpp"
 
 #include <algorithm>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "actors/remote.hpp"
+#include "actors/remote/remote.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

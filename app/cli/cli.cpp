@@ -23,11 +23,11 @@
 #include <caf/openssl/manager.hpp>
 
 #include "actors/blocking_client.hpp"
-#include "actors/remote.hpp"
-#include "app/cli_args.hpp"
-#include "app/cli_output.hpp"
-#include "app/cli_usage.hpp"
-#include "app/cli_watch.hpp"
+#include "actors/remote/remote.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/cli/cli_output.hpp"
+#include "app/cli/cli_usage.hpp"
+#include "app/cli/cli_watch.hpp"
 #include "messages/error.hpp"
 #include "messages/register.hpp"
 
@@ -139,7 +139,7 @@ struct command_context {
 };
 
 /// Runs the command `Kind` and prints its result; returns the exit status.
-/// One specialization per command_kind; app/cli_commands.hpp has the rest
+/// One specialization per command_kind; app/cli/cli_commands.hpp has the rest
 /// of each command. A command without one does not link.
 template <cli::command_kind Kind> int run_command(command_context& c);
 

@@ -1,4 +1,4 @@
-#include "app/config.hpp"
+#include "app/server/config.hpp"
 
 #include <caf/config_option.hpp>
 #include <caf/config_value.hpp>
