@@ -130,6 +130,18 @@ class keyspace {
                          const ttl_option& ttl) const;
   caf::error check_ttl(const std::string& key, const ttl_option& ttl) const;
   caf::error check_batch(size_t size) const;
+  caf::error check_txn(const namespace_path& ns,
+                       const std::vector<txn_compare>& compares,
+                       const std::vector<txn_op>& on_success,
+                       const std::vector<txn_op>& on_failure) const;
+  /// Whether every compare of a transaction holds at `now`.
+  bool compares_hold(const std::vector<txn_compare>& compares,
+                     caf::timestamp now) const;
+  /// Runs a transaction's branch: its results, and its writes appended to
+  /// `batch` (stamped with the next revision).
+  std::vector<txn_op_result>
+  run_branch(const std::vector<txn_op>& ops, caf::timestamp now,
+             std::vector<change_record>& batch) const;
   caf::error check_txn_branch(const namespace_path& ns,
                               const std::vector<txn_op>& ops,
                               const char* branch) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "messages/error.hpp"
 
@@ -53,28 +54,56 @@ void release(persistence_pointer self, const std::vector<persist_batch>& done) {
     self->send(self->state.backlog, release_atom::value, records);
 }
 
+/// Answers every promise in `promises` with `result`.
+template <class Result>
+void answer(std::vector<caf::typed_response_promise<ok_atom>>& promises,
+            const Result& result) {
+  for (auto& rp : promises)
+    rp.deliver(result);
+}
+
+/// Commits the acknowledged batches the database refused for another
+/// reason than the connection one by one, so that one it can never take
+/// does not block the others forever (that one is dropped, and said so).
+/// Returns those to retry later.
+std::vector<persist_batch>
+commit_one_by_one(persistence_pointer self,
+                  std::vector<persist_batch> acknowledged) {
+  std::vector<persist_batch> retry;
+  std::vector<persist_batch> done;
+  for (auto& batch : acknowledged) {
+    auto err = self->state.db->commit({batch});
+    if (err && has_code(err, error_code::storage_unavailable)) {
+      retry.push_back(std::move(batch));
+      continue;
+    }
+    if (err)
+      std::fprintf(stderr,
+                   "statekeeper: dropping an acknowledged write of "
+                   "namespace %s that PostgreSQL refuses: %s\n",
+                   batch.ns.c_str(), caf::to_string(err).c_str());
+    done.push_back(std::move(batch));
+  }
+  release(self, done);
+  return retry;
+}
+
 /// Commits everything queued in one transaction and answers the waiters.
 void flush(persistence_pointer self) {
   auto& st = self->state;
   st.flush_scheduled = false;
+  auto syncs = std::exchange(st.syncs, {});
   if (st.acknowledged.empty() && st.waiting.empty()) {
-    for (auto& rp : st.syncs)
-      rp.deliver(ok_atom::value);
-    st.syncs.clear();
+    answer(syncs, ok_atom::value);
     return;
   }
   // Acknowledged writes go first: they are older than any waiting one of the
   // same namespace (a namespace uses one durability mode).
-  std::vector<persist_batch> batches = std::move(st.acknowledged);
-  st.acknowledged.clear();
+  auto batches = std::exchange(st.acknowledged, {});
   auto acknowledged_count = batches.size();
-  batches.insert(batches.end(), std::make_move_iterator(st.waiting.begin()),
-                 std::make_move_iterator(st.waiting.end()));
-  st.waiting.clear();
-  auto waiters = std::move(st.waiters);
-  st.waiters.clear();
-  auto syncs = std::move(st.syncs);
-  st.syncs.clear();
+  for (auto& batch : std::exchange(st.waiting, {}))
+    batches.push_back(std::move(batch));
+  auto waiters = std::exchange(st.waiters, {});
   auto err = ensure_connected(self);
   if (!err)
     err = st.db->commit(batches);
@@ -83,41 +112,18 @@ void flush(persistence_pointer self) {
     st.stats.batches += batches.size();
     batches.resize(acknowledged_count);
     release(self, batches);
-    for (auto& rp : waiters)
-      rp.deliver(ok_atom::value);
-    for (auto& rp : syncs)
-      rp.deliver(ok_atom::value);
+    answer(waiters, ok_atom::value);
+    answer(syncs, ok_atom::value);
     return;
   }
   ++st.stats.failures;
   // Unacknowledged writes fail: their callers see the error and nothing of
   // them is visible. Acknowledged ones stay queued and are retried.
-  for (auto& rp : waiters)
-    rp.deliver(err);
-  for (auto& rp : syncs)
-    rp.deliver(err);
+  answer(waiters, err);
+  answer(syncs, err);
   batches.resize(acknowledged_count);
-  if (!has_code(err, error_code::storage_unavailable)) {
-    // Not the connection: some batch cannot be written at all. Commit the
-    // others one by one so that it cannot block them forever.
-    std::vector<persist_batch> retry;
-    std::vector<persist_batch> done;
-    for (auto& batch : batches) {
-      auto one = st.db->commit({batch});
-      if (one && has_code(one, error_code::storage_unavailable)) {
-        retry.push_back(std::move(batch));
-        continue;
-      }
-      if (one)
-        std::fprintf(stderr,
-                     "statekeeper: dropping an acknowledged write of "
-                     "namespace %s that PostgreSQL refuses: %s\n",
-                     batch.ns.c_str(), caf::to_string(one).c_str());
-      done.push_back(std::move(batch));
-    }
-    release(self, done);
-    batches = std::move(retry);
-  }
+  if (!has_code(err, error_code::storage_unavailable))
+    batches = commit_one_by_one(self, std::move(batches));
   st.acknowledged = std::move(batches);
   if (!st.acknowledged.empty())
     schedule_flush(self, std::max(st.backoff, st.opts.reconnect_min));

@@ -254,25 +254,33 @@ std::optional<caf::timespan> parse_duration(std::string_view text) {
   return caf::timespan{static_cast<int64_t>(*count) * nanos_per_unit};
 }
 
-parse_result parse_args(const std::vector<std::string>& args,
-                        const std::optional<std::string>& default_token) {
+namespace {
+
+/// The command line split into operands and options, before any meaning is
+/// given to them.
+struct tokens {
   std::vector<std::string> positional;
   std::vector<std::pair<const option_spec*, std::string>> given;
   bool help = false;
+  /// The first malformed option, or "".
+  std::string problem;
+};
+
+tokens tokenize(const std::vector<std::string>& args) {
+  tokens out;
   bool options_done = false;
-  std::string first_problem;
   auto note = [&](std::string what) {
-    if (first_problem.empty())
-      first_problem = std::move(what);
+    if (out.problem.empty())
+      out.problem = std::move(what);
   };
   for (size_t i = 0; i < args.size(); ++i) {
     auto& arg = args[i];
     if (options_done || arg.size() < 2 || arg[0] != '-') {
-      positional.push_back(arg);
+      out.positional.push_back(arg);
     } else if (arg == "--") {
       options_done = true;
     } else if (arg == "-h" || arg == "--help") {
-      help = true;
+      out.help = true;
     } else if (arg[1] != '-') {
       note("unknown option " + quoted(arg) +
            "; put -- before a value that starts with '-'");
@@ -285,22 +293,87 @@ parse_result parse_args(const std::vector<std::string>& args,
       else if (!spec->takes_value && eq != std::string::npos)
         note("option --" + name + " takes no value");
       else if (!spec->takes_value)
-        given.emplace_back(spec, std::string{});
+        out.given.emplace_back(spec, std::string{});
       else if (eq != std::string::npos)
-        given.emplace_back(spec, arg.substr(eq + 1));
+        out.given.emplace_back(spec, arg.substr(eq + 1));
       else if (i + 1 < args.size())
-        given.emplace_back(spec, args[++i]);
+        out.given.emplace_back(spec, args[++i]);
       else
         note("option --" + name + " needs a value");
     }
   }
+  return out;
+}
+
+/// Stores the options in `inv`; returns what was wrong, or "".
+std::string apply_options(const tokens& t, const command_spec& command,
+                          const std::optional<std::string>& default_token,
+                          invocation& inv) {
+  bool token_given = false;
+  for (auto& [spec, value] : t.given) {
+    if (!spec->applies_to(command.kind))
+      return "option --" + std::string{spec->name} + " does not apply to " +
+             std::string{command.name};
+    if (auto what = apply(*spec, value, inv); !what.empty())
+      return what;
+    token_given = token_given || spec->id == option_id::token;
+  }
+  if (!token_given && default_token)
+    inv.connection.token = *default_token;
+  return {};
+}
+
+/// Stores the operands in `inv`: NS (or PREFIX), then KEY, then VALUE or
+/// DURATION. Returns what was wrong, or "".
+std::string apply_operands(const std::vector<std::string>& operands,
+                           const tokens& t, invocation& inv) {
+  if (!operands.empty()) {
+    auto ns = parse_namespace(operands[0]);
+    if (!ns)
+      return "bad namespace: " + context_of(ns.error());
+    inv.ns = std::move(*ns);
+  }
+  if (inv.command == command_kind::watch)
+    inv.prefixes.assign(operands.begin() + 1, operands.end());
+  else if (operands.size() > 1)
+    inv.key = operands[1];
+  if (inv.command == command_kind::expire) {
+    auto d = parse_duration(operands[2]);
+    if (!d)
+      return bad_duration("DURATION", operands[2]);
+    inv.duration = *d;
+  }
+  if (writes_value(inv.command)) {
+    int sources = operands.size() > 2 ? 1 : 0;
+    for (auto& item : t.given)
+      if (item.first->id == option_id::file ||
+          item.first->id == option_id::stdin_value)
+        ++sources;
+    if (sources == 0)
+      return "missing VALUE (or --file F, or --stdin)";
+    if (sources > 1)
+      return "give only one of VALUE, --file F, --stdin";
+    if (operands.size() > 2) {
+      inv.source = value_source::argument;
+      inv.value_argument = operands[2];
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+parse_result parse_args(const std::vector<std::string>& args,
+                        const std::optional<std::string>& default_token) {
+  auto t = tokenize(args);
+  auto& positional = t.positional;
   auto command = positional.empty() ? nullptr : find_command(positional[0]);
   if (!positional.empty() && !command)
     return problem("unknown command " + quoted(positional[0]), nullptr);
-  if (help)
+  if (t.help)
     return command ? help_request{command->kind} : help_request{};
-  if (!first_problem.empty())
-    return problem(std::move(first_problem), command);
+  if (!t.problem.empty())
+    return problem(std::move(t.problem), command);
   if (!command)
     return problem("missing COMMAND", nullptr);
   invocation inv;
@@ -313,18 +386,8 @@ parse_result parse_args(const std::vector<std::string>& args,
     return problem("unexpected argument " +
                        quoted(operands[command->operands.size()]),
                    command);
-  bool token_given = false;
-  for (auto& [spec, value] : given) {
-    if (!spec->applies_to(command->kind))
-      return problem("option --" + std::string{spec->name} +
-                         " does not apply to " + std::string{command->name},
-                     command);
-    if (auto what = apply(*spec, value, inv); !what.empty())
-      return problem(std::move(what), command);
-    token_given = token_given || spec->id == option_id::token;
-  }
-  if (!token_given && default_token)
-    inv.connection.token = *default_token;
+  if (auto what = apply_options(t, *command, default_token, inv); !what.empty())
+    return problem(std::move(what), command);
   // CAF's TLS runs without certificates (anonymous) or with all three.
   auto& conn = inv.connection;
   auto tls_files = static_cast<int>(!conn.certificate.empty()) +
@@ -334,38 +397,8 @@ parse_result parse_args(const std::vector<std::string>& args,
     return problem("--cert, --key and --ca go together: give all three, or "
                    "none and --tls for anonymous TLS",
                    nullptr);
-  // Operands: NS (or PREFIX), then KEY, then VALUE or DURATION.
-  if (!operands.empty()) {
-    auto ns = parse_namespace(operands[0]);
-    if (!ns)
-      return problem("bad namespace: " + context_of(ns.error()), command);
-    inv.ns = std::move(*ns);
-  }
-  if (command->kind == command_kind::watch)
-    inv.prefixes.assign(operands.begin() + 1, operands.end());
-  else if (operands.size() > 1)
-    inv.key = operands[1];
-  if (command->kind == command_kind::expire) {
-    auto d = parse_duration(operands[2]);
-    if (!d)
-      return problem(bad_duration("DURATION", operands[2]), command);
-    inv.duration = *d;
-  }
-  if (writes_value(command->kind)) {
-    int sources = operands.size() > 2 ? 1 : 0;
-    for (auto& item : given)
-      if (item.first->id == option_id::file ||
-          item.first->id == option_id::stdin_value)
-        ++sources;
-    if (sources == 0)
-      return problem("missing VALUE (or --file F, or --stdin)", command);
-    if (sources > 1)
-      return problem("give only one of VALUE, --file F, --stdin", command);
-    if (operands.size() > 2) {
-      inv.source = value_source::argument;
-      inv.value_argument = operands[2];
-    }
-  }
+  if (auto what = apply_operands(operands, t, inv); !what.empty())
+    return problem(std::move(what), command);
   if (command->kind == command_kind::update && !inv.expected_version)
     return problem("missing --expected VERSION", command);
   if (inv.raw && inv.json)

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -38,80 +39,68 @@ rlim_t raise_descriptor_limit() {
   return lim.rlim_cur;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  // Block the stop signals before CAF starts its threads, which inherit the
-  // mask; then only the sigwait below receives them.
+/// Blocks SIGINT and SIGTERM in this thread, before CAF starts its threads,
+/// which inherit the mask: then only `sigwait` on the result receives them.
+sigset_t block_stop_signals() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
 
-  statekeeper::app_config cfg;
+int bad_configuration(const std::string& what) {
+  std::cerr << "statekeeper: bad configuration: " << what << std::endl;
+  return 2;
+}
+
+/// What the configuration asks for, checked.
+struct checked_options {
+  statekeeper::service_options service;
+  statekeeper::remote_options remote;
+};
+
+/// Parses the command line and statekeeper.ini into `cfg` and checks them.
+/// Returns the options, or the exit status: 0 after help, 2 for a bad
+/// configuration (said on stderr).
+std::variant<checked_options, int> configure(statekeeper::app_config& cfg,
+                                             std::vector<std::string> args) {
   // CAF's --help lists only its global options and no defaults; ours lists
   // every option with its default.
-  std::vector<std::string> args(argv + 1, argv + argc);
   for (auto& arg : args)
     if (arg == "--help" || arg == "-h" || arg == "-?" || arg == "--long-help") {
       cfg.print_help(std::cout);
       return 0;
     }
-  if (auto err = cfg.parse(std::move(args), "statekeeper.ini")) {
-    std::cerr << "statekeeper: bad configuration: " << cfg.render(err)
-              << std::endl;
-    return 2;
-  }
-  // Before the actor system exists our errors render through their context.
-  auto bad_configuration = [](const caf::error& err) {
-    std::cerr << "statekeeper: bad configuration: "
-              << statekeeper::context_of(err) << std::endl;
-    return 2;
-  };
+  if (auto err = cfg.parse(std::move(args), "statekeeper.ini"))
+    return bad_configuration(cfg.render(err));
   if (cfg.cli_helptext_printed)
     return 0;
+  // Before the actor system exists our errors render through their context.
   auto opts = cfg.make_service_options();
   if (!opts)
-    return bad_configuration(opts.error());
+    return bad_configuration(statekeeper::context_of(opts.error()));
   auto remote = cfg.make_remote_options();
   if (!remote)
-    return bad_configuration(remote.error());
+    return bad_configuration(statekeeper::context_of(remote.error()));
   if (auto err = statekeeper::validate_tls(cfg))
-    return bad_configuration(err);
-  if (!remote->tls && statekeeper::mutual_tls(cfg)) {
-    std::cerr << "statekeeper: bad configuration: openssl.* certificate "
-                 "options are set but statekeeper.tls is false"
-              << std::endl;
-    return 2;
-  }
-  if (cfg.max_connections == 0) {
-    std::cerr << "statekeeper: bad configuration: "
-                 "statekeeper.max-connections must be at least 1"
-              << std::endl;
-    return 2;
-  }
-  auto descriptors = raise_descriptor_limit();
-  statekeeper::limit_connections(cfg.max_connections);
-  // OpenSSL is set up only for a service that serves TLS.
-  if (remote->tls)
-    cfg.load<caf::openssl::manager>();
-  caf::actor_system sys{cfg};
-  auto router = statekeeper::spawn_service(sys, *opts);
-  if (!router) {
-    std::cerr << "statekeeper: cannot start: " << sys.render(router.error())
-              << std::endl;
-    return 2;
-  }
-  auto port = statekeeper::publish_service(sys, *router, *remote);
-  if (!port) {
-    std::cerr << "statekeeper: cannot listen on " << remote->address << ":"
-              << remote->port << ": " << sys.render(port.error()) << std::endl;
-    statekeeper::stop_service(*router);
-    return 2;
-  }
-  if (statekeeper::exposed_without_client_auth(sys.config(), *remote))
-    std::cout << "statekeeper: WARNING: listening on " << remote->address
+    return bad_configuration(statekeeper::context_of(err));
+  if (!remote->tls && statekeeper::mutual_tls(cfg))
+    return bad_configuration("openssl.* certificate options are set but "
+                             "statekeeper.tls is false");
+  if (cfg.max_connections == 0)
+    return bad_configuration("statekeeper.max-connections must be at least 1");
+  return checked_options{std::move(*opts), std::move(*remote)};
+}
+
+/// Prints the start line (tests and operators read the port from it), and
+/// a warning for a listener that anyone may reach.
+void announce(caf::actor_system& sys, const statekeeper::app_config& cfg,
+              const checked_options& opts, uint16_t port, rlim_t descriptors) {
+  auto& remote = opts.remote;
+  if (statekeeper::exposed_without_client_auth(sys.config(), remote))
+    std::cout << "statekeeper: WARNING: listening on " << remote.address
               << " without TLS client certificates "
                  "(statekeeper.insecure-no-client-auth): anyone who reaches "
                  "the port can make the service allocate memory before any "
@@ -119,39 +108,78 @@ int main(int argc, char** argv) {
               << std::endl;
   auto threads = caf::get_or(sys.config(), "scheduler.max-threads",
                              caf::defaults::scheduler::max_threads);
-  std::cout << "statekeeper: serving namespaces on " << remote->address << ":"
-            << *port << " ("
-            << (remote->tokens.empty()
+  std::cout << "statekeeper: serving namespaces on " << remote.address << ":"
+            << port << " ("
+            << (remote.tokens.empty()
                     ? "open: no authentication"
-                    : std::to_string(remote->tokens.size()) + " access tokens")
+                    : std::to_string(remote.tokens.size()) + " access tokens")
             << ", "
-            << (!remote->tls                   ? "plain TCP"
+            << (!remote.tls                    ? "plain TCP"
                 : statekeeper::mutual_tls(cfg) ? "TLS, client certificates "
                                                  "required"
                                                : "anonymous TLS: encrypted, "
                                                  "nobody verified")
             << "; backend=" << cfg.backend;
-  if (opts->postgres)
+  if (opts.service.postgres)
     std::cout << ", durability=" << cfg.durability_mode
-              << ", connections=" << opts->postgres->connections;
-  std::cout << ", scheduler threads=" << threads
-            << ", sweep interval=" << caf::deep_to_string(opts->sweep_interval)
-            << ", pinned namespaces=" << (opts->pin_namespaces ? "yes" : "no")
+              << ", connections=" << opts.service.postgres->connections;
+  std::cout << ", scheduler threads=" << threads << ", sweep interval="
+            << caf::deep_to_string(opts.service.sweep_interval)
+            << ", pinned namespaces="
+            << (opts.service.pin_namespaces ? "yes" : "no")
             << ", file descriptors=" << descriptors
             << ", max connections=" << cfg.max_connections << ")" << std::endl;
-  int received = 0;
-  sigwait(&stop_signals, &received);
-  std::cout << "statekeeper: " << strsignal(received) << ", stopping"
-            << std::endl;
-  // Commit what async durability acknowledged before stopping.
-  if (opts->postgres) {
-    statekeeper::blocking_client client{sys, *router, opts->postgres->timeout};
+}
+
+/// Commits what async durability acknowledged, then stops every actor.
+void stop(caf::actor_system& sys, const statekeeper::router_actor& router,
+          const statekeeper::service_options& opts) {
+  if (opts.postgres) {
+    statekeeper::blocking_client client{sys, router, opts.postgres->timeout};
     if (auto done = client.sync(); !done)
       std::cerr << "statekeeper: final sync failed: "
                 << sys.render(done.error()) << std::endl;
   }
-  statekeeper::stop_service(*router);
+  statekeeper::stop_service(router);
   sys.await_all_actors_done();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto stop_signals = block_stop_signals();
+  statekeeper::app_config cfg;
+  auto configured =
+      configure(cfg, std::vector<std::string>(argv + 1, argv + argc));
+  if (auto* status = std::get_if<int>(&configured))
+    return *status;
+  auto& opts = std::get<checked_options>(configured);
+  auto descriptors = raise_descriptor_limit();
+  statekeeper::limit_connections(cfg.max_connections);
+  // OpenSSL is set up only for a service that serves TLS.
+  if (opts.remote.tls)
+    cfg.load<caf::openssl::manager>();
+  caf::actor_system sys{cfg};
+  auto router = statekeeper::spawn_service(sys, opts.service);
+  if (!router) {
+    std::cerr << "statekeeper: cannot start: " << sys.render(router.error())
+              << std::endl;
+    return 2;
+  }
+  auto port = statekeeper::publish_service(sys, *router, opts.remote);
+  if (!port) {
+    std::cerr << "statekeeper: cannot listen on " << opts.remote.address << ":"
+              << opts.remote.port << ": " << sys.render(port.error())
+              << std::endl;
+    statekeeper::stop_service(*router);
+    return 2;
+  }
+  announce(sys, cfg, opts, *port, descriptors);
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  std::cout << "statekeeper: " << strsignal(received) << ", stopping"
+            << std::endl;
+  stop(sys, *router, opts.service);
   std::cout << "statekeeper: stopped" << std::endl;
   return 0;
 }
