@@ -1,0 +1,200 @@
+// The plain logic a namespace owner runs, without an actor system: the
+// keyspace (operations, staging and applying, TTL, sweeps, transactions),
+// the expiry index and the watch hub (history, replay, who gets what).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/expiry_index.hpp"
+#include "actors/keyspace.hpp"
+#include "actors/watch_hub.hpp"
+#include "backends/memory/memory_storage.hpp"
+#include "messages/error.hpp"
+#include "tests/support/change_records.hpp"
+#include "tests/support/fixture.hpp"
+
+using namespace statekeeper;
+using statekeeper::test::code;
+using namespace std::chrono_literals;
+
+namespace {
+
+const caf::timestamp t0{std::chrono::hours{24 * 365 * 50}};
+
+/// A keyspace on a fresh in-memory store that applies what it stages.
+struct applied_keyspace {
+  keyspace space{std::make_shared<memory_store>(), service_limits{}};
+
+  /// Applies what the last operation staged; returns its revision, or 0.
+  uint64_t apply() {
+    auto staged = space.take_staged();
+    if (!staged)
+      return 0;
+    REQUIRE_FALSE(space.apply(*staged));
+    return staged->front().version;
+  }
+};
+
+std::vector<std::string> keys_of(const std::vector<watch_event>& events) {
+  std::vector<std::string> out;
+  for (auto& ev : events)
+    out.push_back(ev.key);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a write is staged with the next revision and visible once applied",
+          "[namespace_logic]") {
+  applied_keyspace k;
+  CHECK(k.space.put("a", "1", caf::none, t0) == 1u);
+  // Staged, not applied: the store and revision are as before.
+  CHECK(k.space.revision() == 0);
+  CHECK_FALSE(*k.space.get("a", t0));
+  CHECK(k.apply() == 1);
+  CHECK(k.space.revision() == 1);
+  auto got = k.space.get("a", t0);
+  REQUIRE(got);
+  REQUIRE(*got);
+  CHECK((*got)->value == "1");
+  // A change of nothing stages nothing and leaves the revision.
+  CHECK(k.space.erase("absent", t0) == false);
+  CHECK_FALSE(k.space.take_staged());
+}
+
+TEST_CASE("an expired entry is absent before any sweep, and a sweep evicts "
+          "at most its batch as one revision",
+          "[namespace_logic]") {
+  applied_keyspace k;
+  for (auto key : {"a", "b", "c"}) {
+    REQUIRE(k.space.put(key, "v", caf::timespan{1s}, t0));
+    k.apply();
+  }
+  REQUIRE(k.space.put("kept", "v", caf::none, t0));
+  k.apply();
+  CHECK(k.space.next_expiry() == t0 + 1s);
+  auto later = t0 + 2s;
+  CHECK(k.space.key_count(later) == 1);
+  CHECK_FALSE(*k.space.get("a", later));
+  CHECK(k.space.needs_sweep(later));
+  CHECK(k.space.sweep(later, 2) == size_t{2});
+  auto first = k.apply();
+  CHECK(first == 5);
+  CHECK(k.space.sweep(later, 2) == size_t{1});
+  CHECK(k.apply() == 6);
+  CHECK_FALSE(k.space.needs_sweep(later));
+  CHECK_FALSE(k.space.next_expiry());
+}
+
+TEST_CASE("a write without TTL removes the entry's expiry",
+          "[namespace_logic]") {
+  applied_keyspace k;
+  REQUIRE(k.space.put("a", "v", caf::timespan{1s}, t0));
+  k.apply();
+  REQUIRE(k.space.put("a", "w", caf::none, t0));
+  k.apply();
+  CHECK_FALSE(k.space.next_expiry());
+  CHECK(k.space.key_count(t0 + 1h) == 1);
+}
+
+TEST_CASE("a transaction's branch sees its own writes, as one revision",
+          "[namespace_logic]") {
+  applied_keyspace k;
+  namespace_path ns{"acme", {}};
+  txn_compare absent;
+  absent.key = "k";
+  absent.target = compare_target::version;
+  absent.op = compare_op::equal;
+  absent.version = 0; // an absent key has version 0
+  txn_op put;
+  put.kind = txn_op_kind::put;
+  put.key = "k";
+  put.value = "v";
+  txn_op get;
+  get.kind = txn_op_kind::get;
+  get.key = "k";
+  auto result = k.space.txn(ns, {absent}, {put, get}, {get}, t0);
+  REQUIRE(result);
+  CHECK(result->succeeded);
+  REQUIRE(result->results.size() == 2);
+  CHECK(result->results[1].found);
+  CHECK(result->results[1].value->value == "v");
+  CHECK(k.apply() == 1);
+  // Now the compare fails and the other branch runs, writing nothing.
+  auto again = k.space.txn(ns, {absent}, {put}, {get}, t0);
+  REQUIRE(again);
+  CHECK_FALSE(again->succeeded);
+  CHECK_FALSE(k.space.take_staged());
+  // A write to another namespace is refused before anything is staged.
+  put.ns = namespace_path{"globex", {}};
+  CHECK(code(k.space.txn(ns, {}, {put}, {}, t0)) ==
+        error_code::invalid_argument);
+}
+
+TEST_CASE("the expiry index orders keys by time and keeps one time per key",
+          "[namespace_logic]") {
+  expiry_index index;
+  CHECK_FALSE(index.earliest());
+  index.set("late", t0 + 3s);
+  index.set("early", t0 + 1s);
+  index.set("moved", t0 + 2s);
+  index.set("moved", t0 + 5s);
+  CHECK(index.earliest() == t0 + 1s);
+  CHECK(index.count_expired(t0 + 4s) == 2);
+  CHECK(index.expired(t0 + 10s, 10) ==
+        std::vector<std::string>{"early", "late", "moved"});
+  index.set("early", caf::none);
+  index.remove("late");
+  CHECK(index.earliest() == t0 + 5s);
+  CHECK_FALSE(index.any_expired(t0 + 4s));
+  index.clear();
+  CHECK_FALSE(index.earliest());
+}
+
+TEST_CASE("the watch history drops whole revisions and replays only what "
+          "it holds",
+          "[namespace_logic]") {
+  watch_hub hub{3, 100};
+  hub.record({put_change("a", "1", 1)});
+  hub.record({put_change("b", "1", 2), put_change("c", "1", 2)});
+  hub.record({put_change("a", "2", 3)});
+  // Four records over a limit of three: revision 1 goes, whole.
+  CHECK(hub.floor() == 1);
+  auto all = hub.replay({}, 1);
+  REQUIRE(all);
+  CHECK(keys_of(*all) == std::vector<std::string>{"b", "c", "a"});
+  auto under_b = hub.replay({"b"}, 1);
+  REQUIRE(under_b);
+  CHECK(keys_of(*under_b) == std::vector<std::string>{"b"});
+  CHECK(code(hub.replay({}, 0)) == error_code::cursor_expired);
+  // Within revision 2, the first event's cursor is the revision before.
+  CHECK((*all)[0].revision == 1);
+  CHECK((*all)[1].revision == 2);
+}
+
+TEST_CASE("watchers get the changes under their prefixes, and every one a "
+          "clear",
+          "[namespace_logic]") {
+  watch_hub hub{100, 100};
+  CHECK(watch_hub::normalize({"ab", "a", "b"}) ==
+        std::vector<std::string>{"a", "b"});
+  auto& under_a = hub.add(watcher_actor{}, {"a"});
+  auto a_id = under_a.id;
+  auto& everything = hub.add(watcher_actor{}, {});
+  auto all_id = everything.id;
+  std::map<uint64_t, std::vector<std::string>> got;
+  auto deliver = [&](watcher_entry& w, std::vector<watch_event> events) {
+    for (auto& ev : events)
+      got[w.id].push_back(to_string(ev.kind) + " " + ev.key);
+  };
+  hub.fan_out({put_change("a1", "v", 1), put_change("b1", "v", 1)}, deliver);
+  hub.fan_out({removal(change_kind::clear, "", 2)}, deliver);
+  CHECK(got[a_id] == std::vector<std::string>{"put a1", "clear "});
+  CHECK(got[all_id] == std::vector<std::string>{"put a1", "put b1", "clear "});
+  CHECK(hub.remove(a_id));
+  CHECK_FALSE(hub.remove(a_id));
+  CHECK(hub.ids() == std::vector<uint64_t>{all_id});
+}
