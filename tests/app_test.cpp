@@ -26,6 +26,7 @@
 
 #include "actors/remote/remote.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/start_line.hpp"
 
@@ -61,13 +62,10 @@ std::string read_line(int fd) {
 // Waits up to `limit` for `pid`; returns its exit code, or -1 on timeout
 // (the process is then killed).
 int wait_exit(pid_t pid, std::chrono::seconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
+  int status = 0;
+  if (statekeeper::test::eventually(
+          [&] { return waitpid(pid, &status, WNOHANG) == pid; }, limit))
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
   return -1;
@@ -127,12 +125,12 @@ void client_gets_in(uint16_t port) {
   statekeeper::test::test_config cfg;
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
   auto router = statekeeper::connect_service(sys, "127.0.0.1", port);
-  while (!router && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-    router = statekeeper::connect_service(sys, "127.0.0.1", port);
-  }
+  statekeeper::test::eventually([&] {
+    if (!router)
+      router = statekeeper::connect_service(sys, "127.0.0.1", port);
+    return static_cast<bool>(router);
+  });
   REQUIRE(router);
   statekeeper::blocking_client client{sys, *router};
   statekeeper::namespace_path ns{"acme", {"limits"}};

@@ -1,6 +1,7 @@
 // statekeeper-cli's command line without starting anything: parse_args and
 // the help texts, both generated from the one command table
-// (app/cli/cli_commands.hpp). cli_test runs the binary for what needs a process.
+// (app/cli/cli_commands.hpp). cli_test runs the binary for what needs a
+// process.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

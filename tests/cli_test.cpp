@@ -22,6 +22,7 @@
 #include <boost/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/json_fields.hpp"
 #include "tests/support/service_process.hpp"
 
@@ -129,13 +130,14 @@ completed_process wait_until_absent(const running_service& service,
                                     const std::string& ns,
                                     const std::string& key,
                                     std::chrono::milliseconds limit = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    auto run = service.cli({"get", ns, key});
-    if (run.exit_code != 0 || std::chrono::steady_clock::now() > deadline)
-      return run;
-    std::this_thread::sleep_for(100ms);
-  }
+  completed_process run;
+  statekeeper::test::eventually(
+      [&] {
+        run = service.cli({"get", ns, key});
+        return run.exit_code != 0;
+      },
+      limit, 100ms);
+  return run;
 }
 
 } // namespace

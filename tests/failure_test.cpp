@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/instrumented_engine.hpp"
 
@@ -42,12 +43,13 @@ TEST_CASE("a refused batch applies nothing", "[failure]") {
   service_fixture f{test_options(), std::make_shared<instrumented_engine>(p)};
   REQUIRE(f.client.put(ns, "a", "1"));
   p->fail_applies = 1;
-  CHECK(code(f.client.put_many(ns, {{"b", "2", {}}, {"c", "3", {}}}))
-        == error_code::storage_unavailable);
+  CHECK(code(f.client.put_many(ns, {{"b", "2", {}}, {"c", "3", {}}})) ==
+        error_code::storage_unavailable);
   p->fail_applies = 1;
   CHECK(code(f.client.clear(ns)) == error_code::storage_unavailable);
   p->fail_applies = 1;
-  CHECK(code(f.client.erase_many(ns, {"a"})) == error_code::storage_unavailable);
+  CHECK(code(f.client.erase_many(ns, {"a"})) ==
+        error_code::storage_unavailable);
   CHECK(must(f.client.key_count(ns)) == 1);
   CHECK(must(f.client.list_keys(ns)).keys == std::vector<std::string>{"a"});
 }
@@ -63,13 +65,7 @@ TEST_CASE("a dead namespace actor is respawned with its data", "[failure]") {
   REQUIRE_FALSE(short_wait.put(ns, "b", "lost"));
   // Until the router has seen the owner die, requests may still reach the
   // dead owner and fail; then the respawned owner answers.
-  caf::expected<caf::optional<entry>> first{caf::error{}};
-  for (int i = 0; i < 100 && !first; ++i) {
-    first = f.client.get(ns, "a");
-    if (!first)
-      std::this_thread::sleep_for(10ms);
-  }
-  REQUIRE(first);
+  REQUIRE(eventually([&] { return static_cast<bool>(f.client.get(ns, "a")); }));
   auto got = must(f.client.get(ns, "a"));
   REQUIRE(got);
   CHECK(got->value == "kept");

@@ -16,6 +16,7 @@
 
 #include "actors/remote/remote.hpp"
 #include "tests/support/event_log.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/net_config.hpp"
 
@@ -36,8 +37,9 @@ size_t resident_bytes() {
 
 // Waits until `sys` runs at most `count` actors; returns how many it runs.
 size_t settle(caf::actor_system& sys, size_t count) {
-  for (int i = 0; i < 500 && sys.registry().running() > count; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  statekeeper::test::eventually(
+      [&] { return sys.registry().running() <= count; },
+      std::chrono::seconds{5});
   return sys.registry().running();
 }
 

@@ -5,28 +5,29 @@
 
 #include <thread>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 
 using namespace statekeeper;
 using namespace statekeeper::test;
 
 TEST_CASE("rendering joins segments with '/'", "[namespace]") {
-  CHECK(render(namespace_path{"acme", {"agent-a", "conv-1"}})
-        == "acme/agent-a/conv-1");
+  CHECK(render(namespace_path{"acme", {"agent-a", "conv-1"}}) ==
+        "acme/agent-a/conv-1");
   CHECK(render(namespace_path{"plain-store"}) == "plain-store");
   CHECK(render(namespace_path{"a/b", {"50%"}}) == "a%2Fb/50%25");
 }
 
 TEST_CASE("rendering round-trips hostile segments", "[namespace]") {
   std::vector<namespace_path> cases{
-    {"acme", {}},
-    {"acme", {"a:b", "c::d", ":"}},
-    {"a/b", {"/", "//", "x/y/z"}},
-    {"%", {"%25", "%2F", "%%2F", "100%"}},
-    {"t", {"x%2Fy", "%2f"}},
-    {"ünïcødé", {"日本語", "emoji \xF0\x9F\x98\x80"}},
-    {"sp ace", {" ", "\t", "a b"}},
-    {"acme", {"agent-a", "conv-1"}},
+      {"acme", {}},
+      {"acme", {"a:b", "c::d", ":"}},
+      {"a/b", {"/", "//", "x/y/z"}},
+      {"%", {"%25", "%2F", "%%2F", "100%"}},
+      {"t", {"x%2Fy", "%2f"}},
+      {"ünïcødé", {"日本語", "emoji \xF0\x9F\x98\x80"}},
+      {"sp ace", {" ", "\t", "a b"}},
+      {"acme", {"agent-a", "conv-1"}},
   };
   for (auto& ns : cases) {
     auto rendered = render(ns);
@@ -37,8 +38,8 @@ TEST_CASE("rendering round-trips hostile segments", "[namespace]") {
   }
   // Different namespaces never render alike.
   CHECK(render(namespace_path{"a", {"b"}}) != render(namespace_path{"a/b"}));
-  CHECK(render(namespace_path{"a", {"b/c"}})
-        != render(namespace_path{"a", {"b", "c"}}));
+  CHECK(render(namespace_path{"a", {"b/c"}}) !=
+        render(namespace_path{"a", {"b", "c"}}));
 }
 
 TEST_CASE("malformed rendered namespaces are refused by name", "[namespace]") {
@@ -94,7 +95,7 @@ TEST_CASE("list_namespaces finds live namespaces under a prefix",
   REQUIRE(escaped);
   CHECK(*escaped == std::vector<namespace_path>{slash});
   CHECK(must(f.client.list_namespaces(namespace_path{"acme", {"agent"}}))
-          .empty());
+            .empty());
 
   auto all = f.client.list_namespaces();
   REQUIRE(all);
@@ -116,15 +117,13 @@ TEST_CASE("in memory, idle namespaces that were only read are passivated",
   namespace_path written{"acme", {"written"}};
   REQUIRE(f.client.put(written, "k", "v"));
   for (int i = 0; i < 20; ++i)
-    REQUIRE_FALSE(must(f.client.get(namespace_path{"probe", {std::to_string(i)}},
-                                    "k")));
+    REQUIRE_FALSE(
+        must(f.client.get(namespace_path{"probe", {std::to_string(i)}}, "k")));
   REQUIRE(must(f.client.stats()).active_namespaces == 21);
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (must(f.client.stats()).active_namespaces != 1
-         && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
+  eventually([&] { return must(f.client.stats()).active_namespaces == 1; }, 5s);
   // The written namespace keeps its owner (it holds the data) and is listed.
   CHECK(must(f.client.stats()).active_namespaces == 1);
-  CHECK(must(f.client.list_namespaces()) == std::vector<namespace_path>{written});
+  CHECK(must(f.client.list_namespaces()) ==
+        std::vector<namespace_path>{written});
   CHECK(must(f.client.get(written, "k"))->value == "v");
 }

@@ -32,13 +32,13 @@ TEST_CASE("list_keys pages in byte order with a prefix", "[paging]") {
   auto exact = must(f.client.list_keys(ns, "", "", 7));
   CHECK(exact.keys.size() == 7);
   CHECK_FALSE(exact.more);
-  CHECK(must(f.client.list_keys(ns, "a", "", 10)).keys
-        == std::vector<std::string>{"a", "ab", "abc"});
-  CHECK(must(f.client.list_keys(ns, "ab", "ab", 10)).keys
-        == std::vector<std::string>{"abc"});
+  CHECK(must(f.client.list_keys(ns, "a", "", 10)).keys ==
+        std::vector<std::string>{"a", "ab", "abc"});
+  CHECK(must(f.client.list_keys(ns, "ab", "ab", 10)).keys ==
+        std::vector<std::string>{"abc"});
   // `after` before the prefix starts at the prefix.
-  CHECK(must(f.client.list_keys(ns, "b", "A", 10)).keys
-        == std::vector<std::string>{"b", "b1"});
+  CHECK(must(f.client.list_keys(ns, "b", "A", 10)).keys ==
+        std::vector<std::string>{"b", "b1"});
   CHECK(must(f.client.list_keys(ns, "zz", "", 10)).keys.empty());
 }
 
@@ -55,8 +55,7 @@ TEST_CASE("scan pages entries like list_keys", "[paging]") {
   CHECK(page.more);
 }
 
-TEST_CASE("paging has no duplicates or gaps while keys are added",
-          "[paging]") {
+TEST_CASE("paging has no duplicates or gaps while keys are added", "[paging]") {
   service_fixture f;
   auto key_of = [](int i) {
     char key[16];

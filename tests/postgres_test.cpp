@@ -19,6 +19,7 @@
 #include "backends/postgres/postgres_backend.hpp"
 #include "tests/support/change_records.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/scratch_database.hpp"
 
@@ -175,10 +176,8 @@ TEST_CASE("expired rows of inactive namespaces are purged", "[pg]") {
   auto opts = pg_options(db);
   opts.sweep_interval = 100ms;
   service_fixture f{opts};
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (db.query("SELECT count(*) FROM sk_entries") != "1" &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
+  eventually([&] { return db.query("SELECT count(*) FROM sk_entries") == "1"; },
+             10s, 50ms);
   CHECK(db.query("SELECT count(*) FROM sk_entries") == "1");
   CHECK(db.query("SELECT convert_from(key, 'UTF8') FROM sk_entries") == "keep");
 }
@@ -288,13 +287,9 @@ TEST_CASE("a PostgreSQL restart fails writes cleanly and service resumes",
   }
   restarter.join();
   CHECK(failures > 0);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  bool resumed = false;
-  while (!resumed && std::chrono::steady_clock::now() < deadline) {
-    resumed = static_cast<bool>(f.client.put(ns, "after", "ok"));
-    std::this_thread::sleep_for(50ms);
-  }
-  CHECK(resumed);
+  CHECK(eventually(
+      [&] { return static_cast<bool>(f.client.put(ns, "after", "ok")); }, 10s,
+      50ms));
   service_fixture reader{pg_options(db)};
   CHECK(must(reader.client.get(ns, "before")));
   for (auto& [key, version] : acked) {
@@ -397,13 +392,13 @@ TEST_CASE("a write refused while PostgreSQL is down leaves reads served",
   REQUIRE(*got);
   CHECK((*got)->value == "committed");
   CHECK((*got)->version == v);
-  auto deadline = std::chrono::steady_clock::now() + 20s;
   caf::expected<uint64_t> again{caf::error{}};
-  while (!again && std::chrono::steady_clock::now() < deadline) {
-    again = f.client.put(ns, "k", "after");
-    if (!again)
-      std::this_thread::sleep_for(50ms);
-  }
+  eventually(
+      [&] {
+        again = f.client.put(ns, "k", "after");
+        return static_cast<bool>(again);
+      },
+      20s, 50ms);
   REQUIRE(again);
   CHECK(*again == v + 1);
 }
@@ -742,13 +737,8 @@ namespace {
 
 /// Waits up to 5 s for the number of running namespace actors to be `n`.
 bool active_becomes(blocking_client& client, uint64_t n) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (must(client.stats()).active_namespaces == n)
-      return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+  return eventually([&] { return must(client.stats()).active_namespaces == n; },
+                    5s);
 }
 
 } // namespace

@@ -18,6 +18,7 @@
 #include "actors/remote/remote.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/event_log.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/instrumented_engine.hpp"
 
@@ -243,9 +244,8 @@ TEST_CASE("a client that goes away leaves the service unharmed", "[remote]") {
     CHECK(server.sys.registry().running() > running_before);
   }
   // Its session ends: the service runs what it ran before.
-  for (int i = 0; i < 100 && server.sys.registry().running() > running_before;
-       ++i)
-    std::this_thread::sleep_for(50ms);
+  eventually([&] { return server.sys.registry().running() <= running_before; },
+             5s);
   CHECK(server.sys.registry().running() == running_before);
   client_node next;
   blocking_client client{next.sys, must(next.connect(server.port))};
@@ -428,13 +428,7 @@ TEST_CASE("a remote watcher gets the snapshot and live changes, and its "
     CHECK(events[3].kind == watch_event_kind::erase);
   }
   // The client node is gone: its watch is removed.
-  bool removed = false;
-  for (int i = 0; i < 100 && !removed; ++i) {
-    removed = !must(local.unwatch(ns, id));
-    if (!removed)
-      std::this_thread::sleep_for(50ms);
-  }
-  CHECK(removed);
+  CHECK(eventually([&] { return !must(local.unwatch(ns, id)); }, 5s));
 }
 
 // Regression: with TLS, a client that went away left an error in OpenSSL's
@@ -455,12 +449,15 @@ TEST_CASE("a client that leaves does not disturb another one", "[remote]") {
     client_node stays{config("client")};
     blocking_client a{stays.sys, must(stays.connect(server.port, how))};
     REQUIRE(a.put(ns, "a", "1"));
+    auto running = server.sys.registry().running();
     for (int round = 0; round < 3; ++round) {
       client_node leaves{config("client")};
       blocking_client b{leaves.sys, must(leaves.connect(server.port, how))};
       REQUIRE(b.put(ns, "b", "1"));
     }
-    std::this_thread::sleep_for(200ms);
+    // The service has seen every departure: their sessions ended.
+    CHECK(eventually(
+        [&] { return server.sys.registry().running() <= running; }, 5s));
     CHECK(must(a.get(ns, "a"))->value == "1");
     CHECK(must(a.put(ns, "a", "2")) > 0);
   }

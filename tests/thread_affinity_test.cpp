@@ -55,29 +55,28 @@ void on_reply(load_actor* self, bool ok) {
 void fire(load_actor* self) {
   auto& st = self->state;
   int i = st.sent++;
-  namespace_path ns{"load", {"ns-" + std::to_string((i * 7 + st.id) % namespaces)}};
+  namespace_path ns{"load",
+                    {"ns-" + std::to_string((i * 7 + st.id) % namespaces)}};
   std::string key = "k" + std::to_string((i * 13) % 40);
   auto ok = [self](auto&&...) { on_reply(self, true); };
   auto failed = [self](caf::error&) { on_reply(self, false); };
   switch (i % 5) {
-    case 0:
-    case 1:
-      self
-        ->request(st.router, 30s, put_atom::value, ns, key, std::string{"v"},
+  case 0:
+  case 1:
+    self->request(st.router, 30s, put_atom::value, ns, key, std::string{"v"},
                   ttl_option{})
         .then([=](uint64_t) { ok(); }, failed);
-      break;
-    case 2:
-      self->request(st.router, 30s, get_atom::value, ns, key)
+    break;
+  case 2:
+    self->request(st.router, 30s, get_atom::value, ns, key)
         .then([=](caf::optional<entry>&) { ok(); }, failed);
-      break;
-    case 3:
-      self->request(st.router, 30s, erase_atom::value, ns, key)
+    break;
+  case 3:
+    self->request(st.router, 30s, erase_atom::value, ns, key)
         .then([=](bool) { ok(); }, failed);
-      break;
-    default:
-      self
-        ->request(st.router, 30s, list_keys_atom::value, ns, std::string{},
+    break;
+  default:
+    self->request(st.router, 30s, list_keys_atom::value, ns, std::string{},
                   std::string{}, uint32_t{10})
         .then([=](key_page&) { ok(); }, failed);
   }
@@ -114,7 +113,7 @@ TEST_CASE("the probe detects a store entered by two threads", "[affinity]") {
   instrumented_store store{"control", p};
   auto hammer = [&] {
     for (int i = 0; i < 20; ++i)
-      (void) store.size();
+      (void)store.size();
   };
   std::thread a{hammer};
   std::thread b{hammer};

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 #include "tests/support/instrumented_engine.hpp"
 
@@ -17,21 +18,10 @@ namespace {
 
 const namespace_path ns{"acme", {"ttl"}};
 
-/// Polls `pred` until it holds or 5 s pass; returns its last result.
-template <class Pred>
-bool eventually(Pred pred) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
 size_t count_kind(const std::vector<change_record>& changes, change_kind kind) {
-  return std::count_if(changes.begin(), changes.end(),
-                       [kind](const change_record& c) { return c.kind == kind; });
+  return std::count_if(
+      changes.begin(), changes.end(),
+      [kind](const change_record& c) { return c.kind == kind; });
 }
 
 } // namespace
@@ -51,8 +41,7 @@ TEST_CASE("an expired entry is absent before any sweep", "[ttl]") {
   CHECK_FALSE(must(f.client.contains(ns, "short")));
   CHECK(must(f.client.key_count(ns)) == 1);
   CHECK(must(f.client.get_many(ns, {"short", "stays"})).size() == 1);
-  CHECK(must(f.client.list_keys(ns)).keys
-        == std::vector<std::string>{"stays"});
+  CHECK(must(f.client.list_keys(ns)).keys == std::vector<std::string>{"stays"});
   CHECK(must(f.client.scan(ns)).entries.size() == 1);
   CHECK(code(f.client.update(ns, "short", "x", 1)) == error_code::not_found);
   CHECK_FALSE(must(f.client.erase(ns, "short")));

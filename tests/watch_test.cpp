@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/support/event_log.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
 
 using namespace statekeeper;
@@ -217,13 +218,7 @@ TEST_CASE("a watcher that stops is removed", "[watch]") {
   auto sub = must(f.client.watch(ns, {}, caf::none, log.handler()));
   auto id = sub.id();
   sub.stop();
-  bool removed = false;
-  for (int i = 0; i < 100 && !removed; ++i) {
-    removed = !must(f.client.unwatch(ns, id));
-    if (!removed)
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  CHECK(removed);
+  CHECK(eventually([&] { return !must(f.client.unwatch(ns, id)); }, 2s));
 }
 
 TEST_CASE("an idle watcher hears the current revision periodically",

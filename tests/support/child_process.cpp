@@ -1,4 +1,5 @@
 #include "tests/support/child_process.hpp"
+#include "tests/support/eventually.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -136,21 +137,20 @@ void scoped_child::signal(int sig) {
 bool scoped_child::reap(std::chrono::milliseconds limit) {
   if (stopped_)
     return true;
-  auto deadline = std::chrono::steady_clock::now() + limit;
   int status = 0;
-  for (;;) {
-    auto reaped = waitpid(child_.pid, &status, WNOHANG);
-    if (reaped == child_.pid)
-      break;
-    if (reaped < 0 && errno != EINTR) {
-      stopped_ = true; // not our child (any more): nothing to wait for
-      return true;
-    }
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
+  bool gone = false; // not our child (any more): nothing to wait for
+  auto reaped = eventually(
+      [&] {
+        auto pid = waitpid(child_.pid, &status, WNOHANG);
+        gone = pid < 0 && errno != EINTR;
+        return pid == child_.pid || gone;
+      },
+      limit);
+  if (!reaped)
+    return false;
   stopped_ = true;
+  if (gone)
+    return true;
   if (WIFEXITED(status))
     exit_code_ = WEXITSTATUS(status);
   return true;
