@@ -1,9 +1,9 @@
 #include "actors/persistence_actor.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 
+#include "actors/log.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {
@@ -78,10 +78,9 @@ commit_one_by_one(persistence_pointer self,
       continue;
     }
     if (err)
-      std::fprintf(stderr,
-                   "statekeeper: dropping an acknowledged write of "
-                   "namespace %s that PostgreSQL refuses: %s\n",
-                   batch.ns.c_str(), caf::to_string(err).c_str());
+      log(log_level::error,
+          "dropping an acknowledged write of namespace \"" + batch.ns +
+              "\" that PostgreSQL refuses: " + caf::to_string(err));
     done.push_back(std::move(batch));
   }
   release(self, done);
@@ -150,10 +149,9 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts,
   self->set_exit_handler([self](caf::exit_msg& msg) {
     flush(self);
     if (auto lost = self->state.acknowledged.size(); lost > 0)
-      std::fprintf(stderr,
-                   "statekeeper: stopping with %zu acknowledged write "
-                   "batches not committed (PostgreSQL unavailable)\n",
-                   lost);
+      log(log_level::error, "stopping with " + std::to_string(lost) +
+                                " acknowledged write batches not committed "
+                                "(PostgreSQL unavailable)");
     self->quit(msg.reason);
   });
   self->send(self, connect_atom::value);

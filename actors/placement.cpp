@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/log.hpp"
 #include "actors/namespace_actor.hpp"
 #include "actors/router_actor.hpp"
 #include "messages/error.hpp"
@@ -171,7 +172,8 @@ void owner_down(router_pointer self, const caf::down_msg& msg) {
   auto ns = std::move(j->second.ns);
   auto age = caf::make_timestamp() - j->second.spawned;
   st.active.owners.erase(j);
-  CAF_LOG_WARNING("namespace owner" << name << "stopped:" << msg.reason);
+  log(log_level::warning, "the owner of namespace \"" + name +
+                              "\" stopped: " + caf::to_string(msg.reason));
   // In memory, activate again at once: the engine still holds the
   // namespace's data, and a namespace without owner would be missing from
   // list_namespaces. Not an owner that died young, though: it would likely
@@ -180,7 +182,8 @@ void owner_down(router_pointer self, const caf::down_msg& msg) {
   if (!st.engine || age < std::chrono::seconds{1})
     return;
   if (auto again = activate(self, ns, name); !again)
-    CAF_LOG_ERROR("cannot activate" << name << "again:" << again.error());
+    log(log_level::error, "cannot activate namespace \"" + name +
+                              "\" again: " + caf::to_string(again.error()));
 }
 
 const persistence_actor& persistence_of(router_pointer self,

@@ -99,7 +99,8 @@ using persistence_actor = caf::typed_actor<
     caf::replies_to<list_ns_atom, std::string>::with<std::vector<std::string>>,
     /// Whether a namespace (rendered) holds a live entry in the database.
     caf::replies_to<ns_exists_atom, std::string>::with<bool>,
-    /// Deletes up to the configured number of expired rows.
+    /// Deletes expired rows: up to ten statements of purge_batch rows each,
+    /// while they come back full; replies how many.
     caf::replies_to<purge_atom>::with<uint64_t>,
     caf::replies_to<stats_atom>::with<persistence_stats>,
     /// Internal: commit what is queued; (re)connect.
