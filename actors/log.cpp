@@ -1,5 +1,6 @@
 #include "actors/log.hpp"
 
+#include <cerrno>
 #include <string>
 
 #include <unistd.h>
@@ -13,10 +14,18 @@ void log(log_level level, std::string_view text) {
                                                  : "statekeeper: error: ";
   line += printable(text);
   line += '\n';
-  // One write: a line is never split by another thread's. A failed write
-  // has nowhere else to go.
-  auto written = ::write(STDERR_FILENO, line.data(), line.size());
-  static_cast<void>(written);
+  // The whole line in one write where the kernel takes it; the rest of a
+  // short write follows. A failed write has nowhere else to go.
+  size_t done = 0;
+  while (done < line.size()) {
+    auto n = ::write(STDERR_FILENO, line.data() + done, line.size() - done);
+    if (n > 0)
+      done += static_cast<size_t>(n);
+    else if (n < 0 && errno == EINTR)
+      continue;
+    else
+      break;
+  }
 }
 
 } // namespace statekeeper

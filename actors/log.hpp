@@ -1,8 +1,9 @@
 // How the service reports what no caller is waiting to hear: an owner that
 // died, a write the database refuses for good, writes lost at shutdown. One
 // line on standard error, "statekeeper: warning: ..." or
-// "statekeeper: error: ...", written with one call so that lines from
-// several threads never mix. Any thread.
+// "statekeeper: error: ...", handed to the kernel whole (one write, retried
+// only for what it did not take), so that lines from several threads do not
+// interleave in practice. Any thread.
 #pragma once
 
 #include <string_view>

@@ -56,33 +56,39 @@ void retire(router_pointer self, const std::string& name) {
   if (i == owners.end() || i->second.retiring)
     return;
   i->second.retiring = true;
+  auto drain = ++i->second.drains;
   auto handle = i->second.handle;
+  // Only the reply to this drain, while it is still under way, counts.
+  auto current = [self, name, handle, drain]() -> placement::owner* {
+    auto& all = self->state.active.owners;
+    auto j = all.find(name);
+    if (j == all.end() || j->second.handle != handle || !j->second.retiring ||
+        j->second.drains != drain)
+      return nullptr;
+    return &j->second;
+  };
   self->request(handle, self->state.opts.internal_timeout, drain_atom::value)
       .then(
-          [self, name, handle](bool may_retire) {
+          [self, name, handle, current](bool may_retire) {
             auto& st = self->state;
-            auto i = st.active.owners.find(name);
-            if (i == st.active.owners.end() || i->second.handle != handle ||
-                !i->second.retiring)
-              return; // used meanwhile, or gone
-            i->second.retiring = false;
+            auto owner = current();
+            if (owner == nullptr)
+              return; // used meanwhile, drained again, or gone
+            owner->retiring = false;
             if (!may_retire) {
-              i->second.last_used = caf::make_timestamp();
+              owner->last_used = caf::make_timestamp();
               self->send(handle, resume_atom::value);
               return;
             }
             st.active.names.erase(handle.address());
-            st.active.owners.erase(i);
+            st.active.owners.erase(name);
             if (st.engine)
               st.engine->release(name);
             self->send(handle, retire_atom::value);
           },
-          [self, name, handle](caf::error&) {
-            auto& owners = self->state.active.owners;
-            auto i = owners.find(name);
-            if (i != owners.end() && i->second.handle == handle &&
-                i->second.retiring) {
-              i->second.retiring = false;
+          [self, handle, current](caf::error&) {
+            if (auto owner = current()) {
+              owner->retiring = false;
               self->send(handle, resume_atom::value);
             }
           });

@@ -5,6 +5,7 @@
 // for owners that callers cache, or that run on other nodes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,6 +37,9 @@ struct placement {
     /// Passivation asked it to drain; resolving it again calls that off
     /// (and tells the owner to `resume`).
     bool retiring = false;
+    /// Numbers the drains sent to it: a reply counts only for the latest
+    /// (an earlier drain's reply may come after a later drain was sent).
+    uint64_t drains = 0;
   };
   /// Active owners by rendered namespace.
   std::unordered_map<std::string, owner> owners;

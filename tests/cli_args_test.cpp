@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -173,6 +175,40 @@ TEST_CASE("--help wins wherever it stands, but not over an unknown command",
   CHECK(std::holds_alternative<usage_error>(parse_args({"frob", "--help"})));
 }
 
+TEST_CASE("a command takes exactly the options its help lists", "[cli_args]") {
+  // A well-formed value for each option that takes one.
+  std::map<std::string, std::string> values{
+      {"file", "f"},   {"ttl", "1s"},  {"expected", "1"}, {"prefix", "p"},
+      {"after", "p1"}, {"limit", "5"}, {"from", "1@2"}};
+  std::set<std::string> specific;
+  for (auto& spec : commands())
+    for (auto& option : spec.options)
+      specific.insert(std::string{option_name(option.first)});
+  CHECK(specific.size() == 10);
+  for (auto& spec : commands()) {
+    std::set<std::string> own;
+    for (auto& option : spec.options)
+      own.insert(std::string{option_name(option.first)});
+    for (auto& name : specific) {
+      std::vector<std::string> args{std::string{spec.name}, "acme", "k", "v"};
+      args.resize(1 + spec.required_operands);
+      if (spec.kind == command_kind::expire)
+        args.back() = "1s";
+      args.push_back("--" + name);
+      if (auto i = values.find(name); i != values.end())
+        args.push_back(i->second);
+      auto result = parse_args(args);
+      auto* refused = std::get_if<usage_error>(&result);
+      auto not_for_it =
+          refused != nullptr &&
+          refused->message.find("does not apply") != std::string::npos;
+      INFO(spec.name << " --" << name << ": "
+                     << (refused ? refused->message : "accepted"));
+      CHECK(not_for_it == (own.count(name) == 0));
+    }
+  }
+}
+
 TEST_CASE("the help texts come from the table", "[cli_args]") {
   auto general = usage_text();
   for (auto& spec : commands()) {
@@ -194,5 +230,14 @@ TEST_CASE("the help texts come from the table", "[cli_args]") {
       CHECK(own.find(option.first) != std::string::npos);
   }
   CHECK(general.find("put NS KEY [VALUE]") != std::string::npos);
+  for (auto word : {"--host", "--port", "--tls", "--cert", "--key", "--ca",
+                    "--token", "STATEKEEPER_TOKEN", "--timeout", "--json"}) {
+    INFO(word);
+    CHECK(general.find(word) != std::string::npos);
+  }
+  CHECK(usage_text(command_kind::create).find("already_exists") !=
+        std::string::npos);
+  CHECK(usage_text(command_kind::update).find("revision_mismatch") !=
+        std::string::npos);
   CHECK(general.find("watch NS [PREFIX...]") != std::string::npos);
 }

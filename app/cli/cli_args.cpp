@@ -41,41 +41,41 @@ struct option_spec {
   option_id id;
   std::string_view name;
   bool takes_value;
-  /// The commands that accept the option; empty for a global option.
-  std::vector<command_kind> commands;
+  /// Accepted by every command; else by the commands whose help lists it
+  /// (command_spec::options, app/cli/cli_commands.cpp).
+  bool global;
 
   bool applies_to(command_kind kind) const {
-    if (commands.empty())
+    if (global)
       return true;
-    for (auto x : commands)
-      if (x == kind)
+    for (auto& described : spec_of(kind).options)
+      if (option_name(described.first) == name)
         return true;
     return false;
   }
 };
 
 const std::vector<option_spec>& options() {
-  using k = command_kind;
   static const std::vector<option_spec> table{
-      {option_id::host, "host", true, {}},
-      {option_id::port, "port", true, {}},
-      {option_id::tls, "tls", false, {}},
-      {option_id::cert, "cert", true, {}},
-      {option_id::key, "key", true, {}},
-      {option_id::ca, "ca", true, {}},
-      {option_id::token, "token", true, {}},
-      {option_id::timeout, "timeout", true, {}},
-      {option_id::json, "json", false, {}},
-      {option_id::raw, "raw", false, {k::get}},
-      {option_id::file, "file", true, {k::put, k::create, k::update}},
-      {option_id::stdin_value, "stdin", false, {k::put, k::create, k::update}},
-      {option_id::ttl, "ttl", true, {k::put, k::create, k::update}},
-      {option_id::expected, "expected", true, {k::update, k::erase}},
-      {option_id::prefix, "prefix", true, {k::keys}},
-      {option_id::after, "after", true, {k::keys}},
-      {option_id::limit, "limit", true, {k::keys}},
-      {option_id::from, "from", true, {k::watch}},
-      {option_id::progress, "progress", false, {k::watch}},
+      {option_id::host, "host", true, true},
+      {option_id::port, "port", true, true},
+      {option_id::tls, "tls", false, true},
+      {option_id::cert, "cert", true, true},
+      {option_id::key, "key", true, true},
+      {option_id::ca, "ca", true, true},
+      {option_id::token, "token", true, true},
+      {option_id::timeout, "timeout", true, true},
+      {option_id::json, "json", false, true},
+      {option_id::raw, "raw", false, false},
+      {option_id::file, "file", true, false},
+      {option_id::stdin_value, "stdin", false, false},
+      {option_id::ttl, "ttl", true, false},
+      {option_id::expected, "expected", true, false},
+      {option_id::prefix, "prefix", true, false},
+      {option_id::after, "after", true, false},
+      {option_id::limit, "limit", true, false},
+      {option_id::from, "from", true, false},
+      {option_id::progress, "progress", false, false},
   };
   return table;
 }

@@ -241,6 +241,13 @@ const command_spec* find_command(std::string_view name) {
   return nullptr;
 }
 
+std::string_view option_name(std::string_view described) {
+  if (described.substr(0, 2) != "--")
+    return {};
+  described.remove_prefix(2);
+  return described.substr(0, described.find(' '));
+}
+
 std::string_view command_name(command_kind command) {
   return spec_of(command).name;
 }

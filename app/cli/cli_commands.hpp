@@ -1,8 +1,11 @@
 // The commands of statekeeper-cli in one table: the parser
-// (app/cli/cli_args.cpp) takes each command's name and operands from it, the
-// help texts (app/cli/cli_usage.cpp) its summary, synopsis and descriptions, and
-// the dispatch (app/cli/cli.cpp) runs `run_command<kind>` for it. Adding a
-// command: a `command_kind`, its row here, its runner. Pure data; any thread.
+// (app/cli/cli_args.cpp) takes each command's name, operands and options
+// from it, the help texts (app/cli/cli_usage.cpp) its summary, synopsis and
+// descriptions, and the dispatch (app/cli/cli.cpp) runs `run_command<kind>`
+// for it. Adding a command: a `command_kind`, its row here, its runner; an
+// option no command had before also needs its entry in the parser's option
+// table (its value's type), and a value-writing command the parser's
+// `writes_value`. Pure data; any thread.
 #pragma once
 
 #include <cstddef>
@@ -51,6 +54,8 @@ struct command_spec {
   std::string_view synopsis;
   std::string_view description;
   std::vector<described> arguments;
+  /// The options only this command takes ("--file F", "--raw"): the
+  /// parser accepts exactly these (and the global ones) for it.
   std::vector<described> options;
   std::string_view output;
 };
@@ -63,6 +68,10 @@ const command_spec& spec_of(command_kind kind);
 
 /// The command named `name`, or nullptr.
 const command_spec* find_command(std::string_view name);
+
+/// Returns the name of the option a help row describes: "file" for
+/// "--file F", "" for a row that is not an option.
+std::string_view option_name(std::string_view described);
 
 /// Returns the command's name on the command line, e.g. "get".
 std::string_view command_name(command_kind command);
