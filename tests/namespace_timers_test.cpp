@@ -38,8 +38,12 @@ struct owner_fixture {
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched =
       dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  // Stands in for the router: the owner only monitors it.
-  caf::actor router = sys.spawn([] { return caf::behavior{[](int) {}}; });
+  // Stands in for the router: the owner only monitors it. (Spawned with an
+  // argument: CAF 0.17 dereferences a null argument tuple for functions
+  // that take none, which UBSan reports.)
+  caf::actor router = sys.spawn(
+      [](caf::event_based_actor*, int) { return caf::behavior{[](int) {}}; },
+      0);
   namespace_actor owner;
 
   owner_fixture() {
@@ -104,9 +108,11 @@ TEST_CASE("one sweep waits for the earliest expiry, and an earlier one "
 TEST_CASE("progress runs while there are watchers, and stops after the last",
           "[namespace_timers]") {
   owner_fixture f;
-  auto watcher = f.sys.spawn([]() -> watcher_actor::behavior_type {
-    return {[](event_atom, uint64_t, std::vector<watch_event>&) {}};
-  });
+  auto watcher = f.sys.spawn(
+      [](watcher_actor::pointer, int) -> watcher_actor::behavior_type {
+        return {[](event_atom, uint64_t, std::vector<watch_event>&) {}};
+      },
+      0);
   caf::anon_send(f.owner, watch_atom::value, ns, std::vector<std::string>{},
                  caf::optional<watch_cursor>{}, watcher);
   f.sched.run();
