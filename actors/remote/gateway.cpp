@@ -282,9 +282,10 @@ session_impl(session_pointer self, router_actor router, tenant_scope tenant,
   self->trust(owner->node());
   self->monitor(owner);
   self->monitor(st.router);
-  self->attach_functor([self, owner] {
+  // The functor runs after the state is gone: it keeps what it needs.
+  self->attach_functor([self, owner, router = st.router.address()] {
     self->demonitor(caf::actor_cast<caf::actor_addr>(owner));
-    self->demonitor(self->state.router.address());
+    self->demonitor(router);
   });
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
