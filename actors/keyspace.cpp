@@ -1,5 +1,7 @@
 #include "actors/keyspace.hpp"
 
+#include <algorithm>
+
 #include <string_view>
 #include <unordered_set>
 
@@ -133,8 +135,46 @@ std::optional<std::vector<change_record>> keyspace::take_staged() {
 caf::error keyspace::apply(const std::vector<change_record>& changes) {
   if (changes.empty())
     return caf::none;
+  return apply_as(changes, changes.front().version);
+}
+
+std::vector<change_record>
+keyspace::undo_of(const std::vector<change_record>& changes) const {
+  std::vector<change_record> undo;
+  auto restore = [&undo](const std::string& key, const stored_entry* before) {
+    if (before == nullptr)
+      undo.push_back(change_record{change_kind::erase, key, 0, {}, caf::none});
+    else
+      undo.push_back(change_record{change_kind::put, key, before->version,
+                                   before->value, before->expires_at});
+  };
+  auto clears = std::any_of(changes.begin(), changes.end(), [](auto& c) {
+    return c.kind == change_kind::clear;
+  });
+  if (clears) {
+    undo.push_back(change_record{change_kind::clear, {}, 0, {}, caf::none});
+    store_->scan("", "", [&](const std::string& key, const stored_entry& e) {
+      restore(key, &e);
+      return true;
+    });
+    return undo;
+  }
+  std::unordered_set<std::string_view> seen;
+  for (auto& change : changes)
+    if (seen.insert(change.key).second)
+      restore(change.key, store_->find(change.key));
+  return undo;
+}
+
+caf::error keyspace::revert(const std::vector<change_record>& undo,
+                            uint64_t revision) {
+  return apply_as(undo, revision);
+}
+
+caf::error keyspace::apply_as(const std::vector<change_record>& changes,
+                              uint64_t revision) {
   try {
-    if (auto err = store_->apply(changes, changes.front().version))
+    if (auto err = store_->apply(changes, revision))
       return err;
   } catch (const std::exception& ex) {
     return make_error(error_code::internal,

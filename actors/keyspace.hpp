@@ -45,6 +45,18 @@ class keyspace {
   /// Errors: what the store reports (nothing is applied then).
   [[nodiscard]] caf::error apply(const std::vector<change_record>& changes);
 
+  /// Returns the changes that take `changes` back once they are applied:
+  /// the state before them of every key they touch (all keys, if they
+  /// clear the namespace). Call it before `apply`.
+  std::vector<change_record>
+  undo_of(const std::vector<change_record>& changes) const;
+
+  /// Applies `undo` (from `undo_of`) and sets the revision back to
+  /// `revision`, the one before the changes it takes back. Errors: what the
+  /// store reports.
+  [[nodiscard]] caf::error revert(const std::vector<change_record>& undo,
+                                  uint64_t revision);
+
   caf::expected<caf::optional<entry>> get(const std::string& key,
                                           caf::timestamp now) const;
   caf::expected<bool> contains(const std::string& key,
@@ -149,6 +161,11 @@ class keyspace {
                                           caf::timestamp now) const;
   uint64_t write(const std::string& key, std::string value, ttl_option ttl,
                  caf::timestamp now);
+
+  /// Applies `changes` to the store as `revision`, then to the expiry
+  /// index.
+  caf::error apply_as(const std::vector<change_record>& changes,
+                      uint64_t revision);
 
   std::shared_ptr<namespace_store> store_;
   std::optional<std::vector<change_record>> staged_;

@@ -157,10 +157,14 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       [self](watch_atom, const namespace_path&,
              std::vector<std::string>& prefixes,
              caf::optional<watch_cursor> from, watcher_actor& who) {
-        return run<uint64_t>(self, [self, prefixes = std::move(prefixes), from,
-                                    who = std::move(who)](ks& k, ts now) {
-          return start_watch(self, k, prefixes, from, who, now);
-        });
+        return run<uint64_t>(
+            self,
+            [prefixes = std::move(prefixes), from, who](ks& k, ts now) {
+              return prepare_watch(k, prefixes, from, who, now);
+            },
+            [self, who](watch_start start) {
+              return open_watch(self, who, std::move(start));
+            });
       },
       [self](unwatch_atom, const namespace_path&, uint64_t id) {
         return end_watch(self, id);
@@ -184,9 +188,11 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
           return false; // watchers keep a namespace active
         if (!st.persistence)
           return !st.space || st.space->revision() == 0;
+        if (!all_durable(st))
+          return false; // busy: commits are under way
         st.sweeps_on_hold = true;
         if (st.opts.postgres->mode == durability::sync)
-          return true; // every write was committed before its reply
+          return true; // and every write is committed
         auto rp = self->make_response_promise<bool>();
         self->request(st.persistence, st.opts.postgres->timeout,
                       sync_atom::value)

@@ -7,15 +7,24 @@
 // (namespace_expiry.hpp).
 //
 // With PostgreSQL, it loads its namespace from its persistence actor on
-// first use (requests that arrive meanwhile wait, in order), and in sync
-// durability it applies a change only once its commit is acknowledged.
+// first use (requests that arrive meanwhile wait, in order). In sync
+// durability it pipelines commits: it applies each change in memory at once
+// and goes on with the next request, commits what accumulated while the
+// previous commit ran, and answers a request only once everything the
+// request observed is committed (see commit_pipeline).
 #pragma once
 
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/actor_addr.hpp>
+#include <caf/error.hpp>
 #include <caf/optional.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timestamp.hpp>
@@ -25,11 +34,44 @@
 #include "actors/service_options.hpp"
 #include "actors/watch_hub.hpp"
 #include "backends/storage.hpp"
+#include "messages/change.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/internal.hpp"
 #include "messages/persistence.hpp"
 
 namespace statekeeper {
+
+/// Sync durability: the changes applied in memory whose commit is not
+/// acknowledged yet, and what waits for them. At most one commit is under
+/// way; what is applied meanwhile goes into the next. Nothing of a change
+/// leaves the owner (reply, watch event) before its commit: if a commit
+/// fails, everything held fails with it and the changes are taken back (or
+/// the namespace reloaded, if the commit's outcome is unknown), so nothing
+/// acknowledged or observed is ever rolled back.
+struct commit_pipeline {
+  /// Called with none once what it waits for is committed, or with what
+  /// went wrong.
+  using continuation = std::function<void(caf::error)>;
+  /// Every change up to this revision is committed.
+  uint64_t durable = 0;
+  /// Whether a commit is under way, and its changes (published to watchers
+  /// once it is acknowledged).
+  bool busy = false;
+  std::vector<change_record> committing;
+  /// The history floor the commit under way sends.
+  uint64_t committing_floor = 0;
+  /// Applied since the commit under way started: the next commit.
+  std::vector<change_record> next;
+  /// Replies (and other continuations) waiting for a revision to be
+  /// committed, in revision order.
+  std::deque<std::pair<uint64_t, continuation>> held;
+  /// Per batch applied and not yet committed, in order: the revision before
+  /// it, and what takes it back (keyspace::undo_of).
+  std::deque<std::pair<uint64_t, std::vector<change_record>>> undo;
+
+  /// Whether nothing is applied in memory that is not committed.
+  bool idle() const { return !busy && next.empty() && held.empty(); }
+};
 
 struct namespace_state {
   static const char* name;
@@ -61,6 +103,11 @@ struct namespace_state {
   caf::actor_addr router;
   /// Change history and watchers; configured at spawn.
   watch_hub hub{0, 1};
+  /// Sync durability only.
+  commit_pipeline pipeline;
+  /// The stored history is deleted up to here (see persist_batch); 0 after
+  /// a load, as rows below a hole may remain.
+  uint64_t trimmed_floor = 0;
   /// Names this life of the namespace's revisions in watch cursors (see
   /// watch_cursor); 0 until loaded.
   uint64_t incarnation = 0;

@@ -1,5 +1,6 @@
 #include "actors/namespace_durability.hpp"
 
+#include <iterator>
 #include <memory>
 #include <random>
 
@@ -27,6 +28,9 @@ caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   auto& st = self->state;
   st.space.emplace(std::move(store), st.opts.limits);
   st.hub.restore(std::move(snap.history), snap.history_floor);
+  st.pipeline = commit_pipeline{};
+  st.pipeline.durable = snap.revision;
+  st.trimmed_floor = 0;
   // Sync durability: a watcher saw only committed changes, so the stored
   // incarnation goes on. Async: what a watcher saw may not have been
   // committed, and its revisions may be handed out again: a new one.
@@ -37,6 +41,103 @@ caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   else if (st.incarnation == 0)
     st.incarnation = fresh_incarnation();
   return caf::none;
+}
+
+/// Whether changes go through the commit pipeline: sync durability.
+bool is_pipelined(const namespace_state& st) {
+  return st.persistence && st.opts.postgres->mode == durability::sync;
+}
+
+void start_commit(namespace_pointer self);
+
+/// The commit under way is acknowledged: answer what waited for it, tell
+/// the watchers, and commit what accumulated meanwhile.
+void committed(namespace_pointer self) {
+  auto& st = self->state;
+  auto& pipeline = st.pipeline;
+  auto changes = std::move(pipeline.committing);
+  pipeline.committing.clear();
+  pipeline.busy = false;
+  pipeline.durable = changes.back().version;
+  st.trimmed_floor = pipeline.committing_floor;
+  while (!pipeline.undo.empty() &&
+         pipeline.undo.front().first < pipeline.durable)
+    pipeline.undo.pop_front();
+  st.hub.record(changes);
+  // In the history before what waited runs, and to the watchers after: a
+  // watch that waited for these revisions opens on them.
+  while (!pipeline.held.empty() &&
+         pipeline.held.front().first <= pipeline.durable) {
+    auto done = std::move(pipeline.held.front().second);
+    pipeline.held.pop_front();
+    done(caf::error{});
+  }
+  notify_watchers(self, changes);
+  start_commit(self);
+}
+
+/// Takes back every change of the pipeline, newest first. Returns false if
+/// the store refused.
+bool take_back(namespace_state& st) {
+  auto& undo = st.pipeline.undo;
+  for (auto i = undo.rbegin(); i != undo.rend(); ++i)
+    if (st.space->revert(i->second, i->first))
+      return false;
+  return true;
+}
+
+/// The commit under way failed: everything held fails with it, and nothing
+/// that was not committed is ever seen. Known not committed (the database
+/// refused, or could not be reached): the changes are taken back in memory
+/// and the namespace serves on. Unknown (`timeout`: the connection lost
+/// during COMMIT, or no answer in time): it is loaded again before the next
+/// request, and the watchers resume from their cursors on what the reload
+/// finds.
+void commit_failed(namespace_pointer self, caf::error err) {
+  auto& st = self->state;
+  auto failure = in_our_terms(std::move(err), persistence_name);
+  auto outcome_unknown = has_code(failure, error_code::timeout);
+  if (outcome_unknown || !take_back(st))
+    st.space.reset();
+  if (outcome_unknown)
+    drop_all_watchers(self, "a commit of the namespace failed with an "
+                            "unknown outcome; watch again from the last "
+                            "revision you saw");
+  auto held = std::move(st.pipeline.held);
+  auto failed_up_to = st.pipeline.committing.back().version;
+  auto durable = st.pipeline.durable;
+  st.pipeline = commit_pipeline{};
+  st.pipeline.durable = durable;
+  // Retryable: nothing of it is visible. With an unknown outcome, what the
+  // failed commit carried may be committed: say so (`timeout`).
+  auto lost =
+      make_error(error_code::storage_unavailable,
+                 "not committed, as a commit of the namespace failed (" +
+                     context_of(failure) + "); nothing of it is visible");
+  for (auto& [revision, done] : held)
+    done(outcome_unknown && revision <= failed_up_to ? failure : lost);
+  schedule_sweep(self);
+}
+
+void start_commit(namespace_pointer self) {
+  auto& st = self->state;
+  auto& pipeline = st.pipeline;
+  if (pipeline.busy || pipeline.next.empty())
+    return;
+  pipeline.busy = true;
+  pipeline.committing = std::move(pipeline.next);
+  pipeline.next.clear();
+  pipeline.committing_floor = st.hub.floor();
+  persist_batch batch{st.ns,
+                      pipeline.committing,
+                      pipeline.committing.back().version,
+                      pipeline.committing_floor,
+                      st.trimmed_floor,
+                      st.incarnation};
+  self->request(st.persistence, st.opts.postgres->timeout, write_atom::value,
+                std::move(batch))
+      .then([self](ok_atom) { committed(self); },
+            [self](caf::error& err) { commit_failed(self, std::move(err)); });
 }
 
 } // namespace
@@ -86,9 +187,10 @@ void persist_and_apply(namespace_pointer self,
     done(std::move(err));
     return;
   }
-  persist_batch batch{st.ns, changes, changes.front().version, st.hub.floor(),
-                      st.incarnation};
   if (st.opts.postgres->mode == durability::async) {
+    persist_batch batch{
+        st.ns,          changes,          changes.back().version,
+        st.hub.floor(), st.trimmed_floor, st.incarnation};
     // Acknowledged only once the backlog has room for it: what a crash can
     // lose stays within async-max-pending.
     uint64_t records = changes.size();
@@ -100,6 +202,7 @@ void persist_and_apply(namespace_pointer self,
               auto& st = self->state;
               auto err = st.space->apply(changes);
               if (!err) {
+                st.trimmed_floor = batch.history_floor;
                 self->send(st.persistence, queue_atom::value, std::move(batch));
                 applied(self, changes);
               } else {
@@ -116,25 +219,39 @@ void persist_and_apply(namespace_pointer self,
             });
     return;
   }
-  self->request(st.persistence, st.opts.postgres->timeout, write_atom::value,
-                std::move(batch))
-      .await(
-          [self, changes = std::move(changes), done](ok_atom) mutable {
-            auto err = self->state.space->apply(changes);
-            if (!err)
-              applied(self, changes);
-            done(std::move(err));
-          },
-          [self, done](caf::error& err) mutable {
-            // storage_unavailable from the persistence actor: not committed,
-            // and what this actor holds is still what is committed, so
-            // reads go on. Anything else (connection lost during COMMIT, no
-            // answer in time) may have committed after all: re-read the
-            // database before serving again.
-            if (!has_code(err, error_code::storage_unavailable))
-              self->state.space.reset();
-            done(in_our_terms(std::move(err), persistence_name));
-          });
+  auto undo = st.space->undo_of(changes);
+  auto before = st.space->revision();
+  if (auto err = st.space->apply(changes)) {
+    done(std::move(err));
+    return;
+  }
+  st.pipeline.undo.emplace_back(before, std::move(undo));
+  schedule_sweep(self);
+  auto revision = changes.back().version;
+  auto& next = st.pipeline.next;
+  next.insert(next.end(), std::make_move_iterator(changes.begin()),
+              std::make_move_iterator(changes.end()));
+  when_durable(self, revision, std::move(done));
+  start_commit(self);
+}
+
+void when_durable(namespace_pointer self, uint64_t revision,
+                  done_handler done) {
+  auto& pipeline = self->state.pipeline;
+  if (!is_pipelined(self->state) || revision <= pipeline.durable)
+    done(caf::error{});
+  else
+    pipeline.held.emplace_back(revision, std::move(done));
+}
+
+uint64_t durable_revision(const namespace_state& st) {
+  if (is_pipelined(st))
+    return st.pipeline.durable;
+  return st.space ? st.space->revision() : 0;
+}
+
+bool all_durable(const namespace_state& st) {
+  return !is_pipelined(st) || st.pipeline.idle();
 }
 
 } // namespace statekeeper

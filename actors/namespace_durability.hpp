@@ -1,6 +1,7 @@
 // How a namespace owner loads its namespace and makes its changes durable
-// before it applies them and answers: in memory at once; with PostgreSQL
-// after the commit (sync) or once the async backlog has room (async).
+// before anything of them leaves the owner: in memory at once; with
+// PostgreSQL once committed (sync, through the commit pipeline) or once the
+// async backlog has room for them (async).
 // Called only by the owner (actors/namespace_actor.hpp), in its handlers.
 #pragma once
 
@@ -24,14 +25,17 @@ namespace statekeeper {
 uint64_t fresh_incarnation();
 
 /// Called with none once done, or with what went wrong.
-using done_handler = std::function<void(caf::error)>;
+using done_handler = commit_pipeline::continuation;
 
 /// Loads the namespace if it is not loaded, then calls `done`. The load is
 /// awaited: later requests stay queued, in order, until it is done.
 void ensure_loaded(namespace_pointer self, done_handler done);
 
-/// Makes staged `changes` durable as the durability mode says, applies them
-/// (store, expiry index, history, watchers), then calls `done`.
+/// Makes staged `changes` durable as the durability mode says and applies
+/// them (store, expiry index, history, watchers), then calls `done`. In
+/// sync durability they are applied in memory at once and go into the
+/// commit pipeline; the owner goes on with its next request, and `done`,
+/// the history and the watchers follow the commit.
 void persist_and_apply(namespace_pointer self,
                        std::vector<change_record> changes, done_handler done);
 
@@ -39,10 +43,24 @@ void persist_and_apply(namespace_pointer self,
 /// timer.
 void applied(namespace_pointer self, const std::vector<change_record>& changes);
 
-/// Runs `op(keyspace, now)` and answers with its result once whatever it
-/// staged is applied (and durable, with sync persistence). In memory the
-/// answer is immediate.
-template <class T, class Op> caf::result<T> run(namespace_pointer self, Op op) {
+/// Calls `done` once every change up to `revision` is committed: at once,
+/// but in sync durability while commits are under way.
+void when_durable(namespace_pointer self, uint64_t revision, done_handler done);
+
+/// The revision up to which every change is committed: what a watcher may
+/// be told of.
+uint64_t durable_revision(const namespace_state& st);
+
+/// Whether nothing applied is waiting for its commit.
+bool all_durable(const namespace_state& st);
+
+/// Runs `op(keyspace, now)` and answers with `finish(result)` (a
+/// caf::expected<T>) once whatever
+/// it staged is applied and everything it observed is durable (with sync
+/// persistence: committed; a read waits for the writes it saw). In memory
+/// the answer is immediate. `finish` runs when the answer goes out.
+template <class T, class Op, class Finish>
+caf::result<T> run(namespace_pointer self, Op op, Finish finish) {
   auto& st = self->state;
   if (st.space && !st.persistence) {
     auto result = op(*st.space, caf::make_timestamp());
@@ -53,33 +71,41 @@ template <class T, class Op> caf::result<T> run(namespace_pointer self, Op op) {
         return err;
       applied(self, *staged);
     }
-    return std::move(*result);
+    return finish(std::move(*result));
   }
   auto rp = self->make_response_promise<T>();
-  ensure_loaded(self, [self, rp, op](caf::error err) mutable {
+  ensure_loaded(self, [self, rp, op, finish](caf::error err) mutable {
     if (err) {
       rp.deliver(std::move(err));
       return;
     }
-    auto result = op(*self->state.space, caf::make_timestamp());
-    if (!result) {
-      rp.deliver(std::move(result.error()));
-      return;
-    }
-    auto staged = self->state.space->take_staged();
-    if (!staged) {
-      rp.deliver(std::move(*result));
-      return;
-    }
-    persist_and_apply(self, std::move(*staged),
-                      [rp, value = std::move(*result)](caf::error err) mutable {
-                        if (err)
-                          rp.deliver(std::move(err));
-                        else
-                          rp.deliver(std::move(value));
-                      });
+    auto& space = *self->state.space;
+    auto result = op(space, caf::make_timestamp());
+    auto staged = space.take_staged();
+    // Errors wait too: a failed precondition observed the state.
+    auto answer = [rp, result = std::move(result),
+                   finish](caf::error err) mutable {
+      if (err)
+        rp.deliver(std::move(err));
+      else if (!result)
+        rp.deliver(std::move(result.error()));
+      else if (caf::expected<T> out = finish(std::move(*result)))
+        rp.deliver(std::move(*out));
+      else
+        rp.deliver(std::move(out.error()));
+    };
+    if (staged)
+      persist_and_apply(self, std::move(*staged), std::move(answer));
+    else
+      when_durable(self, space.revision(), std::move(answer));
   });
   return rp;
+}
+
+/// Runs `op` and answers with its result (see above).
+template <class T, class Op> caf::result<T> run(namespace_pointer self, Op op) {
+  return run<T>(self, std::move(op),
+                [](auto&& x) { return caf::expected<T>{std::move(x)}; });
 }
 
 } // namespace statekeeper

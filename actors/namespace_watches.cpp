@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "actors/namespace_durability.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {
@@ -115,8 +116,13 @@ void schedule_progress(namespace_pointer self) {
 
 void publish(namespace_pointer self,
              const std::vector<change_record>& changes) {
+  self->state.hub.record(changes);
+  notify_watchers(self, changes);
+}
+
+void notify_watchers(namespace_pointer self,
+                     const std::vector<change_record>& changes) {
   auto& hub = self->state.hub;
-  hub.record(changes);
   hub.fan_out(changes, [self](watcher_entry& w,
                               std::vector<watch_event> events) {
     auto& hub = self->state.hub;
@@ -133,62 +139,81 @@ void publish(namespace_pointer self,
   });
 }
 
-caf::expected<uint64_t> start_watch(namespace_pointer self, keyspace& space,
-                                    std::vector<std::string> prefixes,
-                                    caf::optional<watch_cursor> from,
-                                    watcher_actor who, caf::timestamp now) {
+caf::expected<watch_start> prepare_watch(const keyspace& space,
+                                         std::vector<std::string> prefixes,
+                                         caf::optional<watch_cursor> from,
+                                         const watcher_actor& who,
+                                         caf::timestamp now) {
   if (!who)
     return make_error(error_code::invalid_argument, "watcher is invalid");
-  prefixes = watch_hub::normalize(std::move(prefixes));
+  watch_start start;
+  start.prefixes = watch_hub::normalize(std::move(prefixes));
+  start.from = from;
+  if (from)
+    return start;
+  // Snapshot entries carry cursor 0: a watcher that stops before
+  // snapshot_done resumes from the start of the history.
+  auto add = [&](const std::string& key, const stored_entry& e) {
+    watch_event ev;
+    ev.kind = watch_event_kind::put;
+    ev.revision = 0;
+    ev.key = key;
+    ev.value = e.value;
+    ev.version = e.version;
+    ev.expires_at = e.expires_at;
+    start.snapshot.push_back(std::move(ev));
+  };
+  if (start.prefixes.empty())
+    space.visit_live("", now, add);
+  for (auto& p : start.prefixes)
+    space.visit_live(p, now, add);
+  start.snapshot_revision = space.revision();
+  watch_event done;
+  done.kind = watch_event_kind::snapshot_done;
+  done.revision = start.snapshot_revision;
+  start.snapshot.push_back(std::move(done));
+  return start;
+}
+
+caf::expected<uint64_t> open_watch(namespace_pointer self, watcher_actor who,
+                                   watch_start start) {
+  auto& st = self->state;
+  // Every change up to here is in the history; later ones reach the
+  // watcher live.
+  auto recorded = durable_revision(st);
   std::vector<watch_event> events;
-  if (from) {
-    auto incarnation = self->state.incarnation;
-    if (from->incarnation != incarnation)
+  uint64_t live_after = start.snapshot_revision;
+  if (auto& from = start.from) {
+    if (from->incarnation != st.incarnation)
       return make_error(
           error_code::cursor_expired,
           "cursor " + to_string(*from) +
               " is of another incarnation of the namespace (now " +
-              std::to_string(incarnation) +
+              std::to_string(st.incarnation) +
               "): it was recreated, or changes seen before were not durable; "
               "watch without a cursor for a snapshot");
-    if (from->revision > space.revision())
+    if (from->revision > recorded)
       return make_error(
           error_code::cursor_expired,
           "cursor " + to_string(*from) +
               " is ahead of the namespace, which is at revision " +
-              std::to_string(space.revision()) +
+              std::to_string(recorded) +
               "; watch without a cursor for a snapshot");
-    auto replayed = self->state.hub.replay(prefixes, from->revision);
+    auto replayed = st.hub.replay(start.prefixes, from->revision);
     if (!replayed)
       return std::move(replayed.error());
     events = std::move(*replayed);
+    live_after = recorded;
   } else {
-    // Snapshot entries carry cursor 0: a watcher that stops before
-    // snapshot_done resumes from the start of the history.
-    auto add = [&](const std::string& key, const stored_entry& e) {
-      watch_event ev;
-      ev.kind = watch_event_kind::put;
-      ev.revision = 0;
-      ev.key = key;
-      ev.value = e.value;
-      ev.version = e.version;
-      ev.expires_at = e.expires_at;
-      events.push_back(std::move(ev));
-    };
-    if (prefixes.empty())
-      space.visit_live("", now, add);
-    for (auto& p : prefixes)
-      space.visit_live(p, now, add);
-    watch_event done;
-    done.kind = watch_event_kind::snapshot_done;
-    done.revision = space.revision();
-    events.push_back(std::move(done));
+    events = std::move(start.snapshot);
   }
   self->monitor(who);
-  auto& w = self->state.hub.add(std::move(who), std::move(prefixes));
-  w.cursor = from ? from->revision : 0;
+  auto& w = st.hub.add(std::move(who), std::move(start.prefixes));
+  w.cursor = start.from ? start.from->revision : 0;
+  w.live_after = live_after;
   auto id = w.id;
-  send_events(self, w, std::move(events), false);
+  if (!events.empty())
+    send_events(self, w, std::move(events), false);
   schedule_progress(self);
   return id;
 }
@@ -204,7 +229,7 @@ void on_progress(namespace_pointer self) {
   schedule_progress(self);
   if (!st.space)
     return;
-  auto revision = st.space->revision();
+  auto revision = durable_revision(st);
   st.hub.idle_watchers([self, revision](watcher_entry& w) {
     watch_event ev;
     ev.kind = watch_event_kind::progress;

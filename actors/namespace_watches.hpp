@@ -19,15 +19,33 @@
 
 namespace statekeeper {
 
-/// Starts a watch: the snapshot (or the replay after `from`) first, then
-/// live changes; nothing falls in between, as the owner handles one message
-/// at a time. Returns the watch id. Errors: invalid_argument for a null
-/// watcher; cursor_expired for a cursor of another incarnation, ahead of
+/// A watch as its request found the namespace.
+struct watch_start {
+  /// Normalized.
+  std::vector<std::string> prefixes;
+  /// Resume after this cursor; none: start with the snapshot.
+  caf::optional<watch_cursor> from;
+  /// Without a cursor: the entries, then snapshot_done at
+  /// `snapshot_revision`.
+  std::vector<watch_event> snapshot;
+  uint64_t snapshot_revision = 0;
+};
+
+/// Takes what a watch starts from: the snapshot of the entries (without a
+/// cursor). Errors: invalid_argument for a null watcher.
+caf::expected<watch_start> prepare_watch(const keyspace& space,
+                                         std::vector<std::string> prefixes,
+                                         caf::optional<watch_cursor> from,
+                                         const watcher_actor& who,
+                                         caf::timestamp now);
+
+/// Opens a watch once everything `start` saw is durable: the snapshot (or
+/// the replay after its cursor) first, then live changes; nothing falls in
+/// between, as the owner handles one message at a time. Returns the watch
+/// id. Errors: cursor_expired for a cursor of another incarnation, ahead of
 /// the namespace, or beyond the history.
-caf::expected<uint64_t> start_watch(namespace_pointer self, keyspace& space,
-                                    std::vector<std::string> prefixes,
-                                    caf::optional<watch_cursor> from,
-                                    watcher_actor who, caf::timestamp now);
+caf::expected<uint64_t> open_watch(namespace_pointer self, watcher_actor who,
+                                   watch_start start);
 
 /// Ends the watch `id`; returns whether it existed.
 bool end_watch(namespace_pointer self, uint64_t id);
@@ -35,9 +53,13 @@ bool end_watch(namespace_pointer self, uint64_t id);
 /// Sends every watcher `dropped` with `why`, and ends its watch.
 void drop_all_watchers(namespace_pointer self, const std::string& why);
 
-/// Records the changes of one applied revision in the history and sends
-/// them to the watchers they match.
+/// Records applied changes in the history and sends them to the watchers
+/// they match.
 void publish(namespace_pointer self, const std::vector<change_record>& changes);
+
+/// Sends changes already in the history to the watchers they match.
+void notify_watchers(namespace_pointer self,
+                     const std::vector<change_record>& changes);
 
 /// The `progress` message: tells watchers that heard nothing since the last
 /// one where the namespace is, so that their cursor keeps up with the

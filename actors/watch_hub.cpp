@@ -107,7 +107,7 @@ void watch_hub::fan_out(
     auto& w = (i++)->second; // `deliver` may erase `w`, never another
     std::vector<watch_event> events;
     for (auto& change : changes)
-      if (matches(w.prefixes, change))
+      if (change.version > w.live_after && matches(w.prefixes, change))
         events.push_back(to_event(change));
     if (!events.empty()) {
       set_cursors(events);

@@ -35,6 +35,9 @@ struct watcher_entry {
   bool heard = false;
   /// The cursor of the last event sent: where a dropped watcher resumes.
   uint64_t cursor = 0;
+  /// Changes up to this revision reached the watcher before it was added
+  /// (in its snapshot or replay): live, it gets only later ones.
+  uint64_t live_after = 0;
 };
 
 class watch_hub {

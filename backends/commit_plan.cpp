@@ -48,13 +48,15 @@ void collect_namespaces(const std::vector<persist_batch>& batches,
                         commit_plan& plan) {
   std::map<std::string_view, commit_plan::namespace_state> states;
   for (auto& batch : batches) {
-    auto& st =
-        states
-            .emplace(batch.ns, commit_plan::namespace_state{batch.ns, 0, 0, 0})
-            .first->second;
+    auto& st = states
+                   .emplace(batch.ns,
+                            commit_plan::namespace_state{batch.ns, 0, 0, 0,
+                                                         batch.trimmed_floor})
+                   .first->second;
     st.revision = std::max(st.revision, batch.revision);
     st.incarnation = batch.incarnation;
     st.history_floor = std::max(st.history_floor, batch.history_floor);
+    st.trimmed_floor = std::min(st.trimmed_floor, batch.trimmed_floor);
   }
   for (auto& kvp : states)
     plan.namespaces.push_back(kvp.second);

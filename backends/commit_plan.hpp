@@ -33,6 +33,9 @@ struct commit_plan {
     uint64_t incarnation;
     /// The highest history floor among its batches.
     uint64_t history_floor;
+    /// The lowest trimmed floor among its batches: changes up to it are
+    /// deleted already.
+    uint64_t trimmed_floor;
   };
   /// One change-log row.
   struct log_row {

@@ -1,18 +1,22 @@
-// Durable writes per second with PostgreSQL (fsync on), printed as ratios
-// against baselines run in the same process on the same server:
-//  - one transaction per write through libpqxx, one connection;
-//  - one transaction per write through libpqxx, one connection per writer
-//    thread (the server's own WAL flushing batches some commits);
-//  - statekeeper, sync durability (acknowledged after commit), group commit
-//    over one connection, with as many concurrent writers.
+// Durable writes per second with PostgreSQL (fsync on), as ratios against
+// a baseline run in the same process on the same server, each scenario
+// repeated (median and range):
+//  - baseline: one transaction per write through libpqxx from 64 threads,
+//    one connection each;
+//  - statekeeper, sync durability (acknowledged after commit): 64 writers
+//    on one namespace (the commit pipeline of one owner), and 64 namespaces
+//    with 4 writes in flight each (group commit across owners).
 // Needs a server: scripts/with-postgres.sh build/statekeeper_pg_bench
-// Usage: statekeeper_pg_bench [--writes=N] [--writers=N]
+// Usage: statekeeper_pg_bench [--writes=N] [--rounds=N]
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <memory>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -63,8 +67,27 @@ double libpqxx_rate(int writers, int writes) {
   return writes / seconds_since(start);
 }
 
-double statekeeper_rate(caf::actor_system& sys, int writers, int writes,
-                        sk::service_stats& stats) {
+/// The service's persistence counters.
+sk::service_stats service_commits(caf::actor_system& sys,
+                                  const sk::router_actor& r) {
+  sk::service_stats result;
+  caf::scoped_actor self{sys};
+  self->request(r, std::chrono::seconds{10}, sk::stats_atom::value)
+      .receive([&](sk::service_stats& x) { result = x; }, [](caf::error&) {});
+  return result;
+}
+
+/// What one statekeeper scenario measured.
+struct sk_result {
+  double rate = 0;
+  /// Writes per transaction.
+  double per_commit = 0;
+};
+
+/// `writers` drivers with `in_flight` puts each; driver d writes to
+/// namespace d % namespaces.
+sk_result statekeeper_rate(caf::actor_system& sys, int writes, int writers,
+                           int in_flight, int namespaces) {
   sk::service_options opts;
   sk::postgres_options pg;
   pg.mode = sk::durability::sync;
@@ -77,42 +100,57 @@ double statekeeper_rate(caf::actor_system& sys, int writers, int writes,
   }
   auto r = *router;
   auto failed = std::make_shared<std::atomic<int>>(0);
-  // Each writer owns a namespace and writes one key after another.
-  auto op = [r, failed](caf::event_based_actor* self, int i,
-                        std::function<void()> next) {
-    sk::namespace_path ns{"bench", {"w" + std::to_string(self->id())}};
-    self->request(r, caf::infinite, sk::put_atom::value, ns,
-                  "k" + std::to_string(i), value, sk::ttl_option{})
-      .then([next](uint64_t) { next(); },
-            [next, failed](caf::error&) {
-              ++*failed;
-              next();
-            });
+  // The first request of a driver numbers it: its namespace and keys.
+  struct numbering {
+    std::mutex mtx;
+    std::unordered_map<caf::actor_id, int> drivers;
   };
-  auto rate = run_drivers(sys, op, writes, writers, 1);
+  auto numbers = std::make_shared<numbering>();
+  auto op = [r, failed, numbers, namespaces](caf::event_based_actor* self,
+                                             int i,
+                                             std::function<void()> next) {
+    int n = 0;
+    {
+      std::lock_guard<std::mutex> guard{numbers->mtx};
+      auto& drivers = numbers->drivers;
+      n = drivers.emplace(self->id(), static_cast<int>(drivers.size()))
+              .first->second;
+    }
+    sk::namespace_path ns{"bench", {"ns" + std::to_string(n % namespaces)}};
+    self->request(r, caf::infinite, sk::put_atom::value, ns,
+                  "w" + std::to_string(n) + "k" + std::to_string(i), value,
+                  sk::ttl_option{})
+        .then([next](uint64_t) { next(); },
+              [next, failed](caf::error&) {
+                ++*failed;
+                next();
+              });
+  };
+  auto before = service_commits(sys, r);
+  auto rate = run_drivers(sys, op, writes, writers, in_flight);
   if (*failed > 0) {
     std::fprintf(stderr, "%d writes failed: figures are not valid\n",
                  failed->load());
     std::exit(1);
   }
-  caf::scoped_actor self{sys};
-  self->request(r, std::chrono::seconds{10}, sk::stats_atom::value)
-    .receive([&](sk::service_stats& x) { stats = x; }, [](caf::error&) {});
+  auto after = service_commits(sys, r);
   sk::stop_service(r);
-  return rate;
+  auto commits = after.commits - before.commits;
+  return {rate, commits ? double(writes) / commits : 0.0};
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  int writes = 4000;
-  int writers = 16;
+  int writes = 32000;
+  int rounds = 3;
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--writes=", 9) == 0)
       writes = std::atoi(argv[i] + 9);
-    else if (std::strncmp(argv[i], "--writers=", 10) == 0)
-      writers = std::atoi(argv[i] + 10);
+    else if (std::strncmp(argv[i], "--rounds=", 9) == 0)
+      rounds = std::atoi(argv[i] + 9);
   }
+  constexpr int writers = 64;
   {
     pqxx::connection conn;
     prepare_table(conn);
@@ -121,26 +159,35 @@ int main(int argc, char** argv) {
   sk::register_types(cfg);
   caf::actor_system sys{cfg};
 
-  std::printf("statekeeper PostgreSQL bench: %d durable writes, %d writers, "
-              "64-byte values, fsync on\n",
-              writes, writers);
-  auto single = libpqxx_rate(1, writes / 4);
-  auto parallel = libpqxx_rate(writers, writes);
-  sk::service_stats stats;
-  auto grouped = statekeeper_rate(sys, writers, writes, stats);
-  std::printf("  libpqxx, 1 txn per write, 1 connection      %8.0f writes/s "
-              " (baseline)\n",
-              single);
-  std::printf("  libpqxx, 1 txn per write, %2d connections    %8.0f writes/s "
-              " %.2fx\n",
-              writers, parallel, parallel / single);
-  std::printf("  statekeeper sync, group commit, 1 connection %7.0f writes/s "
-              " %.2fx baseline, %.2fx %d connections\n",
-              grouped, grouped / single, grouped / parallel, writers);
-  std::printf("  statekeeper: %llu writes in %llu transactions (%.1f per "
-              "transaction)\n",
-              static_cast<unsigned long long>(stats.batches),
-              static_cast<unsigned long long>(stats.commits),
-              stats.commits ? double(stats.batches) / stats.commits : 0.0);
+  std::printf("statekeeper PostgreSQL bench: durable writes, 64-byte values, "
+              "fsync on, %d rounds (median, range)\n",
+              rounds);
+  std::vector<double> baseline;
+  std::vector<double> one_ns;
+  std::vector<double> many_ns;
+  std::vector<double> one_ns_batch;
+  std::vector<double> many_ns_batch;
+  for (int round = 0; round < rounds; ++round) {
+    baseline.push_back(libpqxx_rate(writers, writes / 8));
+    auto one = statekeeper_rate(sys, writes, writers, 1, 1);
+    auto many = statekeeper_rate(sys, writes, writers, 4, writers);
+    one_ns.push_back(one.rate / baseline.back());
+    many_ns.push_back(many.rate / baseline.back());
+    one_ns_batch.push_back(one.per_commit);
+    many_ns_batch.push_back(many.per_commit);
+    std::printf("  round %d: baseline %.0f writes/s, one namespace %.0f, "
+                "64 namespaces %.0f\n",
+                round + 1, baseline.back(), one.rate, many.rate);
+  }
+  auto row = [](const char* what, std::vector<double> xs, const char* unit) {
+    std::sort(xs.begin(), xs.end());
+    std::printf("  %-52s %9.2f%s (%.2f-%.2f)\n", what, xs[xs.size() / 2], unit,
+                xs.front(), xs.back());
+  };
+  row("libpqxx, 1 row/txn, 64 threads (baseline, writes/s)", baseline, "");
+  row("statekeeper sync, 1 namespace, 64 writers", one_ns, "x");
+  row("  writes per transaction", one_ns_batch, "");
+  row("statekeeper sync, 64 namespaces, 256 in flight", many_ns, "x");
+  row("  writes per transaction", many_ns_batch, "");
   return 0;
 }

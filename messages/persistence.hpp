@@ -38,6 +38,10 @@ struct persist_batch {
   /// The change history keeps every change with a revision above this;
   /// older changes may be deleted in the same transaction.
   uint64_t history_floor = 0;
+  /// Changes at or below this were deleted by an earlier commit: deleting
+  /// starts above it, which keeps the delete off the index entries of rows
+  /// already deleted.
+  uint64_t trimmed_floor = 0;
   /// The namespace's incarnation (see watch_cursor), stored with its
   /// revision.
   uint64_t incarnation = 0;
@@ -46,7 +50,7 @@ struct persist_batch {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persist_batch& x) {
   return f(caf::meta::type_name("persist_batch"), x.ns, x.changes, x.revision,
-           x.history_floor, x.incarnation);
+           x.history_floor, x.trimmed_floor, x.incarnation);
 }
 
 /// A namespace as stored: its revision, its live entries and its history.

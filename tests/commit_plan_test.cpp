@@ -73,19 +73,23 @@ TEST_CASE("keys and namespaces are ordered by their bytes", "[commit_plan]") {
   CHECK(plan.effects[2].key == "\xff");
 }
 
-TEST_CASE("each namespace gets its highest revision and floor and its last "
+TEST_CASE("each namespace gets its highest revision and floor, its lowest "
+          "trimmed floor and its last "
           "incarnation",
           "[commit_plan]") {
   std::vector<persist_batch> batches{
       batch_of("a", {put_change("k", "x", 4)}, 2, 11),
       batch_of("b", {put_change("k", "x", 9)}, 0, 5),
       batch_of("a", {put_change("k", "y", 5)}, 1, 12)};
+  batches[0].trimmed_floor = 1;
+  batches[2].trimmed_floor = 2;
   auto plan = plan_commit(batches);
   REQUIRE(plan.namespaces.size() == 2);
   auto& a = plan.namespaces[0];
   CHECK(a.ns == "a");
   CHECK(a.revision == 5);
   CHECK(a.history_floor == 2);
+  CHECK(a.trimmed_floor == 1); // the lowest: what all of them deleted
   CHECK(a.incarnation == 12);
   auto& b = plan.namespaces[1];
   CHECK(b.ns == "b");

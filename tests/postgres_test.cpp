@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <sys/wait.h>
@@ -312,6 +313,30 @@ TEST_CASE("SIGKILL loses no acknowledged write", "[pg][crash]") {
     REQUIRE(got);
     CHECK(got->value == "value-" + std::to_string(key));
     CHECK(got->version == v);
+  }
+}
+
+TEST_CASE("SIGKILL of 64 writers on one namespace loses no acknowledged write",
+          "[pg][crash]") {
+  // One owner pipelines their commits: each reply waits for its commit.
+  for (int trial = 0; trial < 3; ++trial) {
+    INFO("trial " << trial);
+    scratch_database db;
+    auto acked = acked_until_killed(PG_WRITER_BINARY,
+                                    {db.conninfo(), "writers", "64"}, 1000);
+    REQUIRE(acked.size() >= 1000);
+    service_fixture f{pg_options(db)};
+    namespace_path writer_ns{"crash", {"writer"}};
+    std::set<uint64_t> versions;
+    for (auto& [key, v] : acked) {
+      INFO("k" << key);
+      // Each put is a revision of its own.
+      CHECK(versions.insert(v).second);
+      auto got = must(f.client.get(writer_ns, "k" + std::to_string(key)));
+      REQUIRE(got);
+      CHECK(got->value == "value-" + std::to_string(key));
+      CHECK(got->version == v);
+    }
   }
 }
 
@@ -624,6 +649,22 @@ TEST_CASE("a hole in the stored history moves its floor past the hole",
   auto short_of = load_now(pg, name);
   CHECK(short_of.history.empty());
   CHECK(short_of.history_floor == 5);
+}
+
+TEST_CASE("the backend deletes history only above the trimmed floor", "[pg]") {
+  // An owner tells what earlier commits deleted already; rows at or below
+  // it are not touched again (here: kept, as no commit deleted them).
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  require_ok(pg.commit(
+      {batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
+                      put_change("k3", "v", 3)})}));
+  auto batch = batch_of("n", {put_change("k4", "v", 4)}, 2);
+  batch.trimmed_floor = 1;
+  require_ok(pg.commit({batch}));
+  CHECK(db.query("SELECT string_agg(revision::text, ',' ORDER BY revision)"
+                 " FROM sk_changes WHERE ns = 'n'::bytea") == "1,3,4");
 }
 
 TEST_CASE("the backend trims the history at the batch's floor", "[pg]") {

@@ -274,8 +274,10 @@ void postgres_backend::prepare_statements() {
             " ON CONFLICT (ns, revision, seq) DO NOTHING");
   c.prepare("sk_trim_log",
             "DELETE FROM sk_changes c"
-            " USING unnest($1::bytea[], $2::bigint[]) AS f(ns, revision)"
-            " WHERE c.ns = f.ns AND c.revision <= f.revision");
+            " USING unnest($1::bytea[], $2::bigint[], $3::bigint[])"
+            "   AS f(ns, above, revision)"
+            " WHERE c.ns = f.ns AND c.revision > f.above"
+            "   AND c.revision <= f.revision");
   c.prepare("sk_revision",
             "INSERT INTO sk_namespaces (ns, revision, incarnation)"
             " SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[])"
@@ -358,7 +360,7 @@ struct commit_arrays {
   bytea_array log_ns, log_keys, log_values;
   integer_array log_revisions, log_seqs, log_kinds, log_expiry;
   bytea_array trim_ns;
-  integer_array trim_floors;
+  integer_array trim_from, trim_floors;
 };
 
 commit_arrays encode(const commit_plan& plan) {
@@ -381,8 +383,9 @@ commit_arrays encode(const commit_plan& plan) {
     a.rev_ns.add(st.ns);
     a.rev_values.add(static_cast<int64_t>(st.revision));
     a.rev_incarnations.add(static_cast<int64_t>(st.incarnation));
-    if (st.history_floor > 0) {
+    if (st.history_floor > st.trimmed_floor) {
       a.trim_ns.add(st.ns);
+      a.trim_from.add(static_cast<int64_t>(st.trimmed_floor));
       a.trim_floors.add(static_cast<int64_t>(st.history_floor));
     }
   }
@@ -428,7 +431,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
                        a.log_expiry.literal());
     if (a.trim_ns.size() > 0)
       tx.exec_prepared("sk_trim_log", a.trim_ns.literal(),
-                       a.trim_floors.literal());
+                       a.trim_from.literal(), a.trim_floors.literal());
     tx.commit();
     return caf::none;
   });

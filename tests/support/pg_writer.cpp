@@ -3,10 +3,15 @@
 // "acked <i> <version>" after each acknowledged write. Sync durability,
 // unless argv[2] is "async", when argv[3] is async-max-pending. With
 // argv[2] = "txn", each write is instead a transaction putting keys
-// t<i>-0 ... t<i>-4. The test kills it with SIGKILL and checks every
+// t<i>-0 ... t<i>-4. With argv[2] = "writers", argv[3] threads write at
+// once, each with its own blocking client (thread w writes the keys k<i>
+// with i % argv[3] == w). The test kills it with SIGKILL and checks every
 // acknowledged write (and that no transaction is half there).
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -17,8 +22,10 @@
 
 int main(int argc, char** argv) {
   std::string mode = argc > 2 ? argv[2] : "";
-  if (argc < 2 || argc > 4 || (mode == "async") != (argc == 4)) {
-    std::fprintf(stderr, "usage: pg_writer CONNINFO [txn | async MAX]\n");
+  bool with_count = mode == "async" || mode == "writers";
+  if (argc < 2 || argc > 4 || with_count != (argc == 4)) {
+    std::fprintf(stderr,
+                 "usage: pg_writer CONNINFO [txn | async MAX | writers N]\n");
     return 2;
   }
   bool transactions = mode == "txn";
@@ -38,8 +45,29 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", sys.render(router.error()).c_str());
     return 1;
   }
-  statekeeper::blocking_client client{sys, *router};
   statekeeper::namespace_path ns{"crash", {"writer"}};
+  if (mode == "writers") {
+    long n = std::stol(argv[3]);
+    std::mutex out;
+    std::vector<std::thread> threads;
+    for (long w = 0; w < n; ++w)
+      threads.emplace_back([&, w] {
+        statekeeper::blocking_client client{sys, *router};
+        for (long i = w;; i += n) {
+          auto version = client.put(ns, "k" + std::to_string(i),
+                                    "value-" + std::to_string(i));
+          if (!version)
+            continue;
+          std::lock_guard<std::mutex> guard{out};
+          std::printf("acked %ld %llu\n", i,
+                      static_cast<unsigned long long>(*version));
+          std::fflush(stdout);
+        }
+      });
+    for (auto& t : threads)
+      t.join();
+  }
+  statekeeper::blocking_client client{sys, *router};
   for (long i = 0;; ++i) {
     caf::expected<uint64_t> version{caf::error{}};
     if (transactions) {
