@@ -38,14 +38,27 @@ void watch_subscription::stop() {
 
 blocking_client::blocking_client(caf::actor_system& sys, router_actor router,
                                  caf::timespan timeout)
-    : sys_(sys), self_(sys), router_(std::move(router)), timeout_(timeout) {
+    : sys_(sys), self_(std::make_unique<caf::scoped_actor>(sys)),
+      self_since_(caf::make_timestamp()), router_(router), timeout_(timeout),
+      owners_(std::move(router)),
+      direct_(router_ && router_.node() == sys.node()) {
   // nop
+}
+
+caf::scoped_actor& blocking_client::self() {
+  auto now = caf::make_timestamp();
+  if (now - self_since_ >= timeout_) {
+    self_ = std::make_unique<caf::scoped_actor>(sys_);
+    self_since_ = now;
+  }
+  return *self_;
 }
 
 template <class Reply, class... Ts>
 caf::expected<Reply> blocking_client::call(Ts&&... xs) {
   caf::expected<Reply> result{caf::error{}};
-  self_->request(router_, timeout_, std::forward<Ts>(xs)...)
+  self()
+      ->request(router_, timeout_, std::forward<Ts>(xs)...)
       .receive([&](Reply& reply) { result = std::move(reply); },
                [&](caf::error& err) {
                  result = in_our_terms(std::move(err), "the service");
@@ -53,28 +66,80 @@ caf::expected<Reply> blocking_client::call(Ts&&... xs) {
   return result;
 }
 
+caf::expected<namespace_operations>
+blocking_client::owner_of(const std::string& name, const namespace_path& ns) {
+  if (auto owner = owners_.find(name))
+    return owner;
+  caf::expected<namespace_operations> result{caf::error{}};
+  self()
+      ->request(owners_.directory(), timeout_, resolve_atom::value, ns)
+      .receive(
+          [&](namespace_operations& owner) {
+            owners_.remember(name, owner);
+            result = std::move(owner);
+          },
+          [&](caf::error& err) {
+            if (err == caf::sec::unexpected_message) {
+              // Not a service of this actor system (a remote service's
+              // handle): everything goes through the handle.
+              direct_ = false;
+              result = namespace_operations{};
+            } else {
+              result = in_our_terms(std::move(err), "the service");
+            }
+          });
+  return result;
+}
+
+template <class Reply, class Atom, class... Ts>
+caf::expected<Reply> blocking_client::call_owner(Atom atom,
+                                                 const namespace_path& ns,
+                                                 const Ts&... xs) {
+  auto name = direct_ ? statekeeper::render(ns) : std::string{};
+  for (int attempt = 0; direct_ && attempt < owner_attempts; ++attempt) {
+    auto owner = owner_of(name, ns);
+    if (!owner)
+      return std::move(owner.error());
+    if (!*owner)
+      break;
+    caf::expected<Reply> result{caf::error{}};
+    bool moved = false;
+    self()
+        ->request(*owner, timeout_, atom, ns, xs...)
+        .receive([&](Reply& reply) { result = std::move(reply); },
+                 [&](caf::error& err) {
+                   moved = owner_moved(err);
+                   result = in_our_terms(std::move(err), "the service");
+                 });
+    if (!moved)
+      return result;
+    owners_.forget(name); // retired or stopped: resolve it again
+  }
+  return call<Reply>(atom, ns, xs...);
+}
+
 caf::expected<caf::optional<entry>>
 blocking_client::get(const namespace_path& ns, const std::string& key) {
-  return call<caf::optional<entry>>(get_atom::value, ns, key);
+  return call_owner<caf::optional<entry>>(get_atom::value, ns, key);
 }
 
 caf::expected<bool> blocking_client::contains(const namespace_path& ns,
                                               const std::string& key) {
-  return call<bool>(contains_atom::value, ns, key);
+  return call_owner<bool>(contains_atom::value, ns, key);
 }
 
 caf::expected<uint64_t> blocking_client::put(const namespace_path& ns,
                                              const std::string& key,
                                              const std::string& value,
                                              ttl_option ttl) {
-  return call<uint64_t>(put_atom::value, ns, key, value, ttl);
+  return call_owner<uint64_t>(put_atom::value, ns, key, value, ttl);
 }
 
 caf::expected<uint64_t> blocking_client::create(const namespace_path& ns,
                                                 const std::string& key,
                                                 const std::string& value,
                                                 ttl_option ttl) {
-  return call<uint64_t>(create_atom::value, ns, key, value, ttl);
+  return call_owner<uint64_t>(create_atom::value, ns, key, value, ttl);
 }
 
 caf::expected<uint64_t> blocking_client::update(const namespace_path& ns,
@@ -82,66 +147,66 @@ caf::expected<uint64_t> blocking_client::update(const namespace_path& ns,
                                                 const std::string& value,
                                                 uint64_t expected_version,
                                                 ttl_option ttl) {
-  return call<uint64_t>(update_atom::value, ns, key, value, expected_version,
-                        ttl);
+  return call_owner<uint64_t>(update_atom::value, ns, key, value,
+                              expected_version, ttl);
 }
 
 caf::expected<bool> blocking_client::erase(const namespace_path& ns,
                                            const std::string& key) {
-  return call<bool>(erase_atom::value, ns, key);
+  return call_owner<bool>(erase_atom::value, ns, key);
 }
 
 caf::expected<bool> blocking_client::erase_if(const namespace_path& ns,
                                               const std::string& key,
                                               uint64_t expected_version) {
-  return call<bool>(erase_if_atom::value, ns, key, expected_version);
+  return call_owner<bool>(erase_if_atom::value, ns, key, expected_version);
 }
 
 caf::expected<std::vector<entry>>
 blocking_client::get_many(const namespace_path& ns,
                           const std::vector<std::string>& keys) {
-  return call<std::vector<entry>>(get_many_atom::value, ns, keys);
+  return call_owner<std::vector<entry>>(get_many_atom::value, ns, keys);
 }
 
 caf::expected<std::vector<uint64_t>>
 blocking_client::put_many(const namespace_path& ns,
                           const std::vector<put_item>& items) {
-  return call<std::vector<uint64_t>>(put_many_atom::value, ns, items);
+  return call_owner<std::vector<uint64_t>>(put_many_atom::value, ns, items);
 }
 
 caf::expected<uint64_t>
 blocking_client::erase_many(const namespace_path& ns,
                             const std::vector<std::string>& keys) {
-  return call<uint64_t>(erase_many_atom::value, ns, keys);
+  return call_owner<uint64_t>(erase_many_atom::value, ns, keys);
 }
 
 caf::expected<bool> blocking_client::expire(const namespace_path& ns,
                                             const std::string& key,
                                             caf::timespan ttl) {
-  return call<bool>(expire_atom::value, ns, key, ttl);
+  return call_owner<bool>(expire_atom::value, ns, key, ttl);
 }
 
 caf::expected<bool> blocking_client::persist(const namespace_path& ns,
                                              const std::string& key) {
-  return call<bool>(persist_atom::value, ns, key);
+  return call_owner<bool>(persist_atom::value, ns, key);
 }
 
 caf::expected<key_page> blocking_client::list_keys(const namespace_path& ns,
                                                    const std::string& prefix,
                                                    const std::string& after,
                                                    uint32_t limit) {
-  return call<key_page>(list_keys_atom::value, ns, prefix, after, limit);
+  return call_owner<key_page>(list_keys_atom::value, ns, prefix, after, limit);
 }
 
 caf::expected<entry_page> blocking_client::scan(const namespace_path& ns,
                                                 const std::string& prefix,
                                                 const std::string& after,
                                                 uint32_t limit) {
-  return call<entry_page>(scan_atom::value, ns, prefix, after, limit);
+  return call_owner<entry_page>(scan_atom::value, ns, prefix, after, limit);
 }
 
 caf::expected<uint64_t> blocking_client::key_count(const namespace_path& ns) {
-  return call<uint64_t>(key_count_atom::value, ns);
+  return call_owner<uint64_t>(key_count_atom::value, ns);
 }
 
 caf::expected<bool>
@@ -150,7 +215,7 @@ blocking_client::namespace_exists(const namespace_path& ns) {
 }
 
 caf::expected<uint64_t> blocking_client::clear(const namespace_path& ns) {
-  return call<uint64_t>(clear_atom::value, ns);
+  return call_owner<uint64_t>(clear_atom::value, ns);
 }
 
 caf::expected<std::vector<namespace_path>>
@@ -163,15 +228,16 @@ blocking_client::txn(const namespace_path& ns,
                      const std::vector<txn_compare>& compares,
                      const std::vector<txn_op>& on_success,
                      const std::vector<txn_op>& on_failure) {
-  return call<txn_result>(txn_atom::value, ns, compares, on_success,
-                          on_failure);
+  return call_owner<txn_result>(txn_atom::value, ns, compares, on_success,
+                                on_failure);
 }
 
 caf::expected<watch_subscription> blocking_client::watch(
     const namespace_path& ns, const std::vector<std::string>& prefixes,
     caf::optional<watch_cursor> from, watch_handler handler) {
   auto watcher = sys_.spawn(watcher_impl, std::move(handler));
-  auto id = call<uint64_t>(watch_atom::value, ns, prefixes, from, watcher);
+  auto id =
+      call_owner<uint64_t>(watch_atom::value, ns, prefixes, from, watcher);
   if (!id) {
     caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
     return std::move(id.error());
@@ -181,7 +247,7 @@ caf::expected<watch_subscription> blocking_client::watch(
 
 caf::expected<bool> blocking_client::unwatch(const namespace_path& ns,
                                              uint64_t id) {
-  return call<bool>(unwatch_atom::value, ns, id);
+  return call_owner<bool>(unwatch_atom::value, ns, id);
 }
 
 caf::expected<void> blocking_client::sync() {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@
 #include <caf/expected.hpp>
 #include <caf/optional.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/timestamp.hpp>
 
+#include "actors/owner_cache.hpp"
 #include "messages/interfaces.hpp"
 
 namespace statekeeper {
@@ -50,7 +53,9 @@ using watch_handler = std::function<void(const std::vector<watch_event>&)>;
 class blocking_client {
  public:
   /// Talks to the service behind `router` (local or remote). Each call waits
-  /// at most `timeout`; then it fails with `error_code::timeout`.
+  /// at most `timeout`; then it fails with `error_code::timeout`. With a
+  /// service in this actor system, the client sends the operations on a
+  /// namespace to its owner directly (actors/owner_cache.hpp).
   blocking_client(caf::actor_system& sys, router_actor router,
                   caf::timespan timeout = std::chrono::seconds{5});
 
@@ -118,12 +123,36 @@ class blocking_client {
   std::string render(const caf::error& err) const;
 
  private:
+  /// Sends a request to the router and waits for its reply.
   template <class Reply, class... Ts> caf::expected<Reply> call(Ts&&... xs);
 
+  /// Sends an operation on `ns` to its owner and waits for its reply; goes
+  /// through the router when owners are out of reach.
+  template <class Reply, class Atom, class... Ts>
+  caf::expected<Reply> call_owner(Atom atom, const namespace_path& ns,
+                                  const Ts&... xs);
+
+  /// Returns the owner of the namespace rendered as `name`, resolving it if
+  /// needed; null (and `direct_` off) if the service does not hand out
+  /// owners.
+  caf::expected<namespace_operations> owner_of(const std::string& name,
+                                               const namespace_path& ns);
+
+  /// The actor the requests come from, replaced once it is `timeout_` old:
+  /// CAF 0.17 delivers each request's timeout even after its reply came,
+  /// and a blocking actor keeps such a message in its mailbox for good,
+  /// where every later receive walks past it. A sender that lives no
+  /// longer than the timeout gets none of them.
+  caf::scoped_actor& self();
+
   caf::actor_system& sys_;
-  caf::scoped_actor self_;
+  std::unique_ptr<caf::scoped_actor> self_;
+  caf::timestamp self_since_;
   router_actor router_;
   caf::timespan timeout_;
+  owner_cache owners_;
+  /// Whether owners are reached directly.
+  bool direct_;
 };
 
 } // namespace statekeeper

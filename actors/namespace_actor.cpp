@@ -10,8 +10,9 @@ const char* namespace_state::name = "statekeeper.namespace";
 
 namespace {
 
-/// The retirement is off: sweep again.
+/// The retirement is off: serve and sweep again.
 void resume_sweeps(namespace_pointer self) {
+  self->state.retired = false;
   if (!self->state.sweeps_on_hold)
     return;
   self->state.sweeps_on_hold = false;
@@ -187,20 +188,24 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
         if (!st.hub.empty())
           return false; // watchers keep a namespace active
         if (!st.persistence)
-          return !st.space || st.space->revision() == 0;
+          return st.retired = !st.space || st.space->revision() == 0;
         if (!all_durable(st))
           return false; // busy: commits are under way
         st.sweeps_on_hold = true;
         if (st.opts.postgres->mode == durability::sync)
-          return true; // and every write is committed
+          return st.retired = true; // and every write is committed
         auto rp = self->make_response_promise<bool>();
         self->request(st.persistence, st.opts.postgres->timeout,
                       sync_atom::value)
-            .then([rp](ok_atom) mutable { rp.deliver(true); },
-                  [self, rp](caf::error&) mutable {
-                    resume_sweeps(self);
-                    rp.deliver(false);
-                  });
+            .then(
+                [self, rp](ok_atom) mutable {
+                  self->state.retired = true;
+                  rp.deliver(true);
+                },
+                [self, rp](caf::error&) mutable {
+                  resume_sweeps(self);
+                  rp.deliver(false);
+                });
         return rp;
       },
       [self](retire_atom) { self->quit(); },

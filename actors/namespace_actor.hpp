@@ -89,6 +89,12 @@ struct namespace_state {
   /// accord (no sweep) that the namespace's next owner could miss. Cleared
   /// by `resume` (the router called the retirement off) or a failed drain.
   bool sweeps_on_hold = false;
+  /// Set when `drain` answered that it may retire: from then on a request
+  /// (which a caller that cached this owner may still send) is not handled
+  /// but answered with caf::sec::request_receiver_down, so that the caller
+  /// resolves the namespace again (actors/owner_cache.hpp). Cleared by
+  /// `resume`.
+  bool retired = false;
   /// When the current sweep message is due (a sweep under way: when it
   /// started); none if none is on its way. Owners sweep at their earliest
   /// expiry, at most once per sweep-interval (actors/namespace_expiry.hpp).

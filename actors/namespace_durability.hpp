@@ -13,6 +13,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <caf/result.hpp>
+#include <caf/sec.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/keyspace.hpp"
@@ -58,10 +59,13 @@ bool all_durable(const namespace_state& st);
 /// caf::expected<T>) once whatever
 /// it staged is applied and everything it observed is durable (with sync
 /// persistence: committed; a read waits for the writes it saw). In memory
-/// the answer is immediate. `finish` runs when the answer goes out.
+/// the answer is immediate. `finish` runs when the answer goes out. A
+/// retired owner handles nothing (see namespace_state::retired).
 template <class T, class Op, class Finish>
 caf::result<T> run(namespace_pointer self, Op op, Finish finish) {
   auto& st = self->state;
+  if (st.retired) // the caller resolves the namespace again and resends
+    return caf::make_error(caf::sec::request_receiver_down);
   if (st.space && !st.persistence) {
     auto result = op(*st.space, caf::make_timestamp());
     if (!result)

@@ -212,6 +212,13 @@ router_actor_impl(router_pointer self, service_options opts,
   return relay_of<namespace_operations>::behavior<service_router_actor>(
       owner_relay{self}, //
       [self](tick_atom) { on_tick(self); },
+      [self](resolve_atom,
+             const namespace_path& ns) -> caf::result<namespace_operations> {
+        auto owner = resolve(self, ns);
+        if (!owner)
+          return std::move(owner.error());
+        return caf::actor_cast<namespace_operations>(*owner);
+      },
       [self](list_ns_atom, const namespace_path& prefix) {
         return list_namespaces(self, prefix);
       },

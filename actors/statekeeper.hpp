@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/blocking_client.hpp"
+#include "actors/owner_cache.hpp"
 #include "actors/remote/remote.hpp"
 #include "actors/service.hpp"
 #include "actors/service_options.hpp"

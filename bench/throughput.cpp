@@ -1,7 +1,8 @@
 // Measures statekeeper in-process and prints figures as ratios against
 // baselines run in the same process:
-//  1. put/get through the router (1 namespace and 100 namespaces, 64
-//     requests in flight per client actor) vs. one plain CAF actor owning an
+//  1. put/get through the router, and to owners reached directly (1
+//     namespace and 100 namespaces, 64 requests in flight per client
+//     actor) vs. one plain CAF actor owning an
 //     unordered_map (the floor of any actor design) and vs. a std::mutex
 //     around an unordered_map hammered by 2 threads (the lock-based design).
 //  2. the cost of one TTL sweep of 1,000 expired entries in a namespace of
@@ -19,9 +20,9 @@
 #include <caf/all.hpp>
 
 #include "actors/keyspace.hpp"
-#include "bench/load_driver.hpp"
 #include "actors/service.hpp"
 #include "backends/memory/memory_storage.hpp"
+#include "bench/load_driver.hpp"
 #include "messages/register.hpp"
 
 namespace sk = statekeeper;
@@ -36,20 +37,60 @@ std::string key_of(int i) {
   return "key-" + std::to_string(i % 10000);
 }
 
-// -- the three designs ----------------------------------------------------------
+// Request `i`: a put if even, else a get, to `target` (the router or an
+// owner).
+template <class Target>
+void put_or_get(caf::event_based_actor* self, const Target& target,
+                const sk::namespace_path& ns, int i,
+                std::function<void()> next) {
+  if (i % 2 == 0)
+    self->request(target, caf::infinite, sk::put_atom::value, ns, key_of(i),
+                  std::string(64, 'v'), sk::ttl_option{})
+      .then([next](uint64_t) { next(); });
+  else
+    self->request(target, caf::infinite, sk::get_atom::value, ns, key_of(i))
+      .then([next](caf::optional<sk::entry>&) { next(); });
+}
+
+// -- the three designs
+// ----------------------------------------------------------
 
 double router_rate(caf::actor_system& sys, int namespaces, int ops) {
   auto router = *sk::spawn_service(sys);
   auto op = [router, namespaces](caf::event_based_actor* self, int i,
                                  std::function<void()> next) {
     sk::namespace_path ns{"bench", {"ns-" + std::to_string(i % namespaces)}};
-    if (i % 2 == 0)
-      self->request(router, caf::infinite, sk::put_atom::value, ns, key_of(i),
-                    std::string(64, 'v'), sk::ttl_option{})
-        .then([next](uint64_t) { next(); });
-    else
-      self->request(router, caf::infinite, sk::get_atom::value, ns, key_of(i))
-        .then([next](caf::optional<sk::entry>&) { next(); });
+    put_or_get(self, router, ns, i, std::move(next));
+  };
+  auto rate = run_drivers(sys, op, ops, clients, in_flight);
+  sk::stop_service(router);
+  return rate;
+}
+
+// Owners reached directly, as a caller with its owners cached does
+// (actors/owner_cache.hpp): render the namespace, look its owner up, send.
+double direct_rate(caf::actor_system& sys, int namespaces, int ops) {
+  auto router = *sk::spawn_service(sys);
+  std::unordered_map<std::string, sk::namespace_operations> owners;
+  {
+    caf::scoped_actor self{sys};
+    auto directory = caf::actor_cast<sk::owner_directory>(router);
+    for (int n = 0; n < namespaces; ++n) {
+      sk::namespace_path ns{"bench", {"ns-" + std::to_string(n)}};
+      self->request(directory, caf::infinite, sk::resolve_atom::value, ns)
+          .receive(
+              [&](sk::namespace_operations& owner) {
+                owners.emplace(sk::render(ns), owner);
+              },
+              [](caf::error&) {});
+    }
+  }
+  // Read-only from here: the drivers share it.
+  auto cache = std::make_shared<const decltype(owners)>(std::move(owners));
+  auto op = [cache, namespaces](caf::event_based_actor* self, int i,
+                                std::function<void()> next) {
+    sk::namespace_path ns{"bench", {"ns-" + std::to_string(i % namespaces)}};
+    put_or_get(self, cache->at(sk::render(ns)), ns, i, std::move(next));
   };
   auto rate = run_drivers(sys, op, ops, clients, in_flight);
   sk::stop_service(router);
@@ -59,16 +100,17 @@ double router_rate(caf::actor_system& sys, int namespaces, int ops) {
 using map_put = caf::atom_constant<caf::atom("map_put")>;
 using map_get = caf::atom_constant<caf::atom("map_get")>;
 
-caf::behavior map_owner(caf::stateful_actor<std::unordered_map<std::string, std::string>>* self) {
+caf::behavior map_owner(
+    caf::stateful_actor<std::unordered_map<std::string, std::string>>* self) {
   return {
-    [self](map_put, std::string& key, std::string& value) {
-      self->state[key] = std::move(value);
-      return true;
-    },
-    [self](map_get, const std::string& key) {
-      auto i = self->state.find(key);
-      return i != self->state.end();
-    },
+      [self](map_put, std::string& key, std::string& value) {
+        self->state[key] = std::move(value);
+        return true;
+      },
+      [self](map_get, const std::string& key) {
+        auto i = self->state.find(key);
+        return i != self->state.end();
+      },
   };
 }
 
@@ -79,10 +121,10 @@ double actor_map_rate(caf::actor_system& sys, int ops) {
     if (i % 2 == 0)
       self->request(owner, caf::infinite, map_put::value, key_of(i),
                     std::string(64, 'v'))
-        .then([next](bool) { next(); });
+          .then([next](bool) { next(); });
     else
       self->request(owner, caf::infinite, map_get::value, key_of(i))
-        .then([next](bool) { next(); });
+          .then([next](bool) { next(); });
   };
   auto rate = run_drivers(sys, op, ops, clients, in_flight);
   caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
@@ -99,7 +141,7 @@ double mutex_map_rate(int ops) {
       if (i % 2 == 0)
         map[key] = std::string(64, 'v');
       else
-        (void) map.count(key);
+        (void)map.count(key);
     }
   };
   auto start = clock_type::now();
@@ -110,7 +152,8 @@ double mutex_map_rate(int ops) {
   return ops / seconds_since(start);
 }
 
-// -- sweep cost -------------------------------------------------------------------
+// -- sweep cost
+// -------------------------------------------------------------------
 
 // Applies what the last operation staged, as a namespace actor does.
 void apply_staged(sk::keyspace& ks) {
@@ -129,14 +172,15 @@ double sweep_seconds(int live_keys) {
   for (int i = 0; i < live_keys; ++i) {
     items.push_back({"live-" + std::to_string(i), "v", {}});
     if (items.size() == 10000) {
-      (void) ks.put_many(std::move(items), now);
+      (void)ks.put_many(std::move(items), now);
       apply_staged(ks);
       items.clear();
     }
   }
   for (int i = 0; i < 1000; ++i)
-    items.push_back({"ttl-" + std::to_string(i), "v", std::chrono::milliseconds{1}});
-  (void) ks.put_many(std::move(items), now);
+    items.push_back(
+        {"ttl-" + std::to_string(i), "v", std::chrono::milliseconds{1}});
+  (void)ks.put_many(std::move(items), now);
   apply_staged(ks);
   auto later = now + std::chrono::seconds{1};
   auto start = clock_type::now();
@@ -166,18 +210,27 @@ int main(int argc, char** argv) {
   auto actor_map = actor_map_rate(sys, ops);
   auto router_one = router_rate(sys, 1, ops);
   auto router_many = router_rate(sys, 100, ops);
+  auto direct_one = direct_rate(sys, 1, ops);
+  auto direct_many = direct_rate(sys, 100, ops);
   std::printf("  mutex + unordered_map, 2 threads   %10.0f ops/s  (baseline)\n",
               mutex_map);
-  std::printf("  one actor owning an unordered_map  %10.0f ops/s  %.2fx mutex\n",
-              actor_map, actor_map / mutex_map);
+  std::printf(
+      "  one actor owning an unordered_map  %10.0f ops/s  %.2fx mutex\n",
+      actor_map, actor_map / mutex_map);
   std::printf("  router -> 1 namespace              %10.0f ops/s  %.2fx mutex, "
               "%.2fx plain actor\n",
               router_one, router_one / mutex_map, router_one / actor_map);
   std::printf("  router -> 100 namespaces           %10.0f ops/s  %.2fx mutex, "
               "%.2fx plain actor\n",
               router_many, router_many / mutex_map, router_many / actor_map);
+  std::printf("  direct -> 1 namespace              %10.0f ops/s  %.2fx mutex, "
+              "%.2fx plain actor\n",
+              direct_one, direct_one / mutex_map, direct_one / actor_map);
+  std::printf("  direct -> 100 namespaces           %10.0f ops/s  %.2fx mutex, "
+              "%.2fx plain actor\n",
+              direct_many, direct_many / mutex_map, direct_many / actor_map);
 
-  (void) sweep_seconds(1000); // warm-up: allocator and caches
+  (void)sweep_seconds(1000); // warm-up: allocator and caches
   auto small = sweep_seconds(1000);
   auto large = sweep_seconds(1000000);
   std::printf("  sweep of 1,000 expired entries: %.2f ms among 1k keys, "

@@ -33,6 +33,7 @@ using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
 using event_atom = caf::atom_constant<caf::atom("event")>;
 using txn_atom = caf::atom_constant<caf::atom("txn")>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 
 // Internal (messages/internal.hpp): the timer's heartbeat and the sweep it
 // triggers.

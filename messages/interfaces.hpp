@@ -127,6 +127,15 @@ using router_actor = namespace_operations::extend<
     /// stats() -> service counters.
     caf::replies_to<stats_atom>::with<service_stats>>;
 
+/// Where in-process callers find the owner of a namespace, to send it the
+/// namespace operations themselves instead of through the router: the
+/// router's handle (from spawn_service) answers it. Not part of router_actor,
+/// so no remote peer is ever handed an owner. See actors/owner_cache.hpp.
+using owner_directory = caf::typed_actor<
+    /// resolve(ns) -> the owner of ns, activated if it was not. Errors as
+    /// for any operation on ns (invalid namespace, storage unavailable).
+    caf::replies_to<resolve_atom, namespace_path>::with<namespace_operations>>;
+
 // The remote interfaces (gateway and sessions) are in messages/session.hpp.
 
 } // namespace statekeeper

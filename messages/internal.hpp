@@ -37,7 +37,8 @@ using namespace_actor = namespace_operations::extend<
 /// The router as its own actors see it: the public interface, plus the
 /// timer's `tick` (passivation, and purging expired rows of inactive
 /// namespaces).
-using service_router_actor = router_actor::extend<caf::reacts_to<tick_atom>>;
+using service_router_actor = router_actor::extend<
+    caf::reacts_to<tick_atom>>::extend_with<owner_directory>;
 
 /// Ticks the router every sweep-interval.
 using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;

@@ -198,3 +198,53 @@ TEST_CASE("watchers get the changes under their prefixes, and every one a "
   CHECK_FALSE(hub.remove(a_id));
   CHECK(hub.ids() == std::vector<uint64_t>{all_id});
 }
+
+TEST_CASE("changes applied and then reverted leave the keyspace as it was",
+          "[namespace_logic]") {
+  applied_keyspace k;
+  REQUIRE(k.space.put("a", "1", caf::none, t0));
+  k.apply();
+  REQUIRE(k.space.put("b", "2", ttl_option{10s}, t0));
+  k.apply();
+  REQUIRE(k.space.put("a", "1", caf::none, t0));
+  k.apply();
+  auto before = k.space.revision();
+  auto entries_now = [&] {
+    std::vector<std::string> out;
+    k.space.visit_live(
+        "", t0, [&](const std::string& key, const stored_entry& e) {
+          out.push_back(key + "=" + e.value + "@" + std::to_string(e.version));
+        });
+    return out;
+  };
+  auto as_it_was = entries_now();
+  auto next_expiry = k.space.next_expiry();
+  // An overwrite, a new key, an erase, and (separately) a clear.
+  REQUIRE(k.space.put("a", "changed", ttl_option{1s}, t0));
+  auto first = *k.space.take_staged();
+  auto undo_first = k.space.undo_of(first);
+  REQUIRE_FALSE(k.space.apply(first));
+  REQUIRE(
+      k.space.txn(namespace_path{"t", {"x"}}, {},
+                  {txn_op{txn_op_kind::put, "c", "3", caf::none, caf::none},
+                   txn_op{txn_op_kind::erase, "b", "", caf::none, caf::none}},
+                  {}, t0));
+  auto second = *k.space.take_staged();
+  auto undo_second = k.space.undo_of(second);
+  REQUIRE_FALSE(k.space.apply(second));
+  REQUIRE(k.space.clear(t0));
+  auto third = *k.space.take_staged();
+  auto undo_third = k.space.undo_of(third);
+  REQUIRE_FALSE(k.space.apply(third));
+  CHECK(entries_now().empty());
+  // Newest first, each back to the revision before it.
+  REQUIRE_FALSE(k.space.revert(undo_third, before + 2));
+  REQUIRE_FALSE(k.space.revert(undo_second, before + 1));
+  REQUIRE_FALSE(k.space.revert(undo_first, before));
+  CHECK(k.space.revision() == before);
+  CHECK(entries_now() == as_it_was);
+  CHECK(k.space.next_expiry() == next_expiry);
+  // And the next write gets the next revision, as if nothing happened.
+  REQUIRE(k.space.put("d", "4", caf::none, t0));
+  CHECK(k.apply() == before + 1);
+}

@@ -3,9 +3,16 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <future>
+#include <optional>
 #include <thread>
 
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/owner_cache.hpp"
 #include "backends/memory/memory_storage.hpp"
+#include "messages/internal.hpp"
 #include "messages/utf8.hpp"
 #include "tests/support/fixture.hpp"
 
@@ -412,4 +419,136 @@ TEST_CASE("clear of a namespace whose entries all expired changes nothing",
   std::this_thread::sleep_for(100ms);
   CHECK(must(f.client.clear(ns)) == 0);
   CHECK(must(f.client.put(ns, "k2", "v")) == v + 1);
+}
+
+namespace {
+
+struct direct_caller_state {
+  std::optional<owner_cache> owners;
+  int round = 0;
+  int answered = 0;
+  std::vector<std::string> errors;
+  std::promise<direct_caller_state*> done;
+};
+
+// Reads six namespaces in turn, four times over, one request at a time,
+// through cached owners; then reports.
+void next_read(caf::stateful_actor<direct_caller_state>* self) {
+  auto& st = self->state;
+  if (st.round == 24) {
+    st.done.set_value(&st);
+    return;
+  }
+  namespace_path ns{"direct", {"n" + std::to_string(st.round++ % 6)}};
+  request_owner<uint64_t>(
+      self, *st.owners, std::chrono::seconds{5},
+      [self](uint64_t) {
+        ++self->state.answered;
+        next_read(self);
+      },
+      [self](caf::error& err) {
+        self->state.errors.push_back(caf::to_string(err));
+        next_read(self);
+      },
+      key_count_atom::value, ns);
+}
+
+} // namespace
+
+TEST_CASE("an actor reaches owners directly and follows them when they are "
+          "retired",
+          "[operations][owners]") {
+  // Two active owners at most: each read activates a namespace and retires
+  // one that the caller still has in its cache.
+  auto opts = test_options();
+  opts.max_active_namespaces = 2;
+  service_fixture f{opts};
+  std::promise<direct_caller_state*> done;
+  auto result = done.get_future();
+  auto router = f.router;
+  auto caller = f.sys.spawn(
+      [router, &done](caf::stateful_actor<direct_caller_state>* self) {
+        self->state.owners.emplace(router);
+        self->state.done = std::move(done);
+        next_read(self);
+        return caf::behavior{[](int) {}};
+      });
+  auto& st = *result.get();
+  CHECK(st.errors.empty());
+  CHECK(st.answered == 24);
+  caf::anon_send_exit(caller, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a request to a cached owner that stopped goes to its successor",
+          "[operations][owners]") {
+  auto opts = test_options();
+  opts.max_active_namespaces = 1;
+  service_fixture f{opts};
+  namespace_path a{"direct", {"a"}};
+  caf::scoped_actor self{f.sys};
+  auto directory = caf::actor_cast<owner_directory>(f.router);
+  namespace_operations first;
+  self->request(directory, 5s, resolve_atom::value, a)
+      .receive([&](namespace_operations& owner) { first = owner; },
+               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  REQUIRE(first);
+  // Activating another namespace retires the first owner (never written).
+  self->monitor(first);
+  must(f.client.key_count(namespace_path{"direct", {"b"}}));
+  bool stopped = false;
+  self->receive([&](caf::down_msg&) { stopped = true; },
+                caf::after(std::chrono::seconds{5}) >> [] {});
+  REQUIRE(stopped);
+  // A caller still holding it: its request is answered by CAF, not
+  // handled, and resent to the namespace's new owner.
+  owner_cache cache{f.router};
+  cache.remember(render(a), first);
+  std::promise<caf::expected<uint64_t>> answer;
+  auto result = answer.get_future();
+  f.sys.spawn([&cache, &answer, a](caf::event_based_actor* caller) {
+    request_owner<uint64_t>(
+        caller, cache, std::chrono::seconds{5},
+        [&answer](uint64_t n) { answer.set_value(n); },
+        [&answer](caf::error& err) { answer.set_value(std::move(err)); },
+        key_count_atom::value, a);
+  });
+  auto got = result.get();
+  REQUIRE(got);
+  CHECK(*got == 0);
+  auto now = cache.find(render(a));
+  CHECK(now);
+  CHECK(now != first);
+}
+
+TEST_CASE("an owner that may retire handles no more requests until resumed",
+          "[operations][owners]") {
+  // Passivation step 1 answered yes: a caller that still has the owner
+  // gets CAF's request_receiver_down, which tells it to resolve again.
+  service_fixture f{test_options()};
+  namespace_path ns{"direct", {"retiring"}};
+  caf::scoped_actor self{f.sys};
+  namespace_operations found;
+  self->request(caf::actor_cast<owner_directory>(f.router), 5s,
+                resolve_atom::value, ns)
+      .receive([&](namespace_operations& owner) { found = owner; },
+               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  auto owner = caf::actor_cast<namespace_actor>(found);
+  bool may_retire = false;
+  self->request(owner, 5s, drain_atom::value)
+      .receive([&](bool yes) { may_retire = yes; },
+               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  REQUIRE(may_retire); // never written
+  caf::error refused;
+  self->request(found, 5s, put_atom::value, ns, std::string{"k"},
+                std::string{"v"}, ttl_option{})
+      .receive([](uint64_t) { FAIL("a retiring owner took a write"); },
+               [&](caf::error& err) { refused = std::move(err); });
+  CHECK(owner_moved(refused));
+  self->send(owner, resume_atom::value);
+  uint64_t version = 0;
+  self->request(found, 5s, put_atom::value, ns, std::string{"k"},
+                std::string{"v"}, ttl_option{})
+      .receive([&](uint64_t v) { version = v; },
+               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  CHECK(version == 1);
 }

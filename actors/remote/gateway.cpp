@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/owner_cache.hpp"
 #include "actors/relay.hpp"
 #include "actors/remote/wire_guard.hpp"
 #include "messages/error.hpp"
@@ -32,6 +33,8 @@ struct session_limits {
 struct session_state {
   static inline const char* name = "statekeeper.session";
   router_actor router;
+  /// The owners this session's requests go to.
+  std::optional<owner_cache> owners;
   tenant_scope tenant;
   session_limits limits;
   session_key key;
@@ -240,27 +243,42 @@ struct session_relay {
     ++st.in_flight;
     auto me = *this;
     auto args = std::make_tuple(atom, xs...);
-    self->request(st.router, st.limits.request_timeout, atom, std::move(xs)...)
-        .then(
-            [me, rp, args](Reply& reply) mutable {
-              --me.self->state.in_flight;
-              std::apply(
-                  [&](auto&... ys) {
-                    me.answered(ys..., caf::expected<Reply>{reply});
-                  },
-                  args);
-              rp.deliver(std::move(reply));
-            },
-            [me, rp, args](caf::error& err) mutable {
-              --me.self->state.in_flight;
-              std::apply(
-                  [&](auto&... ys) {
-                    me.answered(ys..., caf::expected<Reply>{err});
-                  },
-                  args);
-              rp.deliver(in_our_terms(std::move(err), "the service"));
-            });
+    dispatch<Reply>(
+        [me, rp, args](Reply& reply) mutable {
+          --me.self->state.in_flight;
+          std::apply(
+              [&](auto&... ys) {
+                me.answered(ys..., caf::expected<Reply>{reply});
+              },
+              args);
+          rp.deliver(std::move(reply));
+        },
+        [me, rp, args](caf::error& err) mutable {
+          --me.self->state.in_flight;
+          std::apply(
+              [&](auto&... ys) {
+                me.answered(ys..., caf::expected<Reply>{err});
+              },
+              args);
+          rp.deliver(in_our_terms(std::move(err), "the service"));
+        },
+        atom, std::move(xs)...);
     return rp;
+  }
+
+  // A namespace operation goes straight to the namespace's owner; the rest
+  // to the router.
+  template <class Reply, class OnReply, class OnError, class Atom, class... Ts>
+  void dispatch(OnReply on_reply, OnError on_error, Atom atom, Ts... xs) {
+    auto& st = self->state;
+    if constexpr (goes_to_owner<Atom>)
+      request_owner<Reply>(self, *st.owners, st.limits.request_timeout,
+                           std::move(on_reply), std::move(on_error), atom,
+                           std::move(xs)...);
+    else
+      self->request(st.router, st.limits.request_timeout, atom,
+                    std::move(xs)...)
+          .then(std::move(on_reply), std::move(on_error));
   }
 };
 
@@ -270,6 +288,7 @@ session_impl(session_pointer self, router_actor router, tenant_scope tenant,
              caf::strong_actor_ptr owner) {
   auto& st = self->state;
   st.router = std::move(router);
+  st.owners.emplace(st.router);
   st.tenant = std::move(tenant);
   st.limits = limits;
   st.key = key;

@@ -11,8 +11,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/remote/gateway.hpp"
 #include "actors/relay.hpp"
+#include "actors/remote/gateway.hpp"
 #include "actors/remote/tls_error_queue.hpp"
 #include "messages/error.hpp"
 #include "messages/internal.hpp"
@@ -136,8 +136,14 @@ session_link_actor::behavior_type session_link_impl(link_pointer self,
 // the link cannot notice that its users are gone. The handle is this
 // facade, which never crosses the wire: when the last copy of it is
 // dropped it stops, and stops the link, which ends the session.
+//
+// The handle answers `resolve` too: no owner of a remote service is
+// reachable from here (its session is the way in), which tells a blocking
+// client to send everything through the handle.
+using session_handle_actor = router_actor::extend_with<owner_directory>;
+
 struct delegating_relay {
-  router_actor::pointer self;
+  session_handle_actor::pointer self;
   session_link_actor link;
 
   template <class Reply, class... Ts> caf::delegated<Reply> call(Ts... xs) {
@@ -145,11 +151,17 @@ struct delegating_relay {
   }
 };
 
-router_actor::behavior_type session_handle_impl(router_actor::pointer self,
-                                                session_link_actor link) {
+session_handle_actor::behavior_type
+session_handle_impl(session_handle_actor::pointer self,
+                    session_link_actor link) {
   self->attach_functor(
       [link] { caf::anon_send_exit(link, caf::exit_reason::user_shutdown); });
-  return relay_behavior<router_actor>(delegating_relay{self, link});
+  return relay_behavior<session_handle_actor>(
+      delegating_relay{self, link},
+      [](resolve_atom,
+         const namespace_path&) -> caf::result<namespace_operations> {
+        return caf::make_error(caf::sec::unexpected_message);
+      });
 }
 
 caf::error unreachable(const std::string& peer, const std::string& why) {
@@ -238,7 +250,7 @@ caf::expected<router_actor> connect_service(caf::actor_system& sys,
     caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
     return failure;
   }
-  return sys.spawn(session_handle_impl, link);
+  return caf::actor_cast<router_actor>(sys.spawn(session_handle_impl, link));
 }
 
 } // namespace statekeeper

@@ -1,0 +1,163 @@
+// Reaching owners directly. A caller resolves a namespace once through the
+// router (owner_directory), caches its owner and sends it the namespace
+// operations itself, so requests to different namespaces never share a
+// mailbox on their way. An owner that was retired (passivation) or that
+// stopped answers, or CAF answers for it, with
+// caf::sec::request_receiver_down: the request was not handled, so the
+// caller resolves again and resends it, and no user sees that error. The
+// blocking client and the remote sessions work this way; any in-process
+// actor can, through `request_owner`. One cache per caller; not
+// thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+#include <caf/actor_addr.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/error.hpp>
+#include <caf/sec.hpp>
+#include <caf/timespan.hpp>
+
+#include "messages/interfaces.hpp"
+#include "messages/namespace_path.hpp"
+
+namespace statekeeper {
+
+class owner_cache {
+ public:
+  /// Remembers at most `capacity` owners: beyond, it forgets those that
+  /// stopped, or else starts over.
+  explicit owner_cache(router_actor router, size_t capacity = 1024)
+      : router_(std::move(router)), capacity_(capacity) {
+    // nop
+  }
+
+  /// Returns the cached owner of the namespace rendered as `name` if it
+  /// still runs, or null.
+  namespace_operations find(const std::string& name) const {
+    auto i = owners_.find(name);
+    if (i == owners_.end())
+      return {};
+    return caf::actor_cast<namespace_operations>(i->second);
+  }
+
+  void remember(const std::string& name, const namespace_operations& owner) {
+    if (owners_.size() >= capacity_)
+      forget_stopped();
+    if (owners_.size() >= capacity_)
+      owners_.clear();
+    // Weak: a cached owner that stops is not kept running by the cache
+    // (CAF keeps only its storage until the last weak reference goes).
+    owners_[name] = owner.address();
+  }
+
+  void forget(const std::string& name) { owners_.erase(name); }
+
+  const router_actor& router() const { return router_; }
+
+  /// The router, as the directory of owners it also is.
+  owner_directory directory() const {
+    return caf::actor_cast<owner_directory>(router_);
+  }
+
+ private:
+  void forget_stopped() {
+    for (auto i = owners_.begin(); i != owners_.end();) {
+      if (caf::actor_cast<caf::strong_actor_ptr>(i->second))
+        ++i;
+      else
+        i = owners_.erase(i);
+    }
+  }
+
+  router_actor router_;
+  size_t capacity_;
+  std::unordered_map<std::string, caf::actor_addr> owners_;
+};
+
+/// Whether `err` says that an owner did not handle a request because it was
+/// retired or stopped: resolve again and resend.
+inline bool owner_moved(const caf::error& err) {
+  return err == caf::sec::request_receiver_down;
+}
+
+/// Whether requests with `Atom` go to a namespace's owner: every namespace
+/// operation but namespace_exists, which the router answers from the
+/// database for a namespace that is not active instead of activating it.
+/// The service-wide operations go to the router.
+template <class Atom>
+constexpr bool goes_to_owner =
+    !std::is_same_v<Atom, ns_exists_atom> &&
+    !std::is_same_v<Atom, list_ns_atom> && !std::is_same_v<Atom, sync_atom> &&
+    !std::is_same_v<Atom, stats_atom>;
+
+/// How many owners a request is sent to before it goes through the router
+/// (which always reaches the current one).
+constexpr int owner_attempts = 3;
+
+namespace detail {
+
+template <class Reply, class Self, class OnReply, class OnError, class Atom,
+          class... Ts>
+void request_owner_attempt(Self* self, owner_cache* cache,
+                           caf::timespan timeout, OnReply on_reply,
+                           OnError on_error, int attempt, std::string name,
+                           Atom atom, namespace_path ns, Ts... xs) {
+  if (attempt >= owner_attempts) {
+    self->request(cache->router(), timeout, atom, std::move(ns),
+                  std::move(xs)...)
+        .then([on_reply](Reply& reply) mutable { on_reply(reply); },
+              [on_error](caf::error& err) mutable { on_error(err); });
+    return;
+  }
+  auto send = [=](const namespace_operations& owner) mutable {
+    self->request(owner, timeout, atom, ns, xs...)
+        .then([on_reply](Reply& reply) mutable { on_reply(reply); },
+              [=](caf::error& err) mutable {
+                if (!owner_moved(err)) {
+                  on_error(err);
+                  return;
+                }
+                cache->forget(name);
+                request_owner_attempt<Reply>(self, cache, timeout, on_reply,
+                                             on_error, attempt + 1, name, atom,
+                                             ns, xs...);
+              });
+  };
+  if (auto owner = cache->find(name)) {
+    send(owner);
+    return;
+  }
+  self->request(cache->directory(), timeout, resolve_atom::value, ns)
+      .then(
+          [=](namespace_operations& owner) mutable {
+            cache->remember(name, owner);
+            send(owner);
+          },
+          [on_error](caf::error& err) mutable { on_error(err); });
+}
+
+} // namespace detail
+
+/// Sends `(atom, ns, xs...)` from the event-based actor `self` to the owner
+/// of `ns`, found through `cache` (which must outlive the request: keep it
+/// in `self`'s state), and calls `on_reply(Reply&)` or
+/// `on_error(caf::error&)`. Resolves the owner if it is not cached, and
+/// again, resending, when it moved; after `owner_attempts` owners the
+/// request goes through the router. `timeout` applies to each hop.
+template <class Reply, class Self, class OnReply, class OnError, class Atom,
+          class... Ts>
+void request_owner(Self* self, owner_cache& cache, caf::timespan timeout,
+                   OnReply on_reply, OnError on_error, Atom atom,
+                   namespace_path ns, Ts... xs) {
+  auto name = render(ns);
+  detail::request_owner_attempt<Reply>(
+      self, &cache, timeout, std::move(on_reply), std::move(on_error), 0,
+      std::move(name), atom, std::move(ns), std::move(xs)...);
+}
+
+} // namespace statekeeper
