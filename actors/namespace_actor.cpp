@@ -35,6 +35,8 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       // Tell watchers, so that they resume elsewhere instead of waiting.
       drop_all_watchers(self, "the namespace's owner stopped (the service "
                               "is stopping)");
+      abandon_commits(self, "the service stopped before the commit was "
+                            "acknowledged; it may or may not be durable");
       self->quit(msg.reason);
     } else
       self->state.hub.remove_all(msg.source); // a watcher went away
@@ -158,6 +160,18 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       [self](watch_atom, const namespace_path&,
              std::vector<std::string>& prefixes,
              caf::optional<watch_cursor> from, watcher_actor& who) {
+        // A resume replays committed history only: it opens at once. A
+        // snapshot opens once what it saw is committed.
+        if (from)
+          return run<uint64_t>(
+              self,
+              [self, prefixes = std::move(prefixes), from,
+               who](ks& k, ts now) -> caf::expected<uint64_t> {
+                auto start = prepare_watch(k, prefixes, from, who, now);
+                if (!start)
+                  return std::move(start.error());
+                return open_watch(self, who, std::move(*start));
+              });
         return run<uint64_t>(
             self,
             [prefixes = std::move(prefixes), from, who](ks& k, ts now) {
@@ -183,24 +197,29 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       [self](sweep_atom, uint64_t generation) { on_sweep(self, generation); },
       [self](resume_atom) { resume_sweeps(self); },
       [self](progress_atom) { on_progress(self); },
-      [self](drain_atom) -> caf::result<bool> {
+      [self](drain_atom, caf::timestamp used_after) -> caf::result<bool> {
         auto& st = self->state;
         if (!st.hub.empty())
           return false; // watchers keep a namespace active
+        if (st.last_request > used_after)
+          return false; // in use by callers that reach it directly
         if (!st.persistence)
           return st.retired = !st.space || st.space->revision() == 0;
         if (!all_durable(st))
           return false; // busy: commits are under way
+        // From here on, no request is handled (a caller resolves again,
+        // which calls the retirement off with `resume`).
         st.sweeps_on_hold = true;
+        st.retired = true;
         if (st.opts.postgres->mode == durability::sync)
-          return st.retired = true; // and every write is committed
+          return true; // and every write is committed
         auto rp = self->make_response_promise<bool>();
         self->request(st.persistence, st.opts.postgres->timeout,
                       sync_atom::value)
             .then(
+                // Unless `resume` came meanwhile.
                 [self, rp](ok_atom) mutable {
-                  self->state.retired = true;
-                  rp.deliver(true);
+                  rp.deliver(self->state.retired);
                 },
                 [self, rp](caf::error&) mutable {
                   resume_sweeps(self);

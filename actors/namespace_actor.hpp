@@ -95,6 +95,8 @@ struct namespace_state {
   /// resolves the namespace again (actors/owner_cache.hpp). Cleared by
   /// `resume`.
   bool retired = false;
+  /// When it last handled a namespace operation (see `drain`).
+  caf::timestamp last_request;
   /// When the current sweep message is due (a sweep under way: when it
   /// started); none if none is on its way. Owners sweep at their earliest
   /// expiry, at most once per sweep-interval (actors/namespace_expiry.hpp).

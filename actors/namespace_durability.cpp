@@ -250,6 +250,13 @@ uint64_t durable_revision(const namespace_state& st) {
   return st.space ? st.space->revision() : 0;
 }
 
+void abandon_commits(namespace_pointer self, const std::string& why) {
+  auto held = std::move(self->state.pipeline.held);
+  self->state.pipeline.held.clear();
+  for (auto& [revision, done] : held)
+    done(make_error(error_code::timeout, why));
+}
+
 bool all_durable(const namespace_state& st) {
   return !is_pipelined(st) || st.pipeline.idle();
 }

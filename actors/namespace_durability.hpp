@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,10 @@ void when_durable(namespace_pointer self, uint64_t revision, done_handler done);
 /// be told of.
 uint64_t durable_revision(const namespace_state& st);
 
+/// Fails every reply held on a commit with `timeout` and `why`: the owner
+/// stops without waiting for them.
+void abandon_commits(namespace_pointer self, const std::string& why);
+
 /// Whether nothing applied is waiting for its commit.
 bool all_durable(const namespace_state& st);
 
@@ -66,6 +71,7 @@ caf::result<T> run(namespace_pointer self, Op op, Finish finish) {
   auto& st = self->state;
   if (st.retired) // the caller resolves the namespace again and resends
     return caf::make_error(caf::sec::request_receiver_down);
+  st.last_request = caf::make_timestamp();
   if (st.space && !st.persistence) {
     auto result = op(*st.space, caf::make_timestamp());
     if (!result)

@@ -50,7 +50,8 @@ caf::expected<namespace_actor> activate(router_pointer self,
 /// and only if nothing was resolved to it meanwhile: every message the
 /// owner got from the router is then handled, its writes are durable, and
 /// the next owner of the namespace loads all of them.
-void retire(router_pointer self, const std::string& name) {
+void retire(router_pointer self, const std::string& name,
+            caf::timestamp used_after) {
   auto& owners = self->state.active.owners;
   auto i = owners.find(name);
   if (i == owners.end() || i->second.retiring)
@@ -67,7 +68,8 @@ void retire(router_pointer self, const std::string& name) {
       return nullptr;
     return &j->second;
   };
-  self->request(handle, self->state.opts.internal_timeout, drain_atom::value)
+  self->request(handle, self->state.opts.internal_timeout, drain_atom::value,
+                used_after)
       .then(
           [self, name, handle, current](bool may_retire) {
             auto& st = self->state;
@@ -109,8 +111,9 @@ void retire_beyond_limit(router_pointer self) {
     return;
   auto excess = by_use.size() - limit;
   std::partial_sort(by_use.begin(), by_use.begin() + excess, by_use.end());
+  // A hard bound: retire them even if callers use them directly.
   for (size_t i = 0; i < excess; ++i)
-    retire(self, by_use[i].second);
+    retire(self, by_use[i].second, caf::timestamp::max());
 }
 
 } // namespace
@@ -160,8 +163,9 @@ void retire_idle(router_pointer self) {
   for (auto& kvp : st.active.owners)
     if (!kvp.second.retiring && kvp.second.last_used < cutoff)
       idle.push_back(kvp.first);
+  // Idle as far as the router knows; the owner knows of direct use.
   for (auto& name : idle)
-    retire(self, name);
+    retire(self, name, cutoff);
   retire_beyond_limit(self);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <caf/replies_to.hpp>
+#include <caf/timestamp.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "messages/atoms.hpp"
@@ -22,17 +23,19 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 ///   older generation was superseded and does nothing;
 /// - `progress` (sent to itself each sweep-interval while it has watchers):
 ///   tell idle watchers the current revision;
-/// - `drain` (passivation, step 1): make every acknowledged write durable,
-///   then reply whether the owner may retire (with PostgreSQL always; in
-///   memory only if the namespace was never written, since the owner is
-///   what holds an in-memory namespace in listings);
+/// - `drain(used_after)` (passivation, step 1): make every acknowledged
+///   write durable, then reply whether the owner may retire: not if it
+///   handled a request after `used_after` (callers that reach it directly
+///   use it without the router knowing), nor with watchers or commits under
+///   way; in memory only if the namespace was never written, since the
+///   owner is what holds an in-memory namespace in listings;
 /// - `retire` (step 2, only if the router forwarded nothing since `drain`):
 ///   stop;
 /// - `resume`: the router called the retirement off; sweep again.
 using namespace_actor = namespace_operations::extend<
     caf::reacts_to<sweep_atom, uint64_t>, caf::reacts_to<progress_atom>,
-    caf::replies_to<drain_atom>::with<bool>, caf::reacts_to<retire_atom>,
-    caf::reacts_to<resume_atom>>;
+    caf::replies_to<drain_atom, caf::timestamp>::with<bool>,
+    caf::reacts_to<retire_atom>, caf::reacts_to<resume_atom>>;
 
 /// The router as its own actors see it: the public interface, plus the
 /// timer's `tick` (passivation, and purging expired rows of inactive

@@ -423,6 +423,18 @@ TEST_CASE("clear of a namespace whose entries all expired changes nothing",
 
 namespace {
 
+/// Asks the service for the owner of `ns`, as an owner_cache does.
+namespace_operations resolve_owner(service_fixture& f,
+                                   const namespace_path& ns) {
+  caf::scoped_actor self{f.sys};
+  namespace_operations found;
+  self->request(caf::actor_cast<owner_directory>(f.router), 5s,
+                resolve_atom::value, ns)
+      .receive([&](namespace_operations& owner) { found = owner; },
+               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  return found;
+}
+
 struct direct_caller_state {
   std::optional<owner_cache> owners;
   int round = 0;
@@ -486,11 +498,7 @@ TEST_CASE("a request to a cached owner that stopped goes to its successor",
   service_fixture f{opts};
   namespace_path a{"direct", {"a"}};
   caf::scoped_actor self{f.sys};
-  auto directory = caf::actor_cast<owner_directory>(f.router);
-  namespace_operations first;
-  self->request(directory, 5s, resolve_atom::value, a)
-      .receive([&](namespace_operations& owner) { first = owner; },
-               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  auto first = resolve_owner(f, a);
   REQUIRE(first);
   // Activating another namespace retires the first owner (never written).
   self->monitor(first);
@@ -527,14 +535,10 @@ TEST_CASE("an owner that may retire handles no more requests until resumed",
   service_fixture f{test_options()};
   namespace_path ns{"direct", {"retiring"}};
   caf::scoped_actor self{f.sys};
-  namespace_operations found;
-  self->request(caf::actor_cast<owner_directory>(f.router), 5s,
-                resolve_atom::value, ns)
-      .receive([&](namespace_operations& owner) { found = owner; },
-               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  auto found = resolve_owner(f, ns);
   auto owner = caf::actor_cast<namespace_actor>(found);
   bool may_retire = false;
-  self->request(owner, 5s, drain_atom::value)
+  self->request(owner, 5s, drain_atom::value, caf::timestamp::max())
       .receive([&](bool yes) { may_retire = yes; },
                [](caf::error& err) { FAIL(caf::to_string(err)); });
   REQUIRE(may_retire); // never written
@@ -551,4 +555,27 @@ TEST_CASE("an owner that may retire handles no more requests until resumed",
       .receive([&](uint64_t v) { version = v; },
                [](caf::error& err) { FAIL(caf::to_string(err)); });
   CHECK(version == 1);
+}
+
+TEST_CASE("an owner used directly since the idleness cutoff stays active",
+          "[operations][owners]") {
+  // The router only sees resolves; the owner knows its requests.
+  service_fixture f{test_options()};
+  namespace_path ns{"direct", {"busy"}};
+  caf::scoped_actor self{f.sys};
+  auto found = resolve_owner(f, ns);
+  auto cutoff = caf::make_timestamp();
+  self->request(found, 5s, key_count_atom::value, ns)
+      .receive([](uint64_t) {},
+               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  auto drained = [&](caf::timestamp used_after) {
+    bool yes = true;
+    self->request(caf::actor_cast<namespace_actor>(found), 5s,
+                  drain_atom::value, used_after)
+        .receive([&](bool x) { yes = x; },
+                 [](caf::error& err) { FAIL(caf::to_string(err)); });
+    return yes;
+  };
+  CHECK_FALSE(drained(cutoff));
+  CHECK(drained(caf::make_timestamp()));
 }
