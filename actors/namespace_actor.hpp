@@ -54,12 +54,9 @@ struct commit_pipeline {
   using continuation = std::function<void(caf::error)>;
   /// Every change up to this revision is committed.
   uint64_t durable = 0;
-  /// Whether a commit is under way, and its changes (published to watchers
-  /// once it is acknowledged).
-  bool busy = false;
+  /// The changes of the commit under way (published to watchers once it is
+  /// acknowledged); empty: none is.
   std::vector<change_record> committing;
-  /// The history floor the commit under way sends.
-  uint64_t committing_floor = 0;
   /// Applied since the commit under way started: the next commit.
   std::vector<change_record> next;
   /// Replies (and other continuations) waiting for a revision to be
@@ -70,7 +67,9 @@ struct commit_pipeline {
   std::deque<std::pair<uint64_t, std::vector<change_record>>> undo;
 
   /// Whether nothing is applied in memory that is not committed.
-  bool idle() const { return !busy && next.empty() && held.empty(); }
+  bool idle() const {
+    return committing.empty() && next.empty() && held.empty();
+  }
 };
 
 struct namespace_state {

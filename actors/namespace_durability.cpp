@@ -43,6 +43,14 @@ caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   return caf::none;
 }
 
+/// The batch that makes `changes` durable, with the history's floor now.
+persist_batch batch_of(const namespace_state& st,
+                       std::vector<change_record> changes) {
+  auto revision = changes.back().version;
+  return {st.ns,          std::move(changes), revision,
+          st.hub.floor(), st.trimmed_floor,   st.incarnation};
+}
+
 /// Whether changes go through the commit pipeline: sync durability.
 bool is_pipelined(const namespace_state& st) {
   return st.persistence && st.opts.postgres->mode == durability::sync;
@@ -57,9 +65,10 @@ void committed(namespace_pointer self) {
   auto& pipeline = st.pipeline;
   auto changes = std::move(pipeline.committing);
   pipeline.committing.clear();
-  pipeline.busy = false;
   pipeline.durable = changes.back().version;
-  st.trimmed_floor = pipeline.committing_floor;
+  // The floor the commit carried: the history records only committed
+  // changes, so it has not moved since.
+  st.trimmed_floor = st.hub.floor();
   while (!pipeline.undo.empty() &&
          pipeline.undo.front().first < pipeline.durable)
     pipeline.undo.pop_front();
@@ -122,20 +131,12 @@ void commit_failed(namespace_pointer self, caf::error err) {
 void start_commit(namespace_pointer self) {
   auto& st = self->state;
   auto& pipeline = st.pipeline;
-  if (pipeline.busy || pipeline.next.empty())
+  if (!pipeline.committing.empty() || pipeline.next.empty())
     return;
-  pipeline.busy = true;
   pipeline.committing = std::move(pipeline.next);
   pipeline.next.clear();
-  pipeline.committing_floor = st.hub.floor();
-  persist_batch batch{st.ns,
-                      pipeline.committing,
-                      pipeline.committing.back().version,
-                      pipeline.committing_floor,
-                      st.trimmed_floor,
-                      st.incarnation};
   self->request(st.persistence, st.opts.postgres->timeout, write_atom::value,
-                std::move(batch))
+                batch_of(st, pipeline.committing))
       .then([self](ok_atom) { committed(self); },
             [self](caf::error& err) { commit_failed(self, std::move(err)); });
 }
@@ -188,9 +189,7 @@ void persist_and_apply(namespace_pointer self,
     return;
   }
   if (st.opts.postgres->mode == durability::async) {
-    persist_batch batch{
-        st.ns,          changes,          changes.back().version,
-        st.hub.floor(), st.trimmed_floor, st.incarnation};
+    auto batch = batch_of(st, changes);
     // Acknowledged only once the backlog has room for it: what a crash can
     // lose stays within async-max-pending.
     uint64_t records = changes.size();

@@ -71,9 +71,10 @@ caf::result<T> run(namespace_pointer self, Op op, Finish finish) {
   auto& st = self->state;
   if (st.retired) // the caller resolves the namespace again and resends
     return caf::make_error(caf::sec::request_receiver_down);
-  st.last_request = caf::make_timestamp();
+  auto now = caf::make_timestamp();
+  st.last_request = now;
   if (st.space && !st.persistence) {
-    auto result = op(*st.space, caf::make_timestamp());
+    auto result = op(*st.space, now);
     if (!result)
       return std::move(result.error());
     if (auto staged = st.space->take_staged()) {

@@ -46,10 +46,10 @@ void put_or_get(caf::event_based_actor* self, const Target& target,
   if (i % 2 == 0)
     self->request(target, caf::infinite, sk::put_atom::value, ns, key_of(i),
                   std::string(64, 'v'), sk::ttl_option{})
-      .then([next](uint64_t) { next(); });
+        .then([next](uint64_t) { next(); });
   else
     self->request(target, caf::infinite, sk::get_atom::value, ns, key_of(i))
-      .then([next](caf::optional<sk::entry>&) { next(); });
+        .then([next](caf::optional<sk::entry>&) { next(); });
 }
 
 // -- the three designs
@@ -217,18 +217,14 @@ int main(int argc, char** argv) {
   std::printf(
       "  one actor owning an unordered_map  %10.0f ops/s  %.2fx mutex\n",
       actor_map, actor_map / mutex_map);
-  std::printf("  router -> 1 namespace              %10.0f ops/s  %.2fx mutex, "
-              "%.2fx plain actor\n",
-              router_one, router_one / mutex_map, router_one / actor_map);
-  std::printf("  router -> 100 namespaces           %10.0f ops/s  %.2fx mutex, "
-              "%.2fx plain actor\n",
-              router_many, router_many / mutex_map, router_many / actor_map);
-  std::printf("  direct -> 1 namespace              %10.0f ops/s  %.2fx mutex, "
-              "%.2fx plain actor\n",
-              direct_one, direct_one / mutex_map, direct_one / actor_map);
-  std::printf("  direct -> 100 namespaces           %10.0f ops/s  %.2fx mutex, "
-              "%.2fx plain actor\n",
-              direct_many, direct_many / mutex_map, direct_many / actor_map);
+  auto statekeeper_row = [&](const char* design, double rate) {
+    std::printf("  %-34s %10.0f ops/s  %.2fx mutex, %.2fx plain actor\n",
+                design, rate, rate / mutex_map, rate / actor_map);
+  };
+  statekeeper_row("router -> 1 namespace", router_one);
+  statekeeper_row("router -> 100 namespaces", router_many);
+  statekeeper_row("direct -> 1 namespace", direct_one);
+  statekeeper_row("direct -> 100 namespaces", direct_many);
 
   (void)sweep_seconds(1000); // warm-up: allocator and caches
   auto small = sweep_seconds(1000);

@@ -435,6 +435,19 @@ namespace_operations resolve_owner(service_fixture& f,
   return found;
 }
 
+/// Sends `owner` passivation's first step, as the router does; returns
+/// whether it may retire.
+bool drain_owner(service_fixture& f, const namespace_operations& owner,
+                 caf::timestamp used_after) {
+  caf::scoped_actor self{f.sys};
+  bool yes = false;
+  self->request(caf::actor_cast<namespace_actor>(owner), 5s, drain_atom::value,
+                used_after)
+      .receive([&](bool x) { yes = x; },
+               [](caf::error& err) { FAIL(caf::to_string(err)); });
+  return yes;
+}
+
 struct direct_caller_state {
   std::optional<owner_cache> owners;
   int round = 0;
@@ -542,11 +555,7 @@ TEST_CASE("an owner that may retire handles no more requests until resumed",
   caf::scoped_actor self{f.sys};
   auto found = resolve_owner(f, ns);
   auto owner = caf::actor_cast<namespace_actor>(found);
-  bool may_retire = false;
-  self->request(owner, 5s, drain_atom::value, caf::timestamp::max())
-      .receive([&](bool yes) { may_retire = yes; },
-               [](caf::error& err) { FAIL(caf::to_string(err)); });
-  REQUIRE(may_retire); // never written
+  REQUIRE(drain_owner(f, found, caf::timestamp::max())); // never written
   caf::error refused;
   self->request(found, 5s, put_atom::value, ns, std::string{"k"},
                 std::string{"v"}, ttl_option{})
@@ -573,14 +582,6 @@ TEST_CASE("an owner used directly since the idleness cutoff stays active",
   self->request(found, 5s, key_count_atom::value, ns)
       .receive([](uint64_t) {},
                [](caf::error& err) { FAIL(caf::to_string(err)); });
-  auto drained = [&](caf::timestamp used_after) {
-    bool yes = true;
-    self->request(caf::actor_cast<namespace_actor>(found), 5s,
-                  drain_atom::value, used_after)
-        .receive([&](bool x) { yes = x; },
-                 [](caf::error& err) { FAIL(caf::to_string(err)); });
-    return yes;
-  };
-  CHECK_FALSE(drained(cutoff));
-  CHECK(drained(caf::make_timestamp()));
+  CHECK_FALSE(drain_owner(f, found, cutoff));
+  CHECK(drain_owner(f, found, caf::make_timestamp()));
 }
