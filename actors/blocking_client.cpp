@@ -12,7 +12,7 @@ namespace {
 watcher_actor::behavior_type watcher_impl(watcher_actor::pointer,
                                           watch_handler handler) {
   return {
-      [handler](event_atom, uint64_t, std::vector<watch_event>& events) {
+      [handler](event_atom, uint64_t, const watch_batch& events) {
         handler(events);
       },
   };

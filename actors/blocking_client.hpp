@@ -48,7 +48,7 @@ class watch_subscription {
 /// Called with each batch of events of a watch, in revision order, on a
 /// CAF worker thread (never two calls at once). Returning acknowledges the
 /// batch; a handler that blocks holds back the watch (see watch_max_lag).
-using watch_handler = std::function<void(const std::vector<watch_event>&)>;
+using watch_handler = std::function<void(const watch_batch&)>;
 
 class blocking_client {
  public:

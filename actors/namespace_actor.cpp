@@ -197,6 +197,7 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       [self](sweep_atom, uint64_t generation) { on_sweep(self, generation); },
       [self](resume_atom) { resume_sweeps(self); },
       [self](progress_atom) { on_progress(self); },
+      [self](notify_atom) { send_unsent(self); },
       [self](drain_atom, caf::timestamp used_after) -> caf::result<bool> {
         auto& st = self->state;
         if (!st.hub.empty())
@@ -229,6 +230,12 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
       },
       [self](retire_atom) { self->quit(); },
   };
+}
+
+void report_usage(namespace_pointer self, uint64_t expired, int64_t watchers) {
+  auto router = caf::actor_cast<service_router_actor>(self->state.router);
+  if (router)
+    self->send(router, counted_atom::value, expired, watchers);
 }
 
 } // namespace statekeeper

@@ -107,6 +107,10 @@ struct namespace_state {
   /// A progress message to self is on its way (sent while there are
   /// watchers).
   bool progress_scheduled = false;
+  /// Changes the watchers have not been sent yet, and whether a `notify`
+  /// to self is on its way to send them.
+  std::vector<change_record> unsent;
+  bool notify_scheduled = false;
   caf::actor_addr router;
   /// Change history and watchers; configured at spawn.
   watch_hub hub{0, 1};
@@ -130,5 +134,9 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                      std::string ns, std::shared_ptr<namespace_store> store,
                      persistence_actor persistence, async_backlog_actor backlog,
                      service_options opts);
+
+/// Tells the router what the service's counters (stats) need: entries
+/// the sweep removed, and a change in the number of watches.
+void report_usage(namespace_pointer self, uint64_t expired, int64_t watchers);
 
 } // namespace statekeeper

@@ -55,17 +55,20 @@ void on_sweep(namespace_pointer self, uint64_t generation) {
   }
   // Under way: applying it schedules nothing (see schedule_sweep).
   st.sweep_due = now;
-  persist_and_apply(self, std::move(*staged), [self](caf::error err) {
-    auto& st = self->state;
-    st.sweep_due = caf::none;
-    // More expired entries than one batch: continue behind the requests
-    // that are already waiting, instead of blocking them. After a failure,
-    // retry a sweep-interval later; reads already hide expired entries.
-    if (!err && st.space && st.space->needs_sweep(caf::make_timestamp()))
-      send_sweep(self, caf::make_timestamp());
-    else
-      schedule_sweep(self);
-  });
+  persist_and_apply(
+      self, std::move(*staged), [self, n = *swept](caf::error err) {
+        if (!err)
+          report_usage(self, n, 0);
+        auto& st = self->state;
+        st.sweep_due = caf::none;
+        // More expired entries than one batch: continue behind the requests
+        // that are already waiting, instead of blocking them. After a failure,
+        // retry a sweep-interval later; reads already hide expired entries.
+        if (!err && st.space && st.space->needs_sweep(caf::make_timestamp()))
+          send_sweep(self, caf::make_timestamp());
+        else
+          schedule_sweep(self);
+      });
 }
 
 } // namespace statekeeper

@@ -1,6 +1,7 @@
 #include "actors/namespace_watches.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 
 #include "actors/namespace_durability.hpp"
@@ -27,6 +28,7 @@ bool end_watch(namespace_pointer self, uint64_t id) {
     return false;
   auto who = w->who;
   hub.remove(id);
+  report_usage(self, 0, -1);
   if (!hub.watched_by(who.address()))
     self->demonitor(who.address());
   return true;
@@ -46,7 +48,8 @@ void drop_watcher(namespace_pointer self, uint64_t id, std::string why) {
   ev.revision = w->cursor;
   ev.incarnation = self->state.incarnation;
   ev.value = std::move(why);
-  self->send(w->who, event_atom::value, id, std::vector<watch_event>{ev});
+  self->send(w->who, event_atom::value, id,
+             watch_batch{std::vector<watch_event>{ev}});
   end_watch(self, id);
 }
 
@@ -54,23 +57,22 @@ void flush_events(namespace_pointer self, watcher_entry& w);
 
 // Sends one batch; live events count against the watcher's lag until it
 // acknowledges them.
-void send_batch(namespace_pointer self, watcher_entry& w,
-                std::vector<watch_event> batch, bool live) {
+void send_batch(namespace_pointer self, watcher_entry& w, watch_batch batch,
+                bool live) {
   uint64_t n = live ? batch.size() : 0;
-  for (auto& ev : batch)
-    ev.incarnation = self->state.incarnation;
   w.cursor = batch.back().revision;
   w.pending += n;
-  ++w.batches;
+  w.unacked.push_back(std::chrono::steady_clock::now());
   w.heard = true;
   auto id = w.id;
-  self->request(w.who, self->state.opts.watch_ack_timeout, event_atom::value,
-                id, std::move(batch))
+  // No timeout per request (each would be an entry in CAF's clock): the
+  // progress round drops watchers whose oldest batch is overdue.
+  self->request(w.who, caf::infinite, event_atom::value, id, std::move(batch))
       .then(
           [self, id, n] {
             if (auto w = self->state.hub.find(id)) {
               w->pending -= n;
-              --w->batches;
+              w->unacked.pop_front();
               flush_events(self, *w);
             }
           },
@@ -81,26 +83,37 @@ void send_batch(namespace_pointer self, watcher_entry& w,
           });
 }
 
-// Sends `events` in batches (snapshots and replays).
-void send_events(namespace_pointer self, watcher_entry& w,
-                 std::vector<watch_event> events, bool live) {
-  for (size_t first = 0; first < events.size(); first += events_per_batch) {
-    auto last = std::min(events.size(), first + events_per_batch);
-    send_batch(self, w,
-               std::vector<watch_event>(
-                   std::make_move_iterator(events.begin() + first),
-                   std::make_move_iterator(events.begin() + last)),
-               live);
-  }
+// Sends `events` in batches of about events_per_batch (a batch of one
+// revision's changes is not split).
+void send_events(namespace_pointer self, watcher_entry& w, watch_batch events,
+                 bool live) {
+  while (!events.empty())
+    send_batch(self, w, events.take_front(events_per_batch), live);
 }
 
 // Sends what waits in the buffer once the watcher has room.
 void flush_events(namespace_pointer self, watcher_entry& w) {
-  if (w.buffered.empty() || w.batches >= batches_in_flight)
+  if (w.buffered.empty() || w.unacked.size() >= batches_in_flight)
     return;
   auto events = std::move(w.buffered);
-  w.buffered.clear();
+  w.buffered = watch_batch{};
   send_events(self, w, std::move(events), true);
+}
+
+// Returns snapshot or replayed `events` of this incarnation, in chunks of
+// events_per_batch.
+watch_batch in_chunks(namespace_pointer self, std::vector<watch_event> events) {
+  watch_batch result;
+  for (size_t first = 0; first < events.size(); first += events_per_batch) {
+    auto last = std::min(events.size(), first + events_per_batch);
+    std::vector<watch_event> chunk(
+        std::make_move_iterator(events.begin() + first),
+        std::make_move_iterator(events.begin() + last));
+    for (auto& ev : chunk)
+      ev.incarnation = self->state.incarnation;
+    result.append(watch_batch{std::move(chunk)});
+  }
+  return result;
 }
 
 // Progress goes out each sweep-interval while there are watchers.
@@ -122,21 +135,37 @@ void publish(namespace_pointer self,
 
 void notify_watchers(namespace_pointer self,
                      const std::vector<change_record>& changes) {
-  auto& hub = self->state.hub;
-  hub.fan_out(changes, [self](watcher_entry& w,
-                              std::vector<watch_event> events) {
-    auto& hub = self->state.hub;
-    if (w.pending + w.buffered.size() + events.size() > hub.max_lag()) {
-      drop_watcher(self, w.id,
-                   "fell more than " + std::to_string(hub.max_lag()) +
-                       " events behind; watch again from the last revision "
-                       "you saw");
-      return;
-    }
-    w.buffered.insert(w.buffered.end(), std::make_move_iterator(events.begin()),
-                      std::make_move_iterator(events.end()));
-    flush_events(self, w);
-  });
+  auto& st = self->state;
+  if (st.hub.empty())
+    return;
+  st.unsent.insert(st.unsent.end(), changes.begin(), changes.end());
+  if (!st.notify_scheduled) {
+    st.notify_scheduled = true;
+    self->send(self, notify_atom::value);
+  }
+}
+
+void send_unsent(namespace_pointer self) {
+  auto& st = self->state;
+  st.notify_scheduled = false;
+  if (st.unsent.empty())
+    return;
+  auto changes = std::move(st.unsent);
+  st.unsent.clear();
+  st.hub.fan_out(
+      changes, st.incarnation,
+      [self](watcher_entry& w, const watch_batch& events) {
+        auto& hub = self->state.hub;
+        if (w.pending + w.buffered.size() + events.size() > hub.max_lag()) {
+          drop_watcher(self, w.id,
+                       "fell more than " + std::to_string(hub.max_lag()) +
+                           " events behind; watch again from the last revision "
+                           "you saw");
+          return;
+        }
+        w.buffered.append(events);
+        flush_events(self, w);
+      });
 }
 
 caf::expected<watch_start> prepare_watch(const keyspace& space,
@@ -209,16 +238,18 @@ caf::expected<uint64_t> open_watch(namespace_pointer self, watcher_actor who,
   }
   self->monitor(who);
   auto& w = st.hub.add(std::move(who), std::move(start.prefixes));
+  report_usage(self, 0, 1);
   w.cursor = start.from ? start.from->revision : 0;
   w.live_after = live_after;
   auto id = w.id;
   if (!events.empty())
-    send_events(self, w, std::move(events), false);
+    send_events(self, w, in_chunks(self, std::move(events)), false);
   schedule_progress(self);
   return id;
 }
 
 void drop_all_watchers(namespace_pointer self, const std::string& why) {
+  send_unsent(self);
   for (auto id : self->state.hub.ids())
     drop_watcher(self, id, why);
 }
@@ -227,8 +258,20 @@ void on_progress(namespace_pointer self) {
   auto& st = self->state;
   st.progress_scheduled = false;
   schedule_progress(self);
+  // Progress must not overtake changes.
+  send_unsent(self);
+  auto now = std::chrono::steady_clock::now();
+  for (auto id : st.hub.ids()) {
+    auto w = st.hub.find(id);
+    if (!w->unacked.empty() &&
+        now - w->unacked.front() > st.opts.watch_ack_timeout)
+      drop_watcher(self, id,
+                   "the watcher took longer than watch-ack-timeout with a "
+                   "batch of events; watch again from the last revision you "
+                   "saw");
+  }
   if (!st.space)
-    return;
+    return; // not loaded: no revision to tell
   auto revision = durable_revision(st);
   st.hub.idle_watchers([self, revision](watcher_entry& w) {
     watch_event ev;
@@ -236,7 +279,8 @@ void on_progress(namespace_pointer self) {
     ev.revision = revision;
     ev.incarnation = self->state.incarnation;
     w.cursor = revision;
-    self->send(w.who, event_atom::value, w.id, std::vector<watch_event>{ev});
+    self->send(w.who, event_atom::value, w.id,
+               watch_batch{std::vector<watch_event>{ev}});
   });
 }
 

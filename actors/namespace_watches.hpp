@@ -57,9 +57,14 @@ void drop_all_watchers(namespace_pointer self, const std::string& why);
 /// they match.
 void publish(namespace_pointer self, const std::vector<change_record>& changes);
 
-/// Sends changes already in the history to the watchers they match.
+/// Sends changes already in the history to the watchers they match: on
+/// the next `notify`, so that the changes of every request handled until
+/// then go to each watcher as one batch.
 void notify_watchers(namespace_pointer self,
                      const std::vector<change_record>& changes);
+
+/// The `notify` message: sends the watchers what notify_watchers collected.
+void send_unsent(namespace_pointer self);
 
 /// The `progress` message: tells watchers that heard nothing since the last
 /// one where the namespace is, so that their cursor keeps up with the

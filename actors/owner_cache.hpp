@@ -101,12 +101,12 @@ constexpr int owner_attempts = 3;
 
 namespace detail {
 
-template <class Reply, class Self, class OnReply, class OnError, class Atom,
-          class... Ts>
-void request_owner_attempt(Self* self, owner_cache* cache,
-                           caf::timespan timeout, OnReply on_reply,
-                           OnError on_error, int attempt, std::string name,
-                           Atom atom, namespace_path ns, Ts... xs) {
+template <class Reply, class Self, class Timeout, class OnReply, class OnError,
+          class Atom, class... Ts>
+void request_owner_attempt(Self* self, owner_cache* cache, Timeout timeout,
+                           OnReply on_reply, OnError on_error, int attempt,
+                           std::string name, Atom atom, namespace_path ns,
+                           Ts... xs) {
   if (attempt >= owner_attempts) {
     self->request(cache->router(), timeout, atom, std::move(ns),
                   std::move(xs)...)
@@ -148,16 +148,31 @@ void request_owner_attempt(Self* self, owner_cache* cache,
 /// in `self`'s state), and calls `on_reply(Reply&)` or
 /// `on_error(caf::error&)`. Resolves the owner if it is not cached, and
 /// again, resending, when it moved; after `owner_attempts` owners the
-/// request goes through the router. `timeout` applies to each hop.
-template <class Reply, class Self, class OnReply, class OnError, class Atom,
-          class... Ts>
-void request_owner(Self* self, owner_cache& cache, caf::timespan timeout,
+/// request goes through the router. `timeout` (a caf::timespan, or
+/// caf::infinite for none) applies to each hop.
+template <class Reply, class Self, class Timeout, class OnReply, class OnError,
+          class Atom, class... Ts>
+void request_owner(Self* self, owner_cache& cache, Timeout timeout,
                    OnReply on_reply, OnError on_error, Atom atom,
                    namespace_path ns, Ts... xs) {
   auto name = render(ns);
   detail::request_owner_attempt<Reply>(
       self, &cache, timeout, std::move(on_reply), std::move(on_error), 0,
       std::move(name), atom, std::move(ns), std::move(xs)...);
+}
+
+/// Sends `(atom, xs...)` where it is handled: a namespace operation to the
+/// namespace's owner (request_owner), a service-wide one to the router.
+template <class Reply, class Self, class Timeout, class OnReply, class OnError,
+          class Atom, class... Ts>
+void request_service(Self* self, owner_cache& cache, Timeout timeout,
+                     OnReply on_reply, OnError on_error, Atom atom, Ts... xs) {
+  if constexpr (goes_to_owner<Atom>)
+    request_owner<Reply>(self, cache, timeout, std::move(on_reply),
+                         std::move(on_error), atom, std::move(xs)...);
+  else
+    self->request(cache.router(), timeout, atom, std::move(xs)...)
+        .then(std::move(on_reply), std::move(on_error));
 }
 
 } // namespace statekeeper

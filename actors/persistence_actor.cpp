@@ -1,6 +1,7 @@
 #include "actors/persistence_actor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "actors/log.hpp"
@@ -104,11 +105,17 @@ void flush(persistence_pointer self) {
     batches.push_back(std::move(batch));
   auto waiters = std::exchange(st.waiters, {});
   auto err = ensure_connected(self);
+  auto started = std::chrono::steady_clock::now();
   if (!err)
     err = st.db->commit(batches);
   if (!err) {
     ++st.stats.commits;
     st.stats.batches += batches.size();
+    st.stats.commit_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      started)
+            .count());
+    st.stats.commit_batches.observe(static_cast<double>(batches.size()));
     batches.resize(acknowledged_count);
     release(self, batches);
     answer(waiters, ok_atom::value);

@@ -40,6 +40,7 @@ caf::expected<namespace_actor> activate(router_pointer self,
           : self->spawn(namespace_actor_impl, router, name, std::move(store),
                         persistence, st.backlog, st.opts);
   self->monitor(owner);
+  ++st.active.activations;
   st.active.names.emplace(owner.address(), name);
   auto now = caf::make_timestamp();
   st.active.owners.emplace(name, placement::owner{ns, owner, now, now, false});
@@ -84,6 +85,7 @@ void retire(router_pointer self, const std::string& name,
             }
             st.active.names.erase(handle.address());
             st.active.owners.erase(name);
+            ++st.active.passivations;
             if (st.engine)
               st.engine->release(name);
             self->send(handle, retire_atom::value);
@@ -181,6 +183,8 @@ void owner_down(router_pointer self, const caf::down_msg& msg) {
     return;
   auto ns = std::move(j->second.ns);
   auto age = caf::make_timestamp() - j->second.spawned;
+  // Its watches went with it.
+  st.active.watchers -= j->second.watchers;
   st.active.owners.erase(j);
   log(log_level::warning, "the owner of namespace \"" + name +
                               "\" stopped: " + caf::to_string(msg.reason));
@@ -200,6 +204,20 @@ const persistence_actor& persistence_of(router_pointer self,
                                         const std::string& name) {
   auto& all = self->state.persistence;
   return all[std::hash<std::string>{}(name) % all.size()];
+}
+
+void count_usage(router_pointer self, const caf::actor_addr& who,
+                 uint64_t expired, int64_t watchers) {
+  auto& active = self->state.active;
+  active.expired_entries += expired;
+  auto i = active.names.find(who);
+  if (i == active.names.end())
+    return; // gone meanwhile: its down message took its watches off
+  auto j = active.owners.find(i->second);
+  if (j == active.owners.end())
+    return;
+  j->second.watchers += watchers;
+  active.watchers += watchers;
 }
 
 } // namespace statekeeper

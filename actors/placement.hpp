@@ -40,12 +40,25 @@ struct placement {
     /// Numbers the drains sent to it: a reply counts only for the latest
     /// (an earlier drain's reply may come after a later drain was sent).
     uint64_t drains = 0;
+    /// Watches open on it, as it reported them (stats).
+    int64_t watchers = 0;
   };
   /// Active owners by rendered namespace.
   std::unordered_map<std::string, owner> owners;
   /// Rendered namespace of each active owner, to handle its down message.
   std::unordered_map<caf::actor_addr, std::string> names;
+  /// Owners started, and retired by passivation (stats).
+  uint64_t activations = 0;
+  uint64_t passivations = 0;
+  /// Entries the owners' sweeps removed, and watches open on them (stats).
+  uint64_t expired_entries = 0;
+  int64_t watchers = 0;
 };
+
+/// Counts what the owner `who` reported: entries its sweep removed and a
+/// change in the number of its watches.
+void count_usage(router_pointer self, const caf::actor_addr& who,
+                 uint64_t expired, int64_t watchers);
 
 /// Returns the owner of `ns`, activating it if it has none; retires the
 /// least recently used owners beyond max-active-namespaces after an

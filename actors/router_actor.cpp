@@ -228,15 +228,27 @@ router_actor_impl(router_pointer self, service_options opts,
         return ask_persistence<ok_atom, ok_atom>(
             self, ok_atom::value, [](ok_atom&, ok_atom) {}, sync_atom::value);
       },
+      [self](counted_atom, uint64_t expired, int64_t watchers) {
+        if (auto who = self->current_sender())
+          count_usage(self, who->address(), expired, watchers);
+      },
       [self](stats_atom) -> caf::result<service_stats> {
+        auto& active = self->state.active;
         service_stats init;
-        init.active_namespaces = self->state.active.owners.size();
+        init.active_namespaces = active.owners.size();
+        init.activations = active.activations;
+        init.passivations = active.passivations;
+        init.expired_entries = active.expired_entries;
+        init.watchers =
+            static_cast<uint64_t>(std::max<int64_t>(active.watchers, 0));
         return ask_persistence<persistence_stats, service_stats>(
             self, init,
             [](service_stats& acc, const persistence_stats& x) {
               acc.commits += x.commits;
               acc.batches += x.batches;
               acc.commit_failures += x.failures;
+              acc.commit_seconds.merge(x.commit_seconds);
+              acc.commit_batches.merge(x.commit_batches);
             },
             stats_atom::value);
       });

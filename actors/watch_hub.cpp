@@ -100,19 +100,35 @@ std::vector<uint64_t> watch_hub::ids() const {
 }
 
 void watch_hub::fan_out(
-    const std::vector<change_record>& changes,
-    const std::function<void(watcher_entry&, std::vector<watch_event>)>&
-        deliver) {
+    const std::vector<change_record>& changes, uint64_t incarnation,
+    const std::function<void(watcher_entry&, const watch_batch&)>& deliver) {
+  std::vector<const change_record*> matched;
+  auto events_of_matched = [&] {
+    std::vector<watch_event> events;
+    events.reserve(matched.size());
+    for (auto change : matched) {
+      events.push_back(to_event(*change));
+      events.back().incarnation = incarnation;
+    }
+    set_cursors(events);
+    return watch_batch{std::move(events)};
+  };
+  watch_batch everything; // built for the first watcher that matches all
   for (auto i = watchers_.begin(); i != watchers_.end();) {
     auto& w = (i++)->second; // `deliver` may erase `w`, never another
-    std::vector<watch_event> events;
+    matched.clear();
     for (auto& change : changes)
       if (change.version > w.live_after && matches(w.prefixes, change))
-        events.push_back(to_event(change));
-    if (!events.empty()) {
-      set_cursors(events);
-      deliver(w, std::move(events));
+        matched.push_back(&change);
+    if (matched.empty())
+      continue;
+    if (matched.size() < changes.size()) {
+      deliver(w, events_of_matched());
+      continue;
     }
+    if (everything.empty())
+      everything = events_of_matched();
+    deliver(w, everything);
   }
 }
 

@@ -4,6 +4,7 @@
 // this class only decides who gets what. Not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -26,11 +27,12 @@ struct watcher_entry {
   std::vector<std::string> prefixes;
   /// Live events sent and not acknowledged yet.
   uint64_t pending = 0;
-  /// Batches sent and not acknowledged yet.
-  uint32_t batches = 0;
+  /// When each batch sent and not acknowledged yet was sent, oldest first
+  /// (a steady clock: setting the system clock drops no watcher).
+  std::deque<std::chrono::steady_clock::time_point> unacked;
   /// Live events waiting for an acknowledgement before they are sent: a
   /// watcher has few batches in flight, so events coalesce under load.
-  std::vector<watch_event> buffered;
+  watch_batch buffered;
   /// Whether the watcher got an event since the last progress round.
   bool heard = false;
   /// The cursor of the last event sent: where a dropped watcher resumes.
@@ -83,11 +85,12 @@ class watch_hub {
   bool empty() const { return watchers_.empty(); }
 
   /// Calls `deliver(watcher, events)` for each watcher with the events of
-  /// `changes` it matches (at most one call per watcher). `deliver` may
-  /// remove the watcher it was called for.
-  void fan_out(const std::vector<change_record>& changes,
-               const std::function<void(watcher_entry&,
-                                        std::vector<watch_event>)>& deliver);
+  /// `changes` it matches (at most one call per watcher), of namespace
+  /// incarnation `incarnation`. Watchers that match every change share one
+  /// batch. `deliver` may remove the watcher it was called for.
+  void fan_out(
+      const std::vector<change_record>& changes, uint64_t incarnation,
+      const std::function<void(watcher_entry&, const watch_batch&)>& deliver);
 
   /// Calls `f` for each watcher that heard nothing since the last call and
   /// has no events waiting, then starts a new round.

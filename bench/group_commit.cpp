@@ -167,12 +167,16 @@ int main(int argc, char** argv) {
   std::vector<double> many_ns;
   std::vector<double> one_ns_batch;
   std::vector<double> many_ns_batch;
+  std::vector<double> one_ns_rate;
+  std::vector<double> many_ns_rate;
   for (int round = 0; round < rounds; ++round) {
     baseline.push_back(libpqxx_rate(writers, writes / 8));
     auto one = statekeeper_rate(sys, writes, writers, 1, 1);
     auto many = statekeeper_rate(sys, writes, writers, 4, writers);
     one_ns.push_back(one.rate / baseline.back());
     many_ns.push_back(many.rate / baseline.back());
+    one_ns_rate.push_back(one.rate);
+    many_ns_rate.push_back(many.rate);
     one_ns_batch.push_back(one.per_commit);
     many_ns_batch.push_back(many.per_commit);
     std::printf("  round %d: baseline %.0f writes/s, one namespace %.0f, "
@@ -189,5 +193,8 @@ int main(int argc, char** argv) {
   row("  writes per transaction", one_ns_batch, "");
   row("statekeeper sync, 64 namespaces, 256 in flight", many_ns, "x");
   row("  writes per transaction", many_ns_batch, "");
+  print_figures({{"sync_libpqxx_64", summarize(baseline).median},
+                 {"sync_1ns_64", summarize(one_ns_rate).median},
+                 {"sync_64ns_256", summarize(many_ns_rate).median}});
   return 0;
 }

@@ -1,18 +1,30 @@
-// Measures statekeeper over CAF networking against the same operations
-// in-process, in one run: one client actor keeps 1 or 64 requests (50/50
-// put/get, 64-byte values, 1 namespace) in flight and records the latency
-// of each. Remote runs go over 127.0.0.1 between two actor systems in this
-// process, plain TCP and anonymous TLS. Prints operations per second,
-// median and p99 latency, and each remote figure as a ratio of in-process.
+// Measures statekeeper over CAF networking against raw CAF remoting, with
+// the service and the client in separate processes (this program starts
+// itself with --serve as the server). One client actor keeps 1 or 64
+// requests (50/50 put/get, 64-byte values, one namespace) in flight and
+// records the latency of each. The floor: a plain actor owning an
+// unordered_map, published with caf::io::publish and reached with
+// caf::io::remote_actor, answering the same puts and gets (a get returns
+// the value). Also the same actor behind relays where statekeeper has
+// actors between the caller and the owner (on the client the handle, which
+// delegates, and the link; on the service the session; both answer through
+// promises): what those hops cost. Prints operations per second, median
+// and p99 latency, and each figure as a ratio of the floor with as many in
+// flight.
 // Usage: statekeeper_remote_bench [--ops=N]   (default 20000 per run)
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
+#include <caf/io/all.hpp>
 #include <caf/openssl/manager.hpp>
 
 #include "actors/remote/remote.hpp"
@@ -26,7 +38,7 @@ using namespace statekeeper::bench;
 namespace {
 
 class bench_config : public caf::actor_system_config {
-public:
+ public:
   bench_config() {
     sk::register_types(*this);
     load<caf::io::middleman>();
@@ -34,83 +46,173 @@ public:
   }
 };
 
+// -- hops
+// --------------------------------------------------------------------------
+
+// Stands in front of `target` as statekeeper's session (on the service) and
+// link (on the client) do: each request becomes a request of its own,
+// answered through a promise.
+caf::behavior promise_relay(caf::event_based_actor* self, caf::actor target) {
+  return {
+      [=](map_put atom, std::string& key,
+          std::string& value) -> caf::result<bool> {
+        auto rp = self->make_response_promise<bool>();
+        self->request(target, caf::infinite, atom, std::move(key),
+                      std::move(value))
+            .then([rp](bool ok) mutable { rp.deliver(ok); });
+        return rp;
+      },
+      [=](map_get atom, std::string& key) -> caf::result<std::string> {
+        auto rp = self->make_response_promise<std::string>();
+        self->request(target, caf::infinite, atom, std::move(key))
+            .then([rp](std::string& value) mutable {
+              rp.deliver(std::move(value));
+            });
+        return rp;
+      },
+  };
+}
+
+// Stands in front of `target` as the handle connect_service returns does:
+// it delegates.
+caf::behavior delegating_relay(caf::event_based_actor* self,
+                               caf::actor target) {
+  return {
+      [=](map_put atom, std::string& key, std::string& value) {
+        return self->delegate(target, atom, std::move(key), std::move(value));
+      },
+      [=](map_get atom, std::string& key) {
+        return self->delegate(target, atom, std::move(key));
+      },
+  };
+}
+
+// -- the server process
+// -------------------------------------------------------------------
+
+// Publishes the service (TCP and TLS), the plain actor, and a session-like
+// relay in front of it on free ports, prints them, and serves until its
+// standard input closes.
+int serve() {
+  bench_config cfg;
+  caf::actor_system sys{cfg};
+  auto router = *sk::spawn_service(sys);
+  sk::remote_options plain;
+  plain.port = 0;
+  auto tls = plain;
+  tls.tls = true;
+  auto plain_port = sk::publish_service(sys, router, plain);
+  auto tls_port = sk::publish_service(sys, router, tls);
+  auto owner = sys.spawn(map_owner);
+  auto raw_port = sys.middleman().publish(owner, 0, "127.0.0.1");
+  auto session = sys.spawn(promise_relay, owner);
+  auto session_port = sys.middleman().publish(session, 0, "127.0.0.1");
+  if (!plain_port || !tls_port || !raw_port || !session_port) {
+    std::fprintf(stderr, "cannot publish\n");
+    return 1;
+  }
+  std::printf("%u %u %u %u\n", *plain_port, *tls_port, *raw_port,
+              *session_port);
+  std::fflush(stdout);
+  while (std::getchar() != EOF) {
+    // until the client closes the pipe
+  }
+  caf::anon_send_exit(session, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
+  sk::stop_service(router);
+  return 0;
+}
+
+// Starts `self_path --serve` with pipes to its standard input and output.
+struct server_process {
+  pid_t pid = -1;
+  FILE* out = nullptr; // its standard output
+  int in = -1;         // its standard input
+
+  static server_process start(const char* self_path) {
+    int to_child[2];
+    int from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0)
+      return {};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_child[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
+    posix_spawn_file_actions_addclose(&actions, to_child[1]);
+    posix_spawn_file_actions_addclose(&actions, from_child[0]);
+    char serve_flag[] = "--serve";
+    char* argv[] = {const_cast<char*>(self_path), serve_flag, nullptr};
+    server_process result;
+    if (posix_spawn(&result.pid, self_path, &actions, nullptr, argv, environ) !=
+        0)
+      result.pid = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    close(to_child[0]);
+    close(from_child[1]);
+    result.in = to_child[1];
+    result.out = fdopen(from_child[0], "r");
+    return result;
+  }
+
+  void stop() {
+    close(in);
+    fclose(out);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+};
+
+// -- the client
+// -------------------------------------------------------------------
+
 struct figures {
   double ops_per_s = 0;
   double median_us = 0;
   double p99_us = 0;
 };
 
-struct client_state {
-  sk::router_actor router;
-  caf::actor done;
-  int ops = 0;
-  int sent = 0;
-  int received = 0;
-  std::vector<double> latencies_us;
-};
-
-using client_actor = caf::stateful_actor<client_state>;
-
-void send_one(client_actor* self);
-
-void answered(client_actor* self, clock_type::time_point sent) {
-  auto& st = self->state;
-  st.latencies_us.push_back(
-    std::chrono::duration<double, std::micro>(clock_type::now() - sent)
-      .count());
-  if (++st.received == st.ops) {
-    self->send(st.done, std::move(st.latencies_us));
-    self->quit();
-  } else if (st.sent < st.ops) {
-    send_one(self);
-  }
-}
-
-void send_one(client_actor* self) {
-  auto& st = self->state;
-  auto i = st.sent++;
-  static const sk::namespace_path ns{"bench", {"remote"}};
-  auto key = "key-" + std::to_string(i % 10000);
-  auto sent = clock_type::now();
-  if (i % 2 == 0)
-    self->request(st.router, caf::infinite, sk::put_atom::value, ns, key,
-                  std::string(64, 'v'), sk::ttl_option{})
-      .then([self, sent](uint64_t) { answered(self, sent); });
-  else
-    self->request(st.router, caf::infinite, sk::get_atom::value, ns, key)
-      .then([self, sent](caf::optional<sk::entry>&) { answered(self, sent); });
-}
-
-caf::behavior client(client_actor* self, sk::router_actor router,
-                     caf::actor done, int ops, int in_flight) {
-  auto& st = self->state;
-  st.router = std::move(router);
-  st.done = std::move(done);
-  st.ops = ops;
-  st.latencies_us.reserve(ops);
-  for (int k = 0; k < in_flight && k < ops; ++k)
-    send_one(self);
-  return {[](int) {}};
-}
-
-figures measure(caf::actor_system& sys, const sk::router_actor& router,
-                int ops, int in_flight) {
-  caf::scoped_actor waiter{sys};
-  auto start = clock_type::now();
-  sys.spawn(client, router, caf::actor{waiter}, ops, in_flight);
-  std::vector<double> latencies;
-  waiter->receive([&](std::vector<double>& xs) { latencies = std::move(xs); });
+// Runs `ops` requests `op` from one client actor, `in_flight` at a time.
+figures measure(caf::actor_system& sys, const request_fn& op, int ops,
+                int in_flight) {
+  // One driver: only its actor touches the latencies.
+  auto latencies = std::make_shared<std::vector<double>>();
+  latencies->reserve(ops);
+  auto timed = [op, latencies](caf::event_based_actor* self, int i,
+                               std::function<void()> next) {
+    auto sent = clock_type::now();
+    op(self, i, [latencies, sent, next] {
+      latencies->push_back(
+          std::chrono::duration<double, std::micro>(clock_type::now() - sent)
+              .count());
+      next();
+    });
+  };
   figures result;
-  result.ops_per_s = ops / seconds_since(start);
-  auto summary = summarize(std::move(latencies));
+  result.ops_per_s = run_drivers(sys, timed, ops, 1, in_flight);
+  auto summary = summarize(std::move(*latencies));
   result.median_us = summary.median;
   result.p99_us = summary.p99;
   return result;
 }
 
+request_fn statekeeper_op(sk::router_actor router) {
+  return [router](caf::event_based_actor* self, int i,
+                  std::function<void()> next) {
+    static const sk::namespace_path ns{"bench", {"remote"}};
+    put_or_get(self, router, ns, i, std::move(next));
+  };
+}
+
+request_fn raw_op(caf::actor owner) {
+  return
+      [owner](caf::event_based_actor* self, int i, std::function<void()> next) {
+        map_put_or_get(self, owner, i, std::move(next));
+      };
+}
+
 void print(const char* name, int in_flight, const figures& f,
            const figures& base) {
-  std::printf("  %-22s %3d in flight: %9.0f ops/s (%.2fx)  median %7.1f us "
+  std::printf("  %-24s %3d in flight: %9.0f ops/s (%.2fx)  median %7.1f us "
               "(%.1fx)  p99 %7.1f us (%.1fx)\n",
               name, in_flight, f.ops_per_s, f.ops_per_s / base.ops_per_s,
               f.median_us, f.median_us / base.median_us, f.p99_us,
@@ -121,43 +223,74 @@ void print(const char* name, int in_flight, const figures& f,
 
 int main(int argc, char** argv) {
   int ops = 20000;
-  for (int i = 1; i < argc; ++i)
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--serve") == 0)
+      return serve();
     if (std::strncmp(argv[i], "--ops=", 6) == 0)
       ops = std::max(1000, std::atoi(argv[i] + 6));
-  bench_config server_cfg;
-  caf::actor_system server{server_cfg};
-  auto router = *sk::spawn_service(server);
-  sk::remote_options plain;
-  plain.port = 0;
-  auto tls = plain;
-  tls.tls = true;
-  auto plain_port = *sk::publish_service(server, router, plain);
-  auto tls_port = *sk::publish_service(server, router, tls);
-  bench_config client_cfg;
-  caf::actor_system client_sys{client_cfg};
-  auto remote = *sk::connect_service(client_sys, "127.0.0.1", plain_port);
-  sk::connect_options tls_opts;
-  tls_opts.tls = true;
-  auto remote_tls
-    = *sk::connect_service(client_sys, "127.0.0.1", tls_port, tls_opts);
-  std::printf("statekeeper over CAF networking vs in-process (%d ops per "
-              "run, 50/50 put/get, 64-byte values; ratios against "
-              "in-process)\n",
-              ops);
-  for (int in_flight : {1, 64}) {
-    // Warm up each path once so connections and the namespace exist.
-    measure(server, router, ops / 10, in_flight);
-    measure(client_sys, remote, ops / 10, in_flight);
-    measure(client_sys, remote_tls, ops / 10, in_flight);
-    auto local = measure(server, router, ops, in_flight);
-    auto over_tcp = measure(client_sys, remote, ops, in_flight);
-    auto over_tls = measure(client_sys, remote_tls, ops, in_flight);
-    print("in-process", in_flight, local, local);
-    print("remote, TCP", in_flight, over_tcp, local);
-    print("remote, anonymous TLS", in_flight, over_tls, local);
   }
-  remote = nullptr;
-  remote_tls = nullptr;
-  sk::stop_service(router);
-  return 0;
+  auto server = server_process::start("/proc/self/exe");
+  unsigned plain_port = 0;
+  unsigned tls_port = 0;
+  unsigned raw_port = 0;
+  unsigned session_port = 0;
+  if (server.pid < 0 || std::fscanf(server.out, "%u %u %u %u", &plain_port,
+                                    &tls_port, &raw_port, &session_port) != 4) {
+    std::fprintf(stderr, "the server process did not start\n");
+    return 1;
+  }
+  int rc = 0;
+  {
+    bench_config cfg;
+    caf::actor_system sys{cfg};
+    auto port = [](unsigned p) { return static_cast<uint16_t>(p); };
+    auto remote = sk::connect_service(sys, "127.0.0.1", port(plain_port));
+    sk::connect_options tls_opts;
+    tls_opts.tls = true;
+    auto remote_tls =
+        sk::connect_service(sys, "127.0.0.1", port(tls_port), tls_opts);
+    auto raw = sys.middleman().remote_actor("127.0.0.1", port(raw_port));
+    auto session =
+        sys.middleman().remote_actor("127.0.0.1", port(session_port));
+    if (!remote || !remote_tls || !raw || !session) {
+      std::fprintf(stderr, "cannot connect to the server process\n");
+      rc = 1;
+    } else {
+      std::printf("statekeeper over CAF networking vs raw CAF remoting, "
+                  "client and server in separate processes (%d ops per run, "
+                  "50/50 put/get, 64-byte values; ratios against raw CAF "
+                  "remoting)\n",
+                  ops);
+      // The plain actor behind statekeeper's hops: handle, link, session.
+      auto link = sys.spawn(promise_relay, *session);
+      auto handle = sys.spawn(delegating_relay, link);
+      std::vector<std::pair<std::string, double>> rows;
+      for (int in_flight : {1, 64}) {
+        // Warm up each path once so connections and the namespace exist.
+        measure(sys, raw_op(*raw), ops / 10, in_flight);
+        measure(sys, raw_op(handle), ops / 10, in_flight);
+        measure(sys, statekeeper_op(*remote), ops / 10, in_flight);
+        measure(sys, statekeeper_op(*remote_tls), ops / 10, in_flight);
+        auto floor = measure(sys, raw_op(*raw), ops, in_flight);
+        auto hops = measure(sys, raw_op(handle), ops, in_flight);
+        auto over_tcp = measure(sys, statekeeper_op(*remote), ops, in_flight);
+        auto over_tls =
+            measure(sys, statekeeper_op(*remote_tls), ops, in_flight);
+        print("raw CAF remoting", in_flight, floor, floor);
+        print("raw, statekeeper's hops", in_flight, hops, floor);
+        print("statekeeper, TCP", in_flight, over_tcp, floor);
+        print("statekeeper, anonymous TLS", in_flight, over_tls, floor);
+        auto n = std::to_string(in_flight);
+        rows.emplace_back("remote_raw_" + n, floor.ops_per_s);
+        rows.emplace_back("remote_hops_" + n, hops.ops_per_s);
+        rows.emplace_back("remote_tcp_" + n, over_tcp.ops_per_s);
+        rows.emplace_back("remote_tls_" + n, over_tls.ops_per_s);
+      }
+      print_figures(rows);
+      caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    }
+  }
+  server.stop();
+  return rc;
 }

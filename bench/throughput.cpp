@@ -1,10 +1,11 @@
 // Measures statekeeper in-process and prints figures as ratios against
 // baselines run in the same process:
 //  1. put/get through the router, and to owners reached directly (1
-//     namespace and 100 namespaces, 64 requests in flight per client
-//     actor) vs. one plain CAF actor owning an
-//     unordered_map (the floor of any actor design) and vs. a std::mutex
-//     around an unordered_map hammered by 2 threads (the lock-based design).
+//     namespace with 64 requests in flight, 1,000 namespaces with 256: 4
+//     client actors with 64 each) vs. one plain CAF actor owning an
+//     unordered_map with as many requests in flight (the floor of any actor
+//     design) and vs. a std::mutex around an unordered_map hammered by 2
+//     threads (the lock-based design).
 //  2. the cost of one TTL sweep of 1,000 expired entries in a namespace of
 //     1,000 vs. 1,000,000 live keys (should be ~1: cost follows expired
 //     entries, not keys).
@@ -30,53 +31,46 @@ using namespace statekeeper::bench;
 
 namespace {
 
-constexpr int clients = 2;
 constexpr int in_flight = 64;
 
-std::string key_of(int i) {
-  return "key-" + std::to_string(i % 10000);
-}
+// How a run spreads its load: over `namespaces`, from `clients` client
+// actors with 64 requests in flight each.
+struct shape {
+  int namespaces;
+  int clients;
+};
 
-// Request `i`: a put if even, else a get, to `target` (the router or an
-// owner).
-template <class Target>
-void put_or_get(caf::event_based_actor* self, const Target& target,
-                const sk::namespace_path& ns, int i,
-                std::function<void()> next) {
-  if (i % 2 == 0)
-    self->request(target, caf::infinite, sk::put_atom::value, ns, key_of(i),
-                  std::string(64, 'v'), sk::ttl_option{})
-        .then([next](uint64_t) { next(); });
-  else
-    self->request(target, caf::infinite, sk::get_atom::value, ns, key_of(i))
-        .then([next](caf::optional<sk::entry>&) { next(); });
+sk::namespace_path bench_ns(int i, int namespaces) {
+  return {"bench", {"ns-" + std::to_string(i % namespaces)}};
 }
 
 // -- the three designs
 // ----------------------------------------------------------
 
-double router_rate(caf::actor_system& sys, int namespaces, int ops) {
+double router_rate(caf::actor_system& sys, shape load, int ops) {
   auto router = *sk::spawn_service(sys);
-  auto op = [router, namespaces](caf::event_based_actor* self, int i,
-                                 std::function<void()> next) {
-    sk::namespace_path ns{"bench", {"ns-" + std::to_string(i % namespaces)}};
-    put_or_get(self, router, ns, i, std::move(next));
+  auto op = [router, n = load.namespaces](caf::event_based_actor* self, int i,
+                                          std::function<void()> next) {
+    put_or_get(self, router, bench_ns(i, n), i, std::move(next));
   };
-  auto rate = run_drivers(sys, op, ops, clients, in_flight);
+  // Every namespace active first: the figure is of serving, not starting.
+  (void)run_drivers(sys, op, load.namespaces * 2, 1, in_flight);
+  auto rate = run_drivers(sys, op, ops, load.clients, in_flight);
   sk::stop_service(router);
   return rate;
 }
 
 // Owners reached directly, as a caller with its owners cached does
 // (actors/owner_cache.hpp): render the namespace, look its owner up, send.
-double direct_rate(caf::actor_system& sys, int namespaces, int ops) {
+double direct_rate(caf::actor_system& sys, shape load, int ops) {
+  auto namespaces = load.namespaces;
   auto router = *sk::spawn_service(sys);
   std::unordered_map<std::string, sk::namespace_operations> owners;
   {
     caf::scoped_actor self{sys};
     auto directory = caf::actor_cast<sk::owner_directory>(router);
     for (int n = 0; n < namespaces; ++n) {
-      sk::namespace_path ns{"bench", {"ns-" + std::to_string(n)}};
+      auto ns = bench_ns(n, namespaces);
       self->request(directory, caf::infinite, sk::resolve_atom::value, ns)
           .receive(
               [&](sk::namespace_operations& owner) {
@@ -89,42 +83,19 @@ double direct_rate(caf::actor_system& sys, int namespaces, int ops) {
   auto cache = std::make_shared<const decltype(owners)>(std::move(owners));
   auto op = [cache, namespaces](caf::event_based_actor* self, int i,
                                 std::function<void()> next) {
-    sk::namespace_path ns{"bench", {"ns-" + std::to_string(i % namespaces)}};
+    auto ns = bench_ns(i, namespaces);
     put_or_get(self, cache->at(sk::render(ns)), ns, i, std::move(next));
   };
-  auto rate = run_drivers(sys, op, ops, clients, in_flight);
+  auto rate = run_drivers(sys, op, ops, load.clients, in_flight);
   sk::stop_service(router);
   return rate;
 }
 
-using map_put = caf::atom_constant<caf::atom("map_put")>;
-using map_get = caf::atom_constant<caf::atom("map_get")>;
-
-caf::behavior map_owner(
-    caf::stateful_actor<std::unordered_map<std::string, std::string>>* self) {
-  return {
-      [self](map_put, std::string& key, std::string& value) {
-        self->state[key] = std::move(value);
-        return true;
-      },
-      [self](map_get, const std::string& key) {
-        auto i = self->state.find(key);
-        return i != self->state.end();
-      },
-  };
-}
-
-double actor_map_rate(caf::actor_system& sys, int ops) {
+double actor_map_rate(caf::actor_system& sys, int clients, int ops) {
   auto owner = sys.spawn(map_owner);
   auto op = [owner](caf::event_based_actor* self, int i,
                     std::function<void()> next) {
-    if (i % 2 == 0)
-      self->request(owner, caf::infinite, map_put::value, key_of(i),
-                    std::string(64, 'v'))
-          .then([next](bool) { next(); });
-    else
-      self->request(owner, caf::infinite, map_get::value, key_of(i))
-          .then([next](bool) { next(); });
+    map_put_or_get(self, owner, i, std::move(next));
   };
   auto rate = run_drivers(sys, op, ops, clients, in_flight);
   caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
@@ -132,6 +103,7 @@ double actor_map_rate(caf::actor_system& sys, int ops) {
 }
 
 double mutex_map_rate(int ops) {
+  constexpr int clients = 2;
   std::mutex mtx;
   std::unordered_map<std::string, std::string> map;
   auto work = [&](int offset) {
@@ -204,27 +176,29 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
 
   std::printf("statekeeper bench: %d ops per run, 50%% put / 50%% get, "
-              "64-byte values, %d client actors x %d in flight\n",
-              ops, clients, in_flight);
+              "64-byte values, client actors with %d in flight each\n",
+              ops, in_flight);
+  const shape one{1, 1};
+  const shape many{1000, 4};
   auto mutex_map = mutex_map_rate(ops);
-  auto actor_map = actor_map_rate(sys, ops);
-  auto router_one = router_rate(sys, 1, ops);
-  auto router_many = router_rate(sys, 100, ops);
-  auto direct_one = direct_rate(sys, 1, ops);
-  auto direct_many = direct_rate(sys, 100, ops);
-  std::printf("  mutex + unordered_map, 2 threads   %10.0f ops/s  (baseline)\n",
+  auto actor_64 = actor_map_rate(sys, one.clients, ops);
+  auto actor_256 = actor_map_rate(sys, many.clients, ops);
+  auto router_one = router_rate(sys, one, ops);
+  auto router_many = router_rate(sys, many, ops);
+  auto direct_one = direct_rate(sys, one, ops);
+  auto direct_many = direct_rate(sys, many, ops);
+  std::printf("  mutex + unordered_map, 2 threads        %10.0f ops/s\n",
               mutex_map);
-  std::printf(
-      "  one actor owning an unordered_map  %10.0f ops/s  %.2fx mutex\n",
-      actor_map, actor_map / mutex_map);
-  auto statekeeper_row = [&](const char* design, double rate) {
-    std::printf("  %-34s %10.0f ops/s  %.2fx mutex, %.2fx plain actor\n",
-                design, rate, rate / mutex_map, rate / actor_map);
+  auto row = [&](const char* design, double rate, double actor) {
+    std::printf("  %-39s %10.0f ops/s  %.2fx mutex, %.2fx plain actor\n",
+                design, rate, rate / mutex_map, rate / actor);
   };
-  statekeeper_row("router -> 1 namespace", router_one);
-  statekeeper_row("router -> 100 namespaces", router_many);
-  statekeeper_row("direct -> 1 namespace", direct_one);
-  statekeeper_row("direct -> 100 namespaces", direct_many);
+  row("plain actor, 64 in flight", actor_64, actor_64);
+  row("plain actor, 256 in flight", actor_256, actor_256);
+  row("router -> 1 namespace, 64 in flight", router_one, actor_64);
+  row("router -> 1,000 namespaces, 256", router_many, actor_256);
+  row("direct -> 1 namespace, 64 in flight", direct_one, actor_64);
+  row("direct -> 1,000 namespaces, 256", direct_many, actor_256);
 
   (void)sweep_seconds(1000); // warm-up: allocator and caches
   auto small = sweep_seconds(1000);
@@ -232,5 +206,11 @@ int main(int argc, char** argv) {
   std::printf("  sweep of 1,000 expired entries: %.2f ms among 1k keys, "
               "%.2f ms among 1M keys (ratio %.2f)\n",
               small * 1e3, large * 1e3, large / small);
+  print_figures({{"inprocess_actor_64", actor_64},
+                 {"inprocess_actor_256", actor_256},
+                 {"inprocess_router_1ns_64", router_one},
+                 {"inprocess_router_1000ns_256", router_many},
+                 {"inprocess_direct_1ns_64", direct_one},
+                 {"inprocess_direct_1000ns_256", direct_many}});
   return 0;
 }

@@ -1,6 +1,6 @@
 // The binary's configuration file, as an operator (or a tool generating it)
 // writes it: CAF reads the INI text, statekeeper turns the values into
-// service and network options and validates them. Whatever the text, this
+// service, network and HTTP options and validates them. Whatever the text, this
 // ends in options or in an error whose message is printable; nothing
 // throws or crashes.
 #include <cstddef>
@@ -42,6 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_refusal(remote.error());
   else
     check_refusal(validate(*remote));
+  if (remote) {
+    auto http = cfg.make_http_options(*remote);
+    if (!http)
+      check_refusal(http.error());
+  }
   check_refusal(validate_tls(cfg));
   return 0;
 }

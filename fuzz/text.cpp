@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "app/cli/cli_args.hpp"
 #include "fuzz/fuzz_check.hpp"
+#include "messages/duration.hpp"
 #include "messages/utf8.hpp"
 #include "messages/watch.hpp"
 
@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(again && again->revision == cursor->revision &&
                again->incarnation == cursor->incarnation);
   }
-  if (auto duration = cli::parse_duration(text))
+  if (auto duration = parse_duration(text))
     FUZZ_CHECK(duration->count() > 0);
   auto shown = printable(text);
   FUZZ_CHECK(is_valid_utf8(shown));

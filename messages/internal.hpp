@@ -16,6 +16,8 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using notify_atom = caf::atom_constant<caf::atom("notify")>;
+using counted_atom = caf::atom_constant<caf::atom("counted")>;
 
 /// A namespace owner: the namespace operations, plus
 /// - `sweep(generation)` (sent to itself for its earliest expiry): remove
@@ -23,6 +25,8 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 ///   older generation was superseded and does nothing;
 /// - `progress` (sent to itself each sweep-interval while it has watchers):
 ///   tell idle watchers the current revision;
+/// - `notify` (sent to itself after a change while it has watchers): send
+///   the watchers every change since the last `notify`, one batch each;
 /// - `drain(used_after)` (passivation, step 1): make every acknowledged
 ///   write durable, then reply whether the owner may retire: not if it
 ///   handled a request after `used_after` (callers that reach it directly
@@ -34,14 +38,19 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// - `resume`: the router called the retirement off; sweep again.
 using namespace_actor = namespace_operations::extend<
     caf::reacts_to<sweep_atom, uint64_t>, caf::reacts_to<progress_atom>,
+    caf::reacts_to<notify_atom>,
     caf::replies_to<drain_atom, caf::timestamp>::with<bool>,
     caf::reacts_to<retire_atom>, caf::reacts_to<resume_atom>>;
 
 /// The router as its own actors see it: the public interface, plus the
 /// timer's `tick` (passivation, and purging expired rows of inactive
 /// namespaces).
-using service_router_actor = router_actor::extend<
-    caf::reacts_to<tick_atom>>::extend_with<owner_directory>;
+/// (counted, expired entries, change of watchers): what an owner tells the
+/// router for the service's counters (stats).
+using service_router_actor =
+    router_actor::extend<caf::reacts_to<tick_atom>,
+                         caf::reacts_to<counted_atom, uint64_t,
+                                        int64_t>>::extend_with<owner_directory>;
 
 /// Ticks the router every sweep-interval.
 using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;

@@ -15,6 +15,7 @@
 #include "messages/change.hpp"
 #include "messages/entry.hpp"
 #include "messages/namespace_path.hpp"
+#include "messages/stats.hpp"
 
 namespace statekeeper {
 
@@ -81,12 +82,16 @@ struct persistence_stats {
   uint64_t batches = 0;
   /// Transactions that failed.
   uint64_t failures = 0;
+  /// How long the committed transactions took, and how many batches each
+  /// carried.
+  histogram commit_seconds = commit_seconds_histogram();
+  histogram commit_batches = commit_batches_histogram();
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persistence_stats& x) {
   return f(caf::meta::type_name("persistence_stats"), x.commits, x.batches,
-           x.failures);
+           x.failures, x.commit_seconds, x.commit_batches);
 }
 
 using persistence_actor = caf::typed_actor<

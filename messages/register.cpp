@@ -23,6 +23,7 @@ caf::actor_system_config& register_types(caf::actor_system_config& cfg) {
       .add_message_type<service_stats>("statekeeper::service_stats")
       .add_message_type<router_actor>("statekeeper::router_actor")
       .add_message_type<watch_event>("statekeeper::watch_event")
+      .add_message_type<watch_batch>("statekeeper::watch_batch")
       .add_message_type<watcher_actor>("statekeeper::watcher_actor")
       .add_message_type<watch_cursor>("statekeeper::watch_cursor")
       .add_message_type<caf::optional<watch_cursor>>(

@@ -67,10 +67,10 @@ struct prefixed_interface<Prefix, caf::typed_actor<Signatures...>> {
 using session_actor =
     typename detail::prefixed_interface<session_key, router_actor>::type::
         extend<caf::reacts_to<event_atom, session_key, watcher_actor, uint64_t,
-                              std::vector<watch_event>>>;
+                              watch_batch>>;
 
-/// What `publish_service` (actors/remote/remote.hpp) puts on the network. A remote
-/// node first logs in; every operation sent to the gateway itself is
+/// What `publish_service` (actors/remote/remote.hpp) puts on the network. A
+/// remote node first logs in; every operation sent to the gateway itself is
 /// `unauthorized`.
 using gateway_actor = router_actor::extend<
     /// login(token) -> a session confined to the token's tenant, and its key,

@@ -52,4 +52,39 @@ caf::optional<watch_cursor> parse_cursor(const std::string& text) {
   return result;
 }
 
+watch_batch::watch_batch(std::vector<watch_event> events) {
+  if (events.empty())
+    return;
+  size_ = events.size();
+  chunks_.push_back(
+      std::make_shared<const std::vector<watch_event>>(std::move(events)));
+}
+
+void watch_batch::append(const watch_batch& other) {
+  chunks_.insert(chunks_.end(), other.chunks_.begin(), other.chunks_.end());
+  size_ += other.size_;
+}
+
+std::vector<watch_event> watch_batch::to_vector() const {
+  std::vector<watch_event> result;
+  result.reserve(size_);
+  for (auto& c : chunks_)
+    result.insert(result.end(), c->begin(), c->end());
+  return result;
+}
+
+watch_batch watch_batch::take_front(size_t limit) {
+  watch_batch front;
+  auto i = chunks_.begin();
+  for (; i != chunks_.end(); ++i) {
+    if (!front.empty() && front.size_ + (*i)->size() > limit)
+      break;
+    front.size_ += (*i)->size();
+    front.chunks_.push_back(std::move(*i));
+  }
+  chunks_.erase(chunks_.begin(), i);
+  size_ -= front.size_;
+  return front;
+}
+
 } // namespace statekeeper

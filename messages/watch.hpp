@@ -1,14 +1,18 @@
 // Watches: the events a watcher receives and the interface it implements.
-// A watcher is any actor that handles `(event_atom, watch_id, events)`; the
+// A watcher is any actor that handles `(event_atom, watch_id, batch)`; the
 // namespace actor sends each batch as a request and counts it as pending
 // until the handler returns (CAF then answers it), which is how it sees a
 // consumer falling behind. Plain values; any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/optional.hpp>
 #include <caf/replies_to.hpp>
@@ -96,9 +100,102 @@ typename Inspector::result_type inspect(Inspector& f, watch_event& x) {
            x.incarnation, x.key, x.value, x.version, x.expires_at);
 }
 
+/// Events in revision order, read-only and cheap to copy: every watcher
+/// that gets the same changes shares one copy of their events. Reads like a
+/// const std::vector<watch_event>; crosses the network as one.
+class watch_batch {
+ public:
+  using chunk = std::shared_ptr<const std::vector<watch_event>>;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = watch_event;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const watch_event*;
+    using reference = const watch_event&;
+
+    const_iterator() = default;
+    const_iterator(const std::vector<chunk>* chunks, size_t chunk, size_t pos)
+        : chunks_(chunks), chunk_(chunk), pos_(pos) {
+      // nop
+    }
+    reference operator*() const { return (*(*chunks_)[chunk_])[pos_]; }
+    pointer operator->() const { return &**this; }
+    const_iterator& operator++() {
+      if (++pos_ == (*chunks_)[chunk_]->size()) {
+        ++chunk_;
+        pos_ = 0;
+      }
+      return *this;
+    }
+    const_iterator operator++(int) {
+      auto copy = *this;
+      ++*this;
+      return copy;
+    }
+    bool operator==(const const_iterator& other) const {
+      return chunk_ == other.chunk_ && pos_ == other.pos_;
+    }
+    bool operator!=(const const_iterator& other) const {
+      return !(*this == other);
+    }
+
+   private:
+    const std::vector<chunk>* chunks_ = nullptr;
+    size_t chunk_ = 0;
+    size_t pos_ = 0;
+  };
+
+  using value_type = watch_event;
+  using iterator = const_iterator;
+
+  watch_batch() = default;
+
+  /// A batch of `events`, which it shares with every copy.
+  watch_batch(std::vector<watch_event> events); // NOLINT: implicit by design
+
+  /// Appends the events of `other`, sharing them.
+  void append(const watch_batch& other);
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const_iterator begin() const { return {&chunks_, 0, 0}; }
+  const_iterator end() const { return {&chunks_, chunks_.size(), 0}; }
+  const watch_event& front() const { return chunks_.front()->front(); }
+  const watch_event& back() const { return chunks_.back()->back(); }
+
+  /// Returns the events as one vector (a copy).
+  std::vector<watch_event> to_vector() const;
+
+  /// Splits off and returns the first events, at least one chunk and at
+  /// most `limit` events unless the first chunk alone is larger.
+  watch_batch take_front(size_t limit);
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, watch_batch& x) {
+    if constexpr (Inspector::reads_state) {
+      auto events = x.to_vector();
+      return f(caf::meta::type_name("watch_batch"), events);
+    } else {
+      std::vector<watch_event> events;
+      auto load = caf::meta::load_callback([&]() -> caf::error {
+        x = watch_batch{std::move(events)};
+        return caf::none;
+      });
+      return f(caf::meta::type_name("watch_batch"), events, load);
+    }
+  }
+
+ private:
+  /// None empty.
+  std::vector<chunk> chunks_;
+  size_t size_ = 0;
+};
+
 /// What a watcher implements: events of the watch `watch_id`, in revision
 /// order. Returning from the handler acknowledges the batch.
-using watcher_actor = caf::typed_actor<
-    caf::reacts_to<event_atom, uint64_t, std::vector<watch_event>>>;
+using watcher_actor =
+    caf::typed_actor<caf::reacts_to<event_atom, uint64_t, watch_batch>>;
 
 } // namespace statekeeper

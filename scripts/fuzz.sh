@@ -20,7 +20,7 @@ cmake --build build-fuzz -j "${JOBS:-2}"
 
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(namespace text cli_args config request rows)
+  harnesses=(namespace text cli_args config request rows http)
 fi
 seconds=${FUZZ_SECONDS:-20}
 if [ -n "${FUZZ_RUNS:-}" ]; then

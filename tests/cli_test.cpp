@@ -25,6 +25,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/json_fields.hpp"
 #include "tests/support/service_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -34,6 +35,7 @@ using statekeeper::test::describe;
 using statekeeper::test::number;
 using statekeeper::test::run_cli;
 using statekeeper::test::running_service;
+using statekeeper::test::temp_dir;
 using statekeeper::test::text;
 
 // Both evaluate `run` once and show what the CLI printed when they fail.
@@ -50,37 +52,6 @@ using statekeeper::test::text;
     INFO(describe(checked_run));                                               \
     REQUIRE(checked_run.exit_code == (code));                                  \
   } while (false)
-
-/// A fresh directory, removed with its contents at the end of the test.
-class temp_dir {
- public:
-  temp_dir() {
-    auto pattern =
-        (std::filesystem::temp_directory_path() / "statekeeper-cli-XXXXXX")
-            .string();
-    if (mkdtemp(pattern.data()) != nullptr)
-      path_ = pattern;
-  }
-
-  ~temp_dir() {
-    std::error_code ignored;
-    if (!path_.empty())
-      std::filesystem::remove_all(path_, ignored);
-  }
-
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-  /// Writes `content` into the file `name`; returns its path.
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream{file(name), std::ios::binary} << content;
-    return file(name);
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 /// Sets (or, given none, removes) an environment variable until the end of
 /// the scope.

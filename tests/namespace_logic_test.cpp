@@ -3,6 +3,10 @@
 // the expiry index and the watch hub (history, replay, who gets what).
 #include <catch2/catch.hpp>
 
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/deep_to_string.hpp>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -185,18 +189,99 @@ TEST_CASE("watchers get the changes under their prefixes, and every one a "
   auto a_id = under_a.id;
   auto& everything = hub.add(watcher_actor{}, {});
   auto all_id = everything.id;
+  auto& also_everything = hub.add(watcher_actor{}, {"a", "b"});
+  auto also_id = also_everything.id;
   std::map<uint64_t, std::vector<std::string>> got;
-  auto deliver = [&](watcher_entry& w, std::vector<watch_event> events) {
-    for (auto& ev : events)
+  std::map<uint64_t, watch_batch> last_batch; // kept alive to compare
+  auto deliver = [&](watcher_entry& w, const watch_batch& events) {
+    last_batch[w.id] = events;
+    for (auto& ev : events) {
+      CHECK(ev.incarnation == 7);
       got[w.id].push_back(to_string(ev.kind) + " " + ev.key);
+    }
   };
-  hub.fan_out({put_change("a1", "v", 1), put_change("b1", "v", 1)}, deliver);
-  hub.fan_out({removal(change_kind::clear, "", 2)}, deliver);
+  hub.fan_out({put_change("a1", "v", 1), put_change("b1", "v", 1)}, 7, deliver);
+  // Watchers that match every change get one shared copy of the events.
+  CHECK(&last_batch[all_id].front() == &last_batch[also_id].front());
+  CHECK(&last_batch[a_id].front() != &last_batch[all_id].front());
+  hub.fan_out({removal(change_kind::clear, "", 2)}, 7, deliver);
   CHECK(got[a_id] == std::vector<std::string>{"put a1", "clear "});
   CHECK(got[all_id] == std::vector<std::string>{"put a1", "put b1", "clear "});
+  CHECK(got[also_id] == got[all_id]);
+  CHECK(hub.remove(also_id));
   CHECK(hub.remove(a_id));
   CHECK_FALSE(hub.remove(a_id));
   CHECK(hub.ids() == std::vector<uint64_t>{all_id});
+}
+
+TEST_CASE("a watch batch shares its events and splits only between the "
+          "batches it was made of",
+          "[namespace_logic]") {
+  auto events = [](std::initializer_list<const char*> keys) {
+    std::vector<watch_event> result;
+    for (auto key : keys) {
+      watch_event ev;
+      ev.key = key;
+      result.push_back(ev);
+    }
+    return watch_batch{std::move(result)};
+  };
+  auto keys = [](const watch_batch& batch) {
+    std::vector<std::string> result;
+    for (auto& ev : batch)
+      result.push_back(ev.key);
+    return result;
+  };
+  watch_batch batch;
+  CHECK(batch.empty());
+  CHECK(batch.begin() == batch.end());
+  auto ab = events({"a", "b"});
+  batch.append(ab);
+  batch.append(events({"c"}));
+  batch.append(events({"d", "e", "f"}));
+  CHECK(batch.size() == 6);
+  CHECK(&batch.front() == &ab.front());
+  CHECK(keys(batch) == std::vector<std::string>{"a", "b", "c", "d", "e", "f"});
+  CHECK(batch.back().key == "f");
+  // At most 4 events: the first two batches (3); the third alone is 3.
+  auto first = batch.take_front(4);
+  CHECK(keys(first) == std::vector<std::string>{"a", "b", "c"});
+  // A batch larger than the limit goes whole.
+  auto second = batch.take_front(1);
+  CHECK(keys(second) == std::vector<std::string>{"d", "e", "f"});
+  CHECK(batch.empty());
+  CHECK(keys(first).size() == first.to_vector().size());
+}
+
+TEST_CASE("a watch batch crosses the wire as one vector of events",
+          "[namespace_logic]") {
+  auto round_trip = [](watch_batch batch) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{nullptr, buf};
+    REQUIRE_FALSE(sink(batch));
+    watch_batch copy;
+    caf::binary_deserializer source{nullptr, buf};
+    REQUIRE_FALSE(source(copy));
+    return copy;
+  };
+  CHECK(round_trip(watch_batch{}).empty());
+  watch_event put;
+  put.key = "k";
+  put.value = std::string{"\0\xff", 2};
+  put.revision = 3;
+  put.expires_at = caf::timestamp{std::chrono::seconds{9}};
+  watch_event done;
+  done.kind = watch_event_kind::snapshot_done;
+  done.revision = 4;
+  watch_batch two_chunks{std::vector<watch_event>{put}};
+  two_chunks.append(watch_batch{std::vector<watch_event>{done}});
+  auto copy = round_trip(two_chunks);
+  REQUIRE(copy.size() == 2);
+  CHECK(copy.front().value == put.value);
+  CHECK(copy.front().expires_at == put.expires_at);
+  CHECK(copy.back().kind == watch_event_kind::snapshot_done);
+  CHECK(copy.back().revision == 4);
+  CHECK(caf::deep_to_string(copy) == caf::deep_to_string(two_chunks));
 }
 
 TEST_CASE("changes applied and then reverted leave the keyspace as it was",

@@ -38,11 +38,14 @@ struct owner_fixture {
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched =
       dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  // Stands in for the router: the owner only monitors it. (Spawned with an
-  // argument: CAF 0.17 dereferences a null argument tuple for functions
-  // that take none, which UBSan reports.)
+  // Stands in for the router: the owner monitors it and reports its usage
+  // to it. (Spawned with an argument: CAF 0.17 dereferences a null argument
+  // tuple for functions that take none, which UBSan reports.)
   caf::actor router = sys.spawn(
-      [](caf::event_based_actor*, int) { return caf::behavior{[](int) {}}; },
+      [](caf::event_based_actor*, int) {
+        return caf::behavior{[](int) {},
+                             [](counted_atom, uint64_t, int64_t) {}};
+      },
       0);
   namespace_actor owner;
 
@@ -110,7 +113,7 @@ TEST_CASE("progress runs while there are watchers, and stops after the last",
   owner_fixture f;
   auto watcher = f.sys.spawn(
       [](watcher_actor::pointer, int) -> watcher_actor::behavior_type {
-        return {[](event_atom, uint64_t, std::vector<watch_event>&) {}};
+        return {[](event_atom, uint64_t, const watch_batch&) {}};
       },
       0);
   caf::anon_send(f.owner, watch_atom::value, ns, std::vector<std::string>{},

@@ -435,10 +435,12 @@ TEST_CASE(
   service_fixture f{pg_options(db)};
   constexpr int writers = 8;
   std::atomic<bool> stop{false};
+  std::atomic<int> kills{0};
   std::thread killer{[&] {
     while (!stop) {
       std::this_thread::sleep_for(30ms);
       db.terminate_connections();
+      ++kills;
     }
   }};
   std::vector<std::map<std::string, uint64_t>> acked(writers);
@@ -449,7 +451,9 @@ TEST_CASE(
     threads.emplace_back([&, w] {
       blocking_client client{f.sys, f.router};
       namespace_path target{"killed", {"w" + std::to_string(w)}};
-      for (int i = 0; i < 60; ++i) {
+      // At least 60 writes each, and on until the killer has struck a few
+      // times (writes may outrun it on a loaded machine).
+      for (int i = 0; i < 60 || (kills < 5 && i < 100000); ++i) {
         auto key = "k" + std::to_string(i);
         // Counted here, asserted on the main thread (Catch2 is not
         // thread-safe).
@@ -795,8 +799,11 @@ TEST_CASE("idle namespaces are passivated and come back intact", "[pg]") {
   namespace_path b{"acme", {"b"}};
   auto va = must(f.client.put(a, "k", "1"));
   auto vb = must(f.client.put_many(b, {{"x", "1", {}}, {"y", "2", 1h}}));
-  REQUIRE(must(f.client.stats()).active_namespaces == 2);
+  // Both owners started; on a slow machine the first may already have
+  // been passivated by now, so count activations, not active owners.
+  REQUIRE(must(f.client.stats()).activations == 2);
   REQUIRE(active_becomes(f.client, 0));
+  CHECK(must(f.client.stats()).passivations == 2);
   // Async writes were committed before the owners stopped.
   CHECK(db.query("SELECT count(*) FROM sk_entries") == "3");
   auto got = must(f.client.get(a, "k"));

@@ -97,10 +97,10 @@ caf::behavior probe_impl(caf::event_based_actor* self,
                   std::string{"pwned"}, ttl_option{})
         .then([=](uint64_t) { answered("keyed put"); }, on_error);
     self->request(target, t, event_atom::value, uint64_t{1},
-                  std::vector<watch_event>{forged})
+                  watch_batch{std::vector<watch_event>{forged}})
         .then([=]() { answered("event"); }, on_error);
     self->request(target, t, event_atom::value, guess, watcher_actor{},
-                  uint64_t{1}, std::vector<watch_event>{forged})
+                  uint64_t{1}, watch_batch{std::vector<watch_event>{forged}})
         .then([=]() { answered("keyed event"); }, on_error);
   }
   return {[](caf::unit_t) {}};

@@ -8,6 +8,8 @@
 #include <map>
 #include <thread>
 
+#include <caf/typed_event_based_actor.hpp>
+
 #include "tests/support/event_log.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/fixture.hpp"
@@ -103,6 +105,73 @@ TEST_CASE("a watch sees the snapshot, a marker, then every change once",
     CHECK(state[e.key].first == e.version);
     CHECK(state[e.key].second == e.value);
   }
+}
+
+namespace {
+
+// A watcher actor that hands its batches to `handler`.
+watcher_actor::behavior_type relay_watcher(watcher_actor::pointer,
+                                           watch_handler handler) {
+  return {[handler](event_atom, uint64_t, const watch_batch& events) {
+    handler(events);
+  }};
+}
+
+// The put revisions of `events` after the snapshot (if any), in order.
+std::vector<uint64_t> live_puts(const std::vector<watch_event>& events) {
+  std::vector<uint64_t> result;
+  bool live = true;
+  for (auto& ev : events) {
+    if (ev.kind == watch_event_kind::put && ev.revision == 0)
+      live = false; // a snapshot entry
+    else if (ev.kind == watch_event_kind::snapshot_done)
+      live = true;
+    else if (ev.kind == watch_event_kind::put && live)
+      result.push_back(ev.revision);
+  }
+  return result;
+}
+
+} // namespace
+
+TEST_CASE("a watch opened between writes the owner has not sent out yet "
+          "gets each change once",
+          "[watch]") {
+  service_fixture f;
+  caf::scoped_actor self{f.sys};
+  event_log first;
+  event_log second;
+  auto watch = [&](event_log& log) {
+    auto who = f.sys.spawn(relay_watcher, log.handler());
+    self->send(f.router, watch_atom::value, ns, std::vector<std::string>{},
+               caf::optional<watch_cursor>{}, who);
+    return who;
+  };
+  auto put = [&](int i) {
+    self->send(f.router, put_atom::value, ns, "k" + std::to_string(i),
+               std::string{"v"}, ttl_option{});
+  };
+  // One sender, so the owner handles these in this order, several before
+  // it sends its watchers what they changed.
+  auto a = watch(first);
+  for (int i = 1; i <= 50; ++i)
+    put(i);
+  auto b = watch(second);
+  for (int i = 51; i <= 100; ++i)
+    put(i);
+  REQUIRE(first.wait_revision(100));
+  REQUIRE(second.wait_revision(100));
+  std::vector<uint64_t> all;
+  for (uint64_t r = 1; r <= 100; ++r)
+    all.push_back(r);
+  CHECK(live_puts(first.events()) == all);
+  auto events = second.events();
+  CHECK(kinds(events).at(50) == watch_event_kind::snapshot_done);
+  CHECK(events.at(50).revision == 50);
+  CHECK(live_puts(events) ==
+        std::vector<uint64_t>(all.begin() + 50, all.end()));
+  caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE("a watch resumes after a revision, in order, then goes live",
@@ -210,6 +279,29 @@ TEST_CASE("a watcher that falls behind is dropped while the namespace goes on",
   // The watch is gone; writes go on without it.
   CHECK_FALSE(must(f.client.unwatch(ns, sub.id())));
   CHECK(must(f.client.put(ns, "after", "x")) == 21);
+}
+
+TEST_CASE("a watcher that holds a batch past watch-ack-timeout is dropped",
+          "[watch]") {
+  auto opts = test_options();
+  opts.watch_ack_timeout = std::chrono::milliseconds{200};
+  opts.sweep_interval = std::chrono::milliseconds{50};
+  service_fixture f{opts};
+  std::atomic<bool> release{false};
+  event_log log;
+  auto sub = must(f.client.watch(ns, {}, caf::none, log.stuck_on_put(release)));
+  REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
+  must(f.client.put(ns, "k", "x"));
+  // Held ten times the limit; the owner checks every sweep-interval.
+  std::this_thread::sleep_for(2s);
+  release = true;
+  REQUIRE(log.wait_kind(watch_event_kind::dropped));
+  auto events = log.events();
+  CHECK_THAT(events.back().value, Catch::Contains("watch-ack-timeout"));
+  // The dropped event's cursor is that of the batch the watcher held.
+  CHECK(events.back().revision == 1);
+  CHECK_FALSE(must(f.client.unwatch(ns, sub.id())));
+  CHECK(must(f.client.put(ns, "after", "x")) == 2);
 }
 
 TEST_CASE("a watcher that stops is removed", "[watch]") {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -11,6 +12,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/access.hpp"
 #include "actors/owner_cache.hpp"
 #include "actors/relay.hpp"
 #include "actors/remote/wire_guard.hpp"
@@ -19,10 +21,6 @@
 namespace statekeeper {
 
 namespace {
-
-// The tenant a session may touch; none: every namespace and the
-// service-wide operations.
-using tenant_scope = std::optional<std::string>;
 
 struct session_limits {
   uint32_t max_in_flight;
@@ -47,74 +45,6 @@ struct session_state {
 
 // Reachable from the network: guarded (see wire_guard.hpp).
 using session_pointer = wire_guarded<session_state, session_actor::base>*;
-
-// -- what a request may touch -------------------------------------------------
-
-caf::error check_tenant(const session_state& st, const namespace_path& ns) {
-  if (!st.tenant || ns.tenant == *st.tenant)
-    return {};
-  return make_error(error_code::unauthorized, "namespace \"" + render(ns) +
-                                                  "\" is outside tenant \"" +
-                                                  *st.tenant + "\"");
-}
-
-template <class Atom, class... Ts>
-caf::error admit(const session_state& st, Atom, namespace_path& ns, Ts&...) {
-  return check_tenant(st, ns);
-}
-
-// An empty prefix lists what the session may see: its tenant.
-caf::error admit(const session_state& st, list_ns_atom,
-                 namespace_path& prefix) {
-  if (st.tenant && prefix.tenant.empty() && prefix.scopes.empty()) {
-    prefix.tenant = *st.tenant;
-    return {};
-  }
-  return check_tenant(st, prefix);
-}
-
-caf::error admit(const session_state&, sync_atom) {
-  return {};
-}
-
-caf::error admit(const session_state& st, stats_atom) {
-  if (!st.tenant)
-    return {};
-  return make_error(error_code::unauthorized,
-                    "service statistics need an operator token (tenant \"*\")");
-}
-
-// -- how large a request is ---------------------------------------------------
-
-template <class T> size_t bytes_of(const T&) {
-  return 0; // atoms, numbers, TTLs
-}
-
-size_t bytes_of(const std::string& x) {
-  return x.size();
-}
-
-size_t bytes_of(const namespace_path& ns) {
-  size_t n = ns.tenant.size();
-  for (auto& scope : ns.scopes)
-    n += scope.size();
-  return n;
-}
-
-size_t bytes_of(const std::vector<std::string>& xs) {
-  size_t n = 0;
-  for (auto& x : xs)
-    n += x.size();
-  return n;
-}
-
-// Batches and transactions: items with a key and a value.
-template <class Item> size_t bytes_of(const std::vector<Item>& xs) {
-  size_t n = 0;
-  for (auto& x : xs)
-    n += x.key.size() + x.value.size();
-  return n;
-}
 
 // -- sessions
 // -------------------------------------------------------------------
@@ -143,7 +73,7 @@ watcher_actor::behavior_type tap_impl(watcher_actor::pointer self,
   self->set_down_handler([self](caf::down_msg&) { self->quit(); });
   return {
       [self, session, key, remote](event_atom atom, uint64_t id,
-                                   std::vector<watch_event>& events) {
+                                   watch_batch& events) {
         bool last =
             !events.empty() && events.back().kind == watch_event_kind::dropped;
         if (last)
@@ -160,6 +90,30 @@ watcher_actor::behavior_type tap_impl(watcher_actor::pointer self,
       },
   };
 }
+
+// The answer to a batch of watch events the session relays: the namespace
+// actor counts the batch as pending until it is answered, and keeps its
+// handler until then, as its requests to watchers carry no timeout. If the
+// session stops first (its client went away), the handler goes with the
+// session's state and this answers in its place, so nothing waits forever.
+class answered_when_dropped {
+ public:
+  explicit answered_when_dropped(caf::response_promise rp)
+      : rp_(std::move(rp)) {
+    // nop
+  }
+  answered_when_dropped(const answered_when_dropped&) = delete;
+  answered_when_dropped& operator=(const answered_when_dropped&) = delete;
+  ~answered_when_dropped() {
+    if (rp_.pending())
+      rp_.deliver(make_error(error_code::storage_unavailable,
+                             "the watcher's session ended"));
+  }
+  template <class T> void deliver(T x) { rp_.deliver(std::move(x)); }
+
+ private:
+  caf::response_promise rp_;
+};
 
 void forget_tap(session_state& st, const caf::actor_addr& tap) {
   for (auto i = st.taps.begin(); i != st.taps.end(); ++i)
@@ -219,17 +173,13 @@ struct session_relay {
       rp.deliver(wrong_key());
       return rp;
     }
-    if (auto err = admit(st, atom, xs...)) {
+    if (auto err = admit(st.tenant, atom, xs...)) {
       rp.deliver(std::move(err));
       return rp;
     }
-    auto bytes = (size_t{0} + ... + bytes_of(xs));
-    if (bytes > st.limits.max_request_bytes) {
-      rp.deliver(make_error(error_code::limit_exceeded,
-                            "request of " + std::to_string(bytes) +
-                                " bytes exceeds max-request-bytes (" +
-                                std::to_string(st.limits.max_request_bytes) +
-                                ")"));
+    if (auto err = check_request_bytes(st.limits.max_request_bytes,
+                                       "max-request-bytes", xs...)) {
+      rp.deliver(std::move(err));
       return rp;
     }
     if (st.in_flight >= st.limits.max_in_flight) {
@@ -266,19 +216,12 @@ struct session_relay {
     return rp;
   }
 
-  // A namespace operation goes straight to the namespace's owner; the rest
-  // to the router.
   template <class Reply, class OnReply, class OnError, class Atom, class... Ts>
   void dispatch(OnReply on_reply, OnError on_error, Atom atom, Ts... xs) {
     auto& st = self->state;
-    if constexpr (goes_to_owner<Atom>)
-      request_owner<Reply>(self, *st.owners, st.limits.request_timeout,
+    request_service<Reply>(self, *st.owners, st.limits.request_timeout,
                            std::move(on_reply), std::move(on_error), atom,
                            std::move(xs)...);
-    else
-      self->request(st.router, st.limits.request_timeout, atom,
-                    std::move(xs)...)
-          .then(std::move(on_reply), std::move(on_error));
   }
 };
 
@@ -316,19 +259,19 @@ session_impl(session_pointer self, router_actor router, tenant_scope tenant,
   return relay_of<router_actor, session_key>::behavior<session_actor>(
       session_relay{self},
       [self](event_atom atom, session_key key, watcher_actor& remote,
-             uint64_t id,
-             std::vector<watch_event>& events) -> caf::result<void> {
+             uint64_t id, watch_batch& events) -> caf::result<void> {
         auto rp = self->make_response_promise();
         if (!same_key(key, self->state.key)) {
           rp.deliver(wrong_key());
           return rp;
         }
         // The session, not the namespace actor, is the sender on the wire.
+        auto answer = std::make_shared<answered_when_dropped>(rp);
         self->request(remote, self->state.limits.request_timeout, atom, id,
                       std::move(events))
             .then(
-                [rp]() mutable { rp.deliver(caf::unit); },
-                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+                [answer]() { answer->deliver(caf::unit); },
+                [answer](caf::error& err) { answer->deliver(std::move(err)); });
         return rp;
       });
 }
@@ -359,36 +302,6 @@ struct refusing_relay {
   }
 };
 
-// Compares in a time that does not depend on where the strings differ.
-bool same_secret(const std::string& x, const std::string& y) {
-  auto n = std::max(x.size(), y.size());
-  unsigned diff = x.size() != y.size() ? 1 : 0;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char a = i < x.size() ? x[i] : 0;
-    unsigned char b = i < y.size() ? y[i] : 0;
-    diff |= a ^ b;
-  }
-  return diff == 0;
-}
-
-caf::expected<tenant_scope> tenant_of(const gateway_state& st,
-                                      const std::string& token) {
-  if (st.tokens.empty())
-    return tenant_scope{}; // open service: tokens are ignored
-  if (token.empty())
-    return make_error(error_code::unauthorized,
-                      "this service requires an access token");
-  const access_token* match = nullptr;
-  for (auto& candidate : st.tokens)
-    if (same_secret(candidate.token, token))
-      match = &candidate;
-  if (match == nullptr)
-    return make_error(error_code::unauthorized, "access token not accepted");
-  if (match->tenant == "*")
-    return tenant_scope{};
-  return tenant_scope{match->tenant};
-}
-
 gateway_actor::behavior_type
 gateway_impl(gateway_pointer self, router_actor router, remote_options opts) {
   auto& st = self->state;
@@ -407,7 +320,7 @@ gateway_impl(gateway_pointer self, router_actor router, remote_options opts) {
         if (!owner)
           return make_error(error_code::invalid_argument,
                             "login needs a sender to own the session");
-        auto tenant = tenant_of(self->state, token);
+        auto tenant = tenant_of(self->state.tokens, token);
         if (!tenant)
           return std::move(tenant.error());
         auto key = make_session_key();

@@ -18,16 +18,10 @@
 #include <caf/expected.hpp>
 #include <caf/timestamp.hpp>
 
+#include "actors/access.hpp"
 #include "messages/interfaces.hpp"
 
 namespace statekeeper {
-
-/// One access token and the tenant it opens. The tenant "*" opens every
-/// namespace and the service-wide operations (an operator's token).
-struct access_token {
-  std::string tenant;
-  std::string token;
-};
 
 /// How the service is reachable from other nodes.
 struct remote_options {

@@ -112,10 +112,4 @@ using parse_result = std::variant<invocation, help_request, usage_error>;
 parse_args(const std::vector<std::string>& args,
            const std::optional<std::string>& default_token = std::nullopt);
 
-/// Parses a positive duration: a whole number followed by ms, s, m or h
-/// ("500ms", "5s", "2m", "1h"). Returns none for anything else, zero, or a
-/// value too large for a timespan.
-[[nodiscard]] std::optional<caf::timespan>
-parse_duration(std::string_view text);
-
 } // namespace statekeeper::cli

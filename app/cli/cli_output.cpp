@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include "messages/json_codec.hpp"
+
 namespace statekeeper::cli {
 
 namespace {
@@ -32,16 +34,7 @@ std::string render_entry(output_format format, const namespace_path& ns,
     return raw ? found.value : line(found.value);
   boost::json::object obj;
   obj["namespace"] = view(render(ns));
-  obj["key"] = view(found.key);
-  if (is_valid_utf8(found.value))
-    obj["value"] = view(found.value);
-  else
-    obj["value_base64"] = view(encode_base64(found.value));
-  obj["version"] = found.version;
-  if (found.expires_at)
-    obj["expires_at"] = view(format_utc(*found.expires_at));
-  else
-    obj["expires_at"] = nullptr;
+  json::add_entry(obj, found);
   return line(obj);
 }
 
@@ -129,7 +122,7 @@ std::string field(const std::string& bytes) {
       bytes.find_first_of("\t\r\n") == std::string::npos &&
       bytes.compare(0, marker.size(), marker) != 0)
     return bytes;
-  return std::string{marker} + encode_base64(bytes);
+  return std::string{marker} + json::encode_base64(bytes);
 }
 
 } // namespace
@@ -146,72 +139,13 @@ std::string render_event(output_format format, const watch_event& event) {
     if (event.kind == watch_event_kind::put) {
       out += '\t' + field(event.value);
       if (event.expires_at)
-        out += "\texpires=" + format_utc(*event.expires_at);
+        out += "\texpires=" + json::format_utc(*event.expires_at);
     } else if (event.kind == watch_event_kind::dropped) {
       out += '\t' + event.value;
     }
     return line(out);
   }
-  boost::json::object obj;
-  obj["event"] = view(kind);
-  obj["revision"] = event.revision;
-  obj["cursor"] = to_string(event.cursor());
-  if (keyed)
-    obj["key"] = view(event.key);
-  if (event.kind == watch_event_kind::put) {
-    if (is_valid_utf8(event.value))
-      obj["value"] = view(event.value);
-    else
-      obj["value_base64"] = view(encode_base64(event.value));
-    obj["version"] = event.version;
-    if (event.expires_at)
-      obj["expires_at"] = view(format_utc(*event.expires_at));
-    else
-      obj["expires_at"] = nullptr;
-  } else if (event.kind == watch_event_kind::dropped) {
-    obj["reason"] = view(event.value);
-  }
-  return line(obj);
-}
-
-std::string format_utc(caf::timestamp at) {
-  using namespace std::chrono;
-  auto since_epoch = at.time_since_epoch();
-  auto secs = floor<seconds>(since_epoch);
-  auto millis = duration_cast<milliseconds>(since_epoch - secs).count();
-  auto t = static_cast<std::time_t>(secs.count());
-  std::tm parts{};
-  gmtime_r(&t, &parts);
-  char date[32];
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &parts);
-  auto ms = std::to_string(1000 + millis).substr(1); // zero-padded to 3
-  return std::string{date} + "." + ms + "Z";
-}
-
-std::string encode_base64(std::string_view bytes) {
-  static constexpr char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  auto at = [&](size_t n) { return static_cast<unsigned char>(bytes[n]); };
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t group = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    out += alphabet[(group >> 18) & 63];
-    out += alphabet[(group >> 12) & 63];
-    out += alphabet[(group >> 6) & 63];
-    out += alphabet[group & 63];
-  }
-  if (auto rest = bytes.size() - i; rest > 0) {
-    uint32_t group = at(i) << 16;
-    if (rest == 2)
-      group |= at(i + 1) << 8;
-    out += alphabet[(group >> 18) & 63];
-    out += alphabet[(group >> 12) & 63];
-    out += rest == 2 ? alphabet[(group >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
+  return line(json::event(event));
 }
 
 } // namespace statekeeper::cli

@@ -73,11 +73,4 @@ std::string render_found(output_format format, bool found);
 /// expire "key"; for dropped "reason".
 std::string render_event(output_format format, const watch_event& event);
 
-/// Returns `at` in ISO-8601 UTC with milliseconds, e.g.
-/// "2024-05-01T12:00:00.250Z".
-std::string format_utc(caf::timestamp at);
-
-/// Returns `bytes` in base64 (RFC 4648 alphabet, padded).
-std::string encode_base64(std::string_view bytes);
-
 } // namespace statekeeper::cli

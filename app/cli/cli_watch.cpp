@@ -1,5 +1,6 @@
 #include "app/cli/cli_watch.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -122,7 +123,8 @@ class event_printer {
       cursor_ = *inv.from;
   }
 
-  void print(const std::vector<watch_event>& events) {
+  void print(const watch_batch& events) {
+    printed_ = true;
     if (end_->ended())
       return;
     std::string out;
@@ -148,6 +150,9 @@ class event_printer {
     write(out);
   }
 
+  /// Whether any events arrived: the watch had begun.
+  bool printed() const { return printed_; }
+
  private:
   bool write(const std::string& text) {
     if (text.empty() || write_out(text))
@@ -169,6 +174,7 @@ class event_printer {
   /// The cursor of the last event handled after the snapshot.
   caf::optional<watch_cursor> cursor_;
   std::shared_ptr<watch_end> end_;
+  std::atomic<bool> printed_{false};
 };
 
 // A quiet watch receives nothing, whether the service is idle or gone: a
@@ -241,13 +247,15 @@ int run_watch(caf::actor_system& sys, const router_actor& router,
   caf::optional<watch_cursor> from;
   if (inv.from)
     from = *inv.from;
-  auto sub = client.watch(inv.ns, inv.prefixes, from,
-                          [printer](const std::vector<watch_event>& events) {
-                            printer->print(events);
-                          });
+  auto sub = client.watch(
+      inv.ns, inv.prefixes, from,
+      [printer](const watch_batch& events) { printer->print(events); });
   if (!sub) {
     close(signal_fd);
-    return fail(client.render(sub.error()));
+    // The events may overtake the reply that the watch began: if some were
+    // printed, the service went away with the watch already running.
+    auto why = client.render(sub.error());
+    return fail(printer->printed() ? "watch ended: " + why : why);
   }
   auto probe =
       sys.spawn(probe_impl, router, inv.ns, inv.connection.timeout, end);

@@ -118,6 +118,56 @@ app_config::app_config() {
       .add(service.watch_ack_timeout, "watch-ack-timeout",
            with_default("longest a watcher may take with one batch of events",
                         service.watch_ack_timeout));
+  opt_group{custom_options_, "statekeeper.http"}
+      .add(http_port, "port",
+           with_default("TCP port of the HTTP gateway; 0 picks a free one; "
+                        "-1: no HTTP",
+                        http_port))
+      .add(http.address, "address",
+           with_default("address the HTTP gateway listens on", http.address))
+      .add(http.certificate, "certificate",
+           "PEM file of the certificate (chain) for HTTPS; with key, the "
+           "gateway serves HTTPS only (default: none)")
+      .add(http.key, "key",
+           "PEM file of the private key for HTTPS "
+           "(default: none)")
+      .add(http.insecure_plaintext, "insecure-plaintext",
+           with_default("allow an address other than loopback without HTTPS "
+                        "(tokens and data cross the network in clear text)",
+                        http.insecure_plaintext))
+      .add(http.max_body_bytes, "max-body-bytes",
+           with_default("largest request body in bytes; larger gets 413",
+                        http.max_body_bytes))
+      .add(http.max_buffered_bytes, "max-buffered-bytes",
+           with_default("most bytes of request bodies held at once, all "
+                        "connections; a request beyond gets 429",
+                        http.max_buffered_bytes))
+      .add(http.max_header_bytes, "max-header-bytes",
+           with_default("largest request line and headers in bytes; larger "
+                        "gets 431",
+                        http.max_header_bytes))
+      .add(http.max_connections, "max-connections",
+           with_default("most HTTP connections open at once; newer ones are "
+                        "closed at once",
+                        http.max_connections))
+      .add(http.max_in_flight, "max-requests-in-flight",
+           with_default("most HTTP requests waiting for the service; more "
+                        "get 429",
+                        http.max_in_flight))
+      .add(http.idle_timeout, "idle-timeout",
+           with_default("how long a kept-alive connection may wait for its "
+                        "next request",
+                        http.idle_timeout))
+      .add(http.io_timeout, "io-timeout",
+           with_default("how long a request may take to arrive (first byte "
+                        "to last) and a response to be written",
+                        http.io_timeout))
+      .add(http.service_timeout, "service-timeout",
+           with_default("how long the gateway waits for the service; then "
+                        "504",
+                        http.service_timeout))
+      .add(http.threads, "threads",
+           with_default("network threads of the HTTP gateway", http.threads));
   opt_group{custom_options_, "statekeeper.postgres"}
       .add(postgres.conninfo, "conninfo",
            with_default("libpq connection string or URI; empty: PG* "
@@ -192,6 +242,21 @@ caf::expected<remote_options> app_config::make_remote_options() const {
   if (auto err = validate(result))
     return err;
   return result;
+}
+
+caf::expected<std::optional<http_options>>
+app_config::make_http_options(const remote_options& remote) const {
+  if (http_port < 0)
+    return std::optional<http_options>{};
+  if (http_port > 65535)
+    return make_error(error_code::invalid_argument,
+                      "statekeeper.http.port must be at most 65535");
+  auto result = http;
+  result.port = static_cast<uint16_t>(http_port);
+  result.tokens = remote.tokens;
+  if (auto err = validate(result))
+    return err;
+  return std::optional<http_options>{std::move(result)};
 }
 
 void app_config::print_help(std::ostream& out) const {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/http/http_options.hpp"
 #include "actors/remote/remote.hpp"
 #include "actors/service_options.hpp"
 
@@ -29,6 +32,11 @@ class app_config : public caf::actor_system_config {
   /// token entry or limit.
   caf::expected<remote_options> make_remote_options() const;
 
+  /// Builds the HTTP gateway's options, with the tokens of `remote`; none
+  /// if it is off. Errors: invalid_argument naming a bad option.
+  caf::expected<std::optional<http_options>>
+  make_http_options(const remote_options& remote) const;
+
   /// Prints every option with its type, description and default.
   void print_help(std::ostream& out) const;
 
@@ -45,6 +53,10 @@ class app_config : public caf::actor_system_config {
   /// Most connections open at once; newer ones are closed at once.
   /// Default: 10000.
   std::size_t max_connections = 10000;
+  /// The HTTP gateway (tokens aside).
+  http_options http;
+  /// Its port: -1 (default) leaves it off, 0 picks a free one.
+  int32_t http_port = -1;
 };
 
 } // namespace statekeeper

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,6 +17,7 @@
 #include <caf/openssl/manager.hpp>
 
 #include "actors/blocking_client.hpp"
+#include "actors/http/http_gateway.hpp"
 #include "actors/remote/remote.hpp"
 #include "actors/service.hpp"
 #include "app/server/config.hpp"
@@ -59,6 +62,8 @@ int bad_configuration(const std::string& what) {
 struct checked_options {
   statekeeper::service_options service;
   statekeeper::remote_options remote;
+  /// None: no HTTP gateway.
+  std::optional<statekeeper::http_options> http;
 };
 
 /// Parses the command line and statekeeper.ini into `cfg` and checks them.
@@ -91,7 +96,11 @@ std::variant<checked_options, int> configure(statekeeper::app_config& cfg,
                              "statekeeper.tls is false");
   if (cfg.max_connections == 0)
     return bad_configuration("statekeeper.max-connections must be at least 1");
-  return checked_options{std::move(*opts), std::move(*remote)};
+  auto http = cfg.make_http_options(*remote);
+  if (!http)
+    return bad_configuration(statekeeper::context_of(http.error()));
+  return checked_options{std::move(*opts), std::move(*remote),
+                         std::move(*http)};
 }
 
 /// Prints the start line (tests and operators read the port from it), and
@@ -129,6 +138,18 @@ void announce(caf::actor_system& sys, const statekeeper::app_config& cfg,
             << (opts.service.pin_namespaces ? "yes" : "no")
             << ", file descriptors=" << descriptors
             << ", max connections=" << cfg.max_connections << ")" << std::endl;
+}
+
+/// Prints the HTTP gateway's line, after the start line.
+void announce_http(const statekeeper::http_options& opts, uint16_t port) {
+  std::cout << "statekeeper: serving HTTP on " << opts.address << ":" << port
+            << " ("
+            << (opts.tokens.empty()
+                    ? "open: no authentication"
+                    : std::to_string(opts.tokens.size()) + " bearer tokens")
+            << ", " << (statekeeper::serves_tls(opts) ? "HTTPS" : "plain HTTP")
+            << ", max connections=" << opts.max_connections
+            << ", network threads=" << opts.threads << ")" << std::endl;
 }
 
 /// Commits what async durability acknowledged, then stops every actor.
@@ -175,11 +196,29 @@ int main(int argc, char** argv) {
     return 2;
   }
   announce(sys, cfg, opts, *port, descriptors);
+  std::unique_ptr<statekeeper::http_gateway> http;
+  if (opts.http) {
+    auto started = statekeeper::http_gateway::start(sys, *router, *opts.http);
+    if (!started) {
+      std::cerr << "statekeeper: cannot start HTTP: "
+                << sys.render(started.error()) << std::endl;
+      statekeeper::stop_service(*router);
+      return 2;
+    }
+    http = std::move(*started);
+    announce_http(*opts.http, http->port());
+  }
   int received = 0;
   sigwait(&stop_signals, &received);
   std::cout << "statekeeper: " << strsignal(received) << ", stopping"
             << std::endl;
+  // The gateway stops taking requests first, and goes once no actor can
+  // answer through it any more: its event streams end with the `dropped`
+  // events of the stopping owners.
+  if (http)
+    http->drain();
   stop(sys, *router, opts.service);
+  http.reset();
   std::cout << "statekeeper: stopped" << std::endl;
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "backends/commit_plan.hpp"
+#include "backends/postgres/binary_array.hpp"
 #include "backends/postgres/stored_rows.hpp"
 #include "messages/error.hpp"
 
@@ -47,45 +48,6 @@ stored_column column(const pqxx::field& field) {
     return std::nullopt;
   return std::string_view{field.c_str(), field.size()};
 }
-
-// Array parameters travel as text literals of hex bytea and decimal integer
-// elements: parameters, never SQL text, so no user input reaches the SQL.
-class bytea_array {
- public:
-  void add(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    text_ += text_.empty() ? "{\"\\\\x" : ",\"\\\\x";
-    for (unsigned char c : bytes) {
-      text_ += digits[c >> 4];
-      text_ += digits[c & 0x0F];
-    }
-    text_ += '"';
-    ++size_;
-  }
-  void add_null() {
-    text_ += text_.empty() ? "{NULL" : ",NULL";
-    ++size_;
-  }
-  std::string literal() const { return size_ == 0 ? "{}" : text_ + "}"; }
-  size_t size() const { return size_; }
-
- private:
-  std::string text_;
-  size_t size_ = 0;
-};
-
-// Elements of any integer type: the cast in the statement picks it.
-class integer_array {
- public:
-  void add(caf::optional<int64_t> x) {
-    text_ += text_.empty() ? "{" : ",";
-    text_ += x ? std::to_string(*x) : "NULL";
-  }
-  std::string literal() const { return text_.empty() ? "{}" : text_ + "}"; }
-
- private:
-  std::string text_;
-};
 
 // libpq's messages span lines ("...failed: Connection refused\n\tIs the
 // server running..."); an error context is one line.
@@ -268,8 +230,8 @@ void postgres_backend::prepare_statements() {
   c.prepare("sk_log",
             "INSERT INTO sk_changes"
             " (ns, revision, seq, kind, key, value, expires_at)"
-            " SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::integer[],"
-            "                      $4::smallint[], $5::bytea[], $6::bytea[],"
+            " SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[],"
+            "                      $4::bigint[], $5::bytea[], $6::bytea[],"
             "                      $7::bigint[])"
             " ON CONFLICT (ns, revision, seq) DO NOTHING");
   c.prepare("sk_trim_log",
@@ -414,24 +376,24 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
   return guarded("commit", [&]() -> caf::error {
     pqxx::work tx{*conn_};
     if (a.clear_ns.size() > 0)
-      tx.exec_prepared("sk_clear", a.clear_ns.literal());
+      tx.exec_prepared("sk_clear", a.clear_ns.param());
     if (a.del_ns.size() > 0)
-      tx.exec_prepared("sk_delete", a.del_ns.literal(), a.del_keys.literal());
+      tx.exec_prepared("sk_delete", a.del_ns.param(), a.del_keys.param());
     if (a.put_ns.size() > 0)
-      tx.exec_prepared("sk_upsert", a.put_ns.literal(), a.put_keys.literal(),
-                       a.put_values.literal(), a.put_versions.literal(),
-                       a.put_expiry.literal());
+      tx.exec_prepared("sk_upsert", a.put_ns.param(), a.put_keys.param(),
+                       a.put_values.param(), a.put_versions.param(),
+                       a.put_expiry.param());
     if (a.rev_ns.size() > 0)
-      tx.exec_prepared("sk_revision", a.rev_ns.literal(),
-                       a.rev_values.literal(), a.rev_incarnations.literal());
+      tx.exec_prepared("sk_revision", a.rev_ns.param(), a.rev_values.param(),
+                       a.rev_incarnations.param());
     if (a.log_ns.size() > 0)
-      tx.exec_prepared("sk_log", a.log_ns.literal(), a.log_revisions.literal(),
-                       a.log_seqs.literal(), a.log_kinds.literal(),
-                       a.log_keys.literal(), a.log_values.literal(),
-                       a.log_expiry.literal());
+      tx.exec_prepared("sk_log", a.log_ns.param(), a.log_revisions.param(),
+                       a.log_seqs.param(), a.log_kinds.param(),
+                       a.log_keys.param(), a.log_values.param(),
+                       a.log_expiry.param());
     if (a.trim_ns.size() > 0)
-      tx.exec_prepared("sk_trim_log", a.trim_ns.literal(),
-                       a.trim_from.literal(), a.trim_floors.literal());
+      tx.exec_prepared("sk_trim_log", a.trim_ns.param(), a.trim_from.param(),
+                       a.trim_floors.param());
     tx.commit();
     return caf::none;
   });

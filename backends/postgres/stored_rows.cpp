@@ -60,6 +60,17 @@ int64_t to_epoch_ns(caf::timestamp ts) {
   return ts.time_since_epoch().count();
 }
 
+std::string encode_bytea(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string text = "\\x";
+  text.reserve(2 + 2 * bytes.size());
+  for (unsigned char c : bytes) {
+    text += digits[c >> 4];
+    text += digits[c & 0xF];
+  }
+  return text;
+}
+
 caf::expected<std::string> decode_bytea(stored_column text) {
   if (!text)
     return corrupt("bytea", "NULL");

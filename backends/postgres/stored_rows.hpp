@@ -31,6 +31,10 @@ using stored_column = std::optional<std::string_view>;
 /// Decodes a bytea column (hex or escape format).
 [[nodiscard]] caf::expected<std::string> decode_bytea(stored_column text);
 
+/// Returns `bytes` as a bytea in text (hex) format, "\x" and two digits a
+/// byte: what decode_bytea reads.
+[[nodiscard]] std::string encode_bytea(std::string_view bytes);
+
 /// Decodes a row of sk_namespaces: revision, incarnation (the bits of the
 /// unsigned value, stored as bigint). Returns (revision, incarnation).
 [[nodiscard]] caf::expected<std::pair<uint64_t, uint64_t>>

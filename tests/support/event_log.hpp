@@ -23,7 +23,7 @@ class event_log {
 
   /// A handler that appends to this log; it may outlive the log.
   watch_handler handler() const {
-    return [st = state_](const std::vector<watch_event>& events) {
+    return [st = state_](const watch_batch& events) {
       std::lock_guard<std::mutex> guard{st->mtx};
       st->events.insert(st->events.end(), events.begin(), events.end());
       st->changed.notify_all();
@@ -33,7 +33,7 @@ class event_log {
   /// A handler that appends to this log and then, once it was handed a
   /// put, blocks until `release` is set: a watcher that falls behind.
   watch_handler stuck_on_put(std::atomic<bool>& release) const {
-    return [&release, record = handler()](const std::vector<watch_event>& xs) {
+    return [&release, record = handler()](const watch_batch& xs) {
       record(xs);
       for (auto& x : xs)
         if (x.kind == watch_event_kind::put)

@@ -1,0 +1,795 @@
+#include "actors/http/http_gateway.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/http/http_api.hpp"
+#include "actors/http/http_bridge.hpp"
+#include "actors/http/http_metrics.hpp"
+#include "actors/log.hpp"
+#include "actors/owner_cache.hpp"
+#include "messages/error.hpp"
+
+namespace statekeeper {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+/// A connection as drain sees it.
+struct drainable {
+  virtual ~drainable() = default;
+  /// Closes the connection if it waits for a request, else lets it close
+  /// after its response; called from any thread.
+  virtual void drain() = 0;
+};
+
+/// What the connections share: it lives as long as the last of them.
+struct context {
+  context(caf::actor_system& sys, router_actor router, http_options opts)
+      : sys(sys), router(std::move(router)), opts(std::move(opts)) {
+    // nop
+  }
+
+  caf::actor_system& sys;
+  router_actor router;
+  http_options opts;
+  std::optional<ssl::context> tls;
+  std::vector<caf::actor> bridges;
+  http_metrics metrics;
+  std::atomic<uint32_t> connections{0};
+  /// Body bytes the requests being read or served may hold, all
+  /// connections (at most max-buffered-bytes).
+  std::atomic<uint64_t> buffered{0};
+  /// Set by drain: connections close once their current response is out.
+  std::atomic<bool> draining{false};
+  /// The connections open, for drain: each asks its own to close when it
+  /// is idle. Under `open_mtx`.
+  std::mutex open_mtx;
+  std::list<std::weak_ptr<drainable>> open;
+  std::atomic<uint32_t> in_flight{0};
+  std::atomic<size_t> next_bridge{0};
+};
+
+} // namespace
+
+/// The network side: its I/O objects die before it, and with it every
+/// connection still waiting in it.
+struct http_gateway::impl {
+  net::io_context io;
+  /// Accepts on a strand of its own, so that drain can close it from
+  /// outside the network threads.
+  tcp::acceptor acceptor{net::make_strand(io)};
+  std::shared_ptr<context> shared;
+  std::vector<std::thread> threads;
+  bool stopped = false;
+};
+
+namespace {
+
+std::chrono::nanoseconds to_chrono(caf::timespan x) {
+  return std::chrono::nanoseconds{x.count()};
+}
+
+/// Hands text to a connection's event stream from any thread: `ack` asks
+/// for a `written` message to the watcher once it is on the wire, `end`
+/// closes the stream after it.
+using sse_sink = std::function<void(std::string text, bool ack, bool end)>;
+
+using written_atom = caf::atom_constant<caf::atom("written")>;
+
+// -- the watcher of an event stream ------------------------------------------
+
+struct stream_watcher_state {
+  static inline const char* name = "statekeeper.http_watcher";
+  std::optional<owner_cache> owners;
+  /// The namespace's owner, once it accepted the watch.
+  caf::actor_addr owner;
+  /// Where the client stands: the cursor of the last event sent.
+  std::optional<watch_cursor> cursor;
+  /// Batches on their way to the client, answered once written.
+  std::deque<caf::response_promise> unwritten;
+};
+
+// Opens the watch and hands its events to the stream. A batch counts as
+// pending for the namespace until the client has it, so the service's flow
+// control (watch-max-lag, watch-ack-timeout) reaches the socket. The owner
+// ends the stream with `dropped` when the service stops (it hears of the
+// router's end first); one that stops without doing so gets the stream
+// ended in its place. Stops too when the connection is gone.
+caf::behavior stream_watcher(caf::stateful_actor<stream_watcher_state>* self,
+                             router_actor router, http_watch w,
+                             caf::timespan timeout, sse_sink sink) {
+  self->state.owners.emplace(router);
+  self->monitor(router);
+  self->set_down_handler([self, sink](caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.owner && msg.source != st.owner)
+      return; // the router: the owner drops this watch as it stops
+    if (st.cursor) {
+      watch_event ev;
+      ev.kind = watch_event_kind::dropped;
+      ev.incarnation = st.cursor->incarnation;
+      ev.revision = st.cursor->revision;
+      ev.value = "the namespace's owner stopped";
+      sink(sse_event(ev), false, true);
+    } else {
+      sink(sse_error(make_error(error_code::storage_unavailable,
+                                "the service stopped")),
+           false, true);
+    }
+    self->quit();
+  });
+  auto me = caf::actor_cast<watcher_actor>(self);
+  request_owner<uint64_t>(
+      self, *self->state.owners, timeout,
+      [self](uint64_t) {
+        if (auto owner = self->current_sender()) {
+          self->state.owner = owner->address();
+          self->monitor(owner);
+        }
+      },
+      [self, sink](caf::error& err) {
+        sink(sse_error(in_our_terms(std::move(err), "the service")), false,
+             true);
+        self->quit();
+      },
+      watch_atom::value, std::move(w.ns), std::move(w.prefixes), w.from, me);
+  return {
+      [self, sink](event_atom, uint64_t, watch_batch& events) {
+        std::string text;
+        bool end = false;
+        for (auto& ev : events) {
+          text += sse_event(ev);
+          end = end || ev.kind == watch_event_kind::dropped;
+          if (has_cursor(ev))
+            self->state.cursor = ev.cursor();
+        }
+        bool ack = self->current_message_id().is_request();
+        if (ack)
+          self->state.unwritten.push_back(self->make_response_promise());
+        sink(std::move(text), ack, end);
+        if (end)
+          self->quit();
+      },
+      [self](written_atom) {
+        auto& unwritten = self->state.unwritten;
+        if (unwritten.empty())
+          return;
+        unwritten.front().deliver(caf::unit);
+        unwritten.pop_front();
+      },
+  };
+}
+
+// -- one connection ---------------------------------------------------------
+
+template <class Stream>
+class connection : public drainable,
+                   public std::enable_shared_from_this<connection<Stream>> {
+ public:
+  connection(std::shared_ptr<context> ctx, Stream stream, caf::actor bridge)
+      : ctx_(std::move(ctx)), stream_(std::move(stream)),
+        bridge_(std::move(bridge)) {}
+
+  ~connection() {
+    if (watcher_) {
+      caf::anon_send_exit(watcher_, caf::exit_reason::user_shutdown);
+      ctx_->metrics.stream_closed();
+    }
+    release_body();
+    if (registered_) {
+      std::lock_guard<std::mutex> guard{ctx_->open_mtx};
+      ctx_->open.erase(*registered_);
+    }
+    --ctx_->connections;
+  }
+
+  void drain() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->keep_alive_ = false;
+      if (self->idle_)
+        self->close();
+    });
+  }
+
+  void start() {
+    {
+      std::lock_guard<std::mutex> guard{ctx_->open_mtx};
+      registered_ = ctx_->open.insert(
+          ctx_->open.end(), std::weak_ptr<drainable>{this->shared_from_this()});
+    }
+    // From here on, all of it runs on the connection's strand (as drain's
+    // handler does).
+    net::dispatch(stream_.get_executor(),
+                  [self = this->shared_from_this()] { self->begin(); });
+  }
+
+ private:
+  void begin() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      wait_for_request();
+    } else {
+      lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
+      stream_.async_handshake(
+          ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) {
+            if (!ec)
+              self->wait_for_request();
+          });
+    }
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // A kept-alive connection waits up to idle-timeout for the first byte of
+  // its next request; the rest of the request must follow within
+  // io-timeout, so a client that trickles bytes is cut off.
+  void wait_for_request() {
+    if (ctx_->draining)
+      return close();
+    if (buffer_.size() > 0) {
+      read_request();
+      return;
+    }
+    lowest().expires_after(to_chrono(ctx_->opts.idle_timeout));
+    idle_ = true;
+    stream_.async_read_some(
+        buffer_.prepare(4096),
+        [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+          self->idle_ = false;
+          if (ec)
+            return self->close();
+          self->buffer_.commit(n);
+          self->read_request();
+        });
+  }
+
+  // The header first: a request without an accepted token is refused
+  // before its body costs memory. A client that waits for "100 Continue"
+  // gets it once the header passed.
+  void read_request() {
+    parser_.emplace();
+    parser_->header_limit(ctx_->opts.max_header_bytes);
+    parser_->body_limit(ctx_->opts.max_body_bytes);
+    lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          if (ec)
+            return self->on_request(ec);
+          self->on_header();
+        });
+  }
+
+  void on_header() {
+    auto& req = parser_->get();
+    head_ = req.method() == http::verb::head;
+    auto auth = req.find(http::field::authorization);
+    if (auto refusal = refuse_unauthenticated(
+            std::string{req.target()},
+            auth == req.end() ? std::string{} : std::string{auth->value()},
+            ctx_->opts.tokens))
+      return refuse(std::move(*refusal));
+    if (parser_->is_done())
+      return on_request({});
+    // The body is read only if it fits what all connections may hold.
+    auto length = parser_->content_length();
+    if (!reserve_body(length ? *length : ctx_->opts.max_body_bytes))
+      return refuse(http_error(
+          429, "limit_exceeded",
+          "the bodies of the requests being served fill max-buffered-bytes "
+          "(" +
+              std::to_string(ctx_->opts.max_buffered_bytes) + ")"));
+    auto expect = req.find(http::field::expect);
+    if (expect != req.end() &&
+        beast::iequals(expect->value(), "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(
+          http::status::continue_, 11);
+      http::async_write(stream_, *cont,
+                        [self = this->shared_from_this(),
+                         cont](beast::error_code ec, size_t) {
+                          if (ec)
+                            return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          self->on_request(ec);
+        });
+  }
+
+  void on_request(beast::error_code ec) {
+    if (ec == http::error::body_limit)
+      return refuse(http_error(413, "limit_exceeded",
+                               "the body is larger than max-body-bytes (" +
+                                   std::to_string(ctx_->opts.max_body_bytes) +
+                                   ")"));
+    if (ec == http::error::header_limit)
+      return refuse(http_error(431, "limit_exceeded",
+                               "the request line and headers are larger than "
+                               "max-header-bytes (" +
+                                   std::to_string(ctx_->opts.max_header_bytes) +
+                                   ")"));
+    if (ec &&
+        ec.category() ==
+            http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message)
+      return refuse(http_error(400, "invalid_argument",
+                               "malformed HTTP request: " + ec.message()));
+    if (ec)
+      return close(); // gone, timed out, or cut off mid-request
+    auto& req = parser_->get();
+    started_ = steady::now();
+    keep_alive_ = req.keep_alive();
+    http_request r;
+    r.method = std::string{req.method_string()};
+    r.target = std::string{req.target()};
+    auto header = [&](auto field) {
+      auto i = req.find(field);
+      return i == req.end() ? std::string{} : std::string{i->value()};
+    };
+    r.authorization = header(http::field::authorization);
+    r.if_match = header(http::field::if_match);
+    r.if_none_match = header(http::field::if_none_match);
+    r.last_event_id = header("Last-Event-ID");
+    r.ttl = header("Statekeeper-TTL");
+    r.body = std::move(req.body());
+    auto routed = route(r, ctx_->opts.tokens);
+    std::visit([this](auto& x) { dispatch(std::move(x)); }, routed);
+  }
+
+  void dispatch(http_response res) {
+    std::string operation = res.status < 400 ? "probe" : "refused";
+    respond(std::move(res), operation);
+  }
+
+  void dispatch(http_call call) {
+    if (ctx_->in_flight.fetch_add(1) >= ctx_->opts.max_in_flight) {
+      --ctx_->in_flight;
+      return respond(http_error(429, "limit_exceeded",
+                                "too many requests in flight "
+                                "(statekeeper.http.max-requests-in-flight)"),
+                     call.operation);
+    }
+    auto done = [self = this->shared_from_this(),
+                 op = call.operation](http_response res) {
+      net::post(self->stream_.get_executor(),
+                [self, op, res = std::move(res)]() mutable {
+                  --self->ctx_->in_flight;
+                  self->respond(std::move(res), op);
+                });
+    };
+    caf::anon_send(
+        bridge_, http_job{[run = std::move(call.run), done](
+                              http_bridge_pointer self) { run(self, done); }});
+  }
+
+  void dispatch(http_metrics_request) {
+    auto done = [self = this->shared_from_this()](std::string text) {
+      net::post(self->stream_.get_executor(),
+                [self, text = std::move(text)]() mutable {
+                  http_response res;
+                  res.content_type = "text/plain; version=0.0.4";
+                  res.body = std::move(text);
+                  self->respond(std::move(res), "metrics");
+                });
+    };
+    auto ctx = ctx_;
+    caf::anon_send(
+        bridge_, http_job{[ctx, done](http_bridge_pointer self) {
+          ask_service<service_stats>(
+              self,
+              [ctx, done](service_stats& s) {
+                done(ctx->metrics.render(s, ctx->connections));
+              },
+              [ctx, done](caf::error&) {
+                // The gateway's own figures still help.
+                done(ctx->metrics.render(service_stats{}, ctx->connections));
+              },
+              stats_atom::value);
+        }});
+  }
+
+  void dispatch(http_watch w) {
+    release_body(); // whatever came with it was dropped
+    keep_alive_ = false;
+    ctx_->metrics.stream_opened();
+    std::weak_ptr<connection> weak = this->shared_from_this();
+    auto exec = stream_.get_executor();
+    sse_sink sink = [weak, exec](std::string text, bool ack, bool end) {
+      net::post(exec, [weak, text = std::move(text), ack, end]() mutable {
+        if (auto self = weak.lock())
+          self->stream(std::move(text), ack, end);
+      });
+    };
+    watcher_ = ctx_->sys.spawn(stream_watcher, ctx_->router, std::move(w),
+                               ctx_->opts.service_timeout, std::move(sink));
+    watch_for_hangup();
+    stream("HTTP/1.1 200 OK\r\n"
+           "Server: statekeeper\r\n"
+           "Content-Type: text/event-stream\r\n"
+           "Cache-Control: no-store\r\n"
+           "Connection: close\r\n\r\n",
+           false, false);
+    ctx_->metrics.record("watch", "ok", steady::now() - started_);
+  }
+
+  // An event stream reads on, to see the client hang up (and to stay
+  // alive: the pending read holds the connection). What the client sends
+  // is dropped; only writes time out.
+  void watch_for_hangup() {
+    buffer_.consume(buffer_.size());
+    lowest().expires_never();
+    stream_.async_read_some(
+        buffer_.prepare(512),
+        [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          if (ec)
+            return self->close();
+          self->watch_for_hangup();
+        });
+  }
+
+  // -- writing ---------------------------------------------------------------
+
+  // Answers a request the gateway will not read to its end: the connection
+  // closes after the response.
+  void refuse(http_response res) {
+    keep_alive_ = false;
+    lingering_ = true;
+    started_ = steady::now();
+    respond(std::move(res), "refused");
+  }
+
+  void respond(http_response res, const std::string& operation) {
+    release_body();
+    ctx_->metrics.record(operation, res.outcome, steady::now() - started_);
+    auto msg = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(res.status), 11);
+    msg->set(http::field::server, "statekeeper");
+    if (!res.content_type.empty())
+      msg->set(http::field::content_type, res.content_type);
+    if (!res.etag.empty())
+      msg->set(http::field::etag, res.etag);
+    if (!res.expires_at.empty())
+      msg->set("Statekeeper-Expires-At", res.expires_at);
+    if (!res.allow.empty())
+      msg->set(http::field::allow, res.allow);
+    if (res.bearer_challenge)
+      msg->set(http::field::www_authenticate, "Bearer realm=\"statekeeper\"");
+    if (ctx_->draining)
+      keep_alive_ = false;
+    msg->keep_alive(keep_alive_);
+    if (res.head || head_) {
+      msg->content_length(res.body.size());
+    } else {
+      msg->body() = std::move(res.body);
+      msg->prepare_payload();
+    }
+    lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
+    http::async_write(
+        stream_, *msg,
+        [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
+          if (ec || !self->keep_alive_)
+            return self->lingering_ ? self->linger() : self->close();
+          self->wait_for_request();
+        });
+  }
+
+  // The event stream: one write at a time, in order.
+  void stream(std::string text, bool ack, bool end) {
+    if (closed_)
+      return;
+    pending_.push_back({std::move(text), ack, end});
+    if (!writing_)
+      write_next();
+  }
+
+  void write_next() {
+    if (pending_.empty()) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    auto chunk = std::make_shared<sse_chunk>(std::move(pending_.front()));
+    pending_.pop_front();
+    lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
+    net::async_write(
+        stream_, net::buffer(chunk->text),
+        [self = this->shared_from_this(), chunk](beast::error_code ec, size_t) {
+          if (ec || chunk->end)
+            return self->close();
+          if (chunk->ack)
+            caf::anon_send(self->watcher_, written_atom::value);
+          self->write_next();
+        });
+  }
+
+  // After refusing a request the client may still be sending: closing with
+  // unread bytes would reset the connection and could destroy the response
+  // on its way. So: no more writes, then read and drop what comes for a
+  // moment, then close.
+  void linger() {
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(std::chrono::seconds{1});
+    discard_input();
+  }
+
+  void discard_input() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(
+        buffer_.prepare(4096),
+        [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          if (ec)
+            return self->close();
+          self->discard_input();
+        });
+  }
+
+  // Counts `bytes` of body against max-buffered-bytes until the response
+  // (or the end of the connection); false if they do not fit.
+  bool reserve_body(uint64_t bytes) {
+    auto limit = ctx_->opts.max_buffered_bytes;
+    auto held = ctx_->buffered.load();
+    do {
+      if (bytes > limit || held > limit - bytes)
+        return false;
+    } while (!ctx_->buffered.compare_exchange_weak(held, held + bytes));
+    reserved_ = bytes;
+    return true;
+  }
+
+  void release_body() {
+    ctx_->buffered -= reserved_;
+    reserved_ = 0;
+  }
+
+  void close() {
+    release_body();
+    if (closed_)
+      return;
+    closed_ = true;
+    pending_.clear();
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+
+  struct sse_chunk {
+    std::string text;
+    bool ack;
+    bool end;
+  };
+
+  std::shared_ptr<context> ctx_;
+  Stream stream_;
+  caf::actor bridge_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  steady::time_point started_;
+  bool keep_alive_ = true;
+  /// The request is a HEAD: its response has headers only.
+  bool head_ = false;
+  /// Closing after a refusal: see linger.
+  bool lingering_ = false;
+  bool closed_ = false;
+  /// Waiting for the first byte of a request: drain closes it.
+  bool idle_ = false;
+  /// Body bytes counted against max-buffered-bytes.
+  uint64_t reserved_ = 0;
+  /// Its place in the context's list of open connections.
+  std::optional<std::list<std::weak_ptr<drainable>>::iterator> registered_;
+  caf::actor watcher_;
+  std::deque<sse_chunk> pending_;
+  bool writing_ = false;
+};
+
+// -- accepting ----------------------------------------------------------------
+
+void serve(const std::shared_ptr<context>& ctx, tcp::socket socket) {
+  if (ctx->connections.fetch_add(1) >= ctx->opts.max_connections) {
+    --ctx->connections;
+    ctx->metrics.connection_refused();
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay{true}, ignored);
+  auto bridge = ctx->bridges[ctx->next_bridge++ % ctx->bridges.size()];
+  beast::tcp_stream plain{std::move(socket)};
+  if (ctx->tls) {
+    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+    std::make_shared<connection<tls_stream>>(
+        ctx, tls_stream{std::move(plain), *ctx->tls}, std::move(bridge))
+        ->start();
+  } else {
+    std::make_shared<connection<beast::tcp_stream>>(ctx, std::move(plain),
+                                                    std::move(bridge))
+        ->start();
+  }
+}
+
+// Each connection gets a strand of its own on `io` (not one inside the
+// acceptor's strand, which would serialise them all).
+void accept_next(net::io_context& io, tcp::acceptor& acceptor,
+                 std::shared_ptr<context> ctx) {
+  acceptor.async_accept(
+      net::make_strand(io),
+      [&io, &acceptor, ctx](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open())
+          return;
+        if (!ec) {
+          serve(ctx, std::move(socket));
+          accept_next(io, acceptor, ctx);
+          return;
+        }
+        // Out of descriptors, say: the connection stays in the backlog,
+        // and accepting again at once would spin.
+        auto pause = std::make_shared<net::steady_timer>(
+            acceptor.get_executor(), std::chrono::milliseconds{100});
+        pause->async_wait([&io, &acceptor, ctx, pause](beast::error_code) {
+          accept_next(io, acceptor, ctx);
+        });
+      });
+}
+
+caf::error cannot(error_code code, std::string what,
+                  const beast::error_code& ec) {
+  return make_error(code, std::move(what) + ": " + ec.message());
+}
+
+} // namespace
+
+http_gateway::http_gateway(std::shared_ptr<impl> pimpl)
+    : impl_(std::move(pimpl)) {
+  // nop
+}
+
+http_gateway::~http_gateway() {
+  stop();
+}
+
+caf::expected<std::unique_ptr<http_gateway>>
+http_gateway::start(caf::actor_system& sys, const router_actor& router,
+                    http_options opts) {
+  auto ctx = std::make_shared<context>(sys, router, std::move(opts));
+  auto& o = ctx->opts;
+  beast::error_code ec;
+  if (serves_tls(o)) {
+    ctx->tls.emplace(ssl::context::tls_server);
+    ctx->tls->set_options(ssl::context::default_workarounds |
+                          ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    ctx->tls->use_certificate_chain_file(o.certificate, ec);
+    if (ec)
+      return cannot(error_code::invalid_argument,
+                    "statekeeper.http.certificate " + o.certificate, ec);
+    ctx->tls->use_private_key_file(o.key, ssl::context::pem, ec);
+    if (ec)
+      return cannot(error_code::invalid_argument,
+                    "statekeeper.http.key " + o.key, ec);
+  }
+  auto address = net::ip::make_address(o.address, ec);
+  if (ec)
+    return cannot(error_code::invalid_argument,
+                  "statekeeper.http.address " + o.address, ec);
+  auto pimpl = std::make_shared<impl>();
+  tcp::endpoint endpoint{address, o.port};
+  auto& acceptor = pimpl->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec)
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor.bind(endpoint, ec);
+  if (!ec)
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return cannot(
+        error_code::storage_unavailable,
+        "cannot listen on " + o.address + ":" + std::to_string(o.port), ec);
+  for (uint32_t i = 0; i < o.threads; ++i)
+    ctx->bridges.push_back(spawn_http_bridge(sys, router, o.service_timeout));
+  pimpl->shared = ctx;
+  accept_next(pimpl->io, acceptor, ctx);
+  for (uint32_t i = 0; i < o.threads; ++i)
+    pimpl->threads.emplace_back([p = pimpl.get()] {
+      // A handler that throws (out of memory, say) loses its connection,
+      // not the service.
+      for (;;) {
+        try {
+          p->io.run();
+          return;
+        } catch (const std::exception& ex) {
+          log(log_level::error,
+              std::string{"HTTP gateway: a connection failed: "} + ex.what());
+        }
+      }
+    });
+  return std::unique_ptr<http_gateway>{new http_gateway(std::move(pimpl))};
+}
+
+uint16_t http_gateway::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void http_gateway::drain() {
+  if (!impl_ || impl_->shared->draining.exchange(true))
+    return;
+  auto& acceptor = impl_->acceptor;
+  net::post(acceptor.get_executor(), [&acceptor] {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+  });
+  std::vector<std::shared_ptr<drainable>> open;
+  {
+    auto& ctx = *impl_->shared;
+    std::lock_guard<std::mutex> guard{ctx.open_mtx};
+    for (auto& weak : ctx.open)
+      if (auto conn = weak.lock())
+        open.push_back(std::move(conn));
+  }
+  for (auto& conn : open)
+    conn->drain();
+}
+
+void http_gateway::stop() {
+  if (!impl_ || impl_->stopped)
+    return;
+  drain();
+  // What is on its way out (last responses, the events that end the
+  // streams) gets a moment.
+  auto deadline = steady::now() + std::chrono::seconds{1};
+  while (impl_->shared->connections > 0 && steady::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  impl_->stopped = true;
+  impl_->io.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  for (auto& bridge : impl_->shared->bridges)
+    caf::anon_send_exit(bridge, caf::exit_reason::user_shutdown);
+}
+
+} // namespace statekeeper
