@@ -777,8 +777,8 @@ void http_gateway::stop() {
     return;
   drain();
   // What is on its way out (last responses, the events that end the
-  // streams) gets a moment.
-  auto deadline = steady::now() + std::chrono::seconds{1};
+  // streams) gets as long as any write may take: io-timeout.
+  auto deadline = steady::now() + to_chrono(impl_->shared->opts.io_timeout);
   while (impl_->shared->connections > 0 && steady::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   impl_->stopped = true;
