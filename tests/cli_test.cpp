@@ -100,7 +100,7 @@ uint16_t unused_port() {
 completed_process wait_until_absent(const running_service& service,
                                     const std::string& ns,
                                     const std::string& key,
-                                    std::chrono::milliseconds limit = 5s) {
+                                    std::chrono::milliseconds limit = 20s) {
   completed_process run;
   statekeeper::test::eventually(
       [&] {

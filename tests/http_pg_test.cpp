@@ -68,7 +68,7 @@ TEST_CASE("a commit that hangs: 504 after the service timeout, 429 past the "
   scratch_database db;
   http_service service{{"--statekeeper.backend=postgres",
                         "--statekeeper.postgres.conninfo=" + db.conninfo(),
-                        "--statekeeper.http.service-timeout=2s",
+                        "--statekeeper.http.service-timeout=5s",
                         "--statekeeper.http.max-requests-in-flight=1"}};
   REQUIRE_HTTP(service);
   CHECK_STATUS(service.put("/v1/ns/acme/keys/k", "1"), 200);

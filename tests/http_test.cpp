@@ -23,6 +23,7 @@
 #include <boost/json.hpp>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_service.hpp"
 #include "tests/support/json_fields.hpp"
 #include "tests/support/start_line.hpp"
@@ -34,6 +35,7 @@ using namespace std::chrono_literals;
 using statekeeper::test::code_of;
 using statekeeper::test::completed_process;
 using statekeeper::test::curl_binary;
+using statekeeper::test::eventually;
 using statekeeper::test::http_service;
 using statekeeper::test::json_object;
 using statekeeper::test::metric_value;
@@ -191,11 +193,10 @@ TEST_CASE("a TTL as a query parameter or a header, its expiry in a header, "
   CHECK(a.header("statekeeper-expires-at").size() ==
         std::string{"2024-05-01T12:00:00.250Z"}.size());
   CHECK_STATUS(
-      service.put(acme + "/keys/b", "v", {"-H", "Statekeeper-TTL: 300ms"}),
-      200);
+      service.put(acme + "/keys/b", "v", {"-H", "Statekeeper-TTL: 2s"}), 200);
   CHECK_STATUS(service.get(acme + "/keys/b"), 200);
-  std::this_thread::sleep_for(400ms);
-  CHECK_STATUS(service.get(acme + "/keys/b"), 404);
+  CHECK(eventually([&] { return service.get(acme + "/keys/b").status == 404; },
+                   20s));
   // A write without TTL removes it, as Redis SET does.
   CHECK_STATUS(service.put(acme + "/keys/a", "w"), 200);
   CHECK(service.get(acme + "/keys/a").header("statekeeper-expires-at").empty());
@@ -545,8 +546,8 @@ TEST_CASE("limits: a client that trickles its request is cut off, "
   CHECK(third.empty());
   close(a);
   close(b);
-  std::this_thread::sleep_for(200ms);
-  CHECK_STATUS(service.get("/healthz"), 200);
+  // Once the gateway has seen them close, there is room again.
+  CHECK(eventually([&] { return service.get("/healthz").status == 200; }, 20s));
 }
 
 TEST_CASE("the request bodies held at once are bounded: a body that does "
@@ -555,15 +556,24 @@ TEST_CASE("the request bodies held at once are bounded: a body that does "
   http_service service{{"--statekeeper.http.max-body-bytes=1000",
                         "--statekeeper.http.max-buffered-bytes=1500"}};
   REQUIRE_HTTP(service);
-  // A client announces 1000 bytes and sends half: they stay counted.
+  // A client announces 1000 bytes and sends half: they stay counted. It
+  // waits for "100 Continue", which comes once they are counted.
   int slow = connect_to(service.port());
   REQUIRE(slow >= 0);
   std::string head = "PUT /v1/ns/acme/keys/slow HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Length: 1000\r\nConnection: close\r\n\r\n";
+                     "Content-Length: 1000\r\nExpect: 100-continue\r\n"
+                     "Connection: close\r\n\r\n";
   std::string body(1000, 's');
   ::send(slow, head.data(), head.size(), MSG_NOSIGNAL);
+  std::string interim;
+  char buf[256];
+  while (interim.find("\r\n\r\n") == std::string::npos) {
+    auto n = ::recv(slow, buf, sizeof(buf), 0);
+    REQUIRE(n > 0);
+    interim.append(buf, static_cast<size_t>(n));
+  }
+  REQUIRE(interim.rfind("HTTP/1.1 100", 0) == 0);
   ::send(slow, body.data(), 500, MSG_NOSIGNAL);
-  std::this_thread::sleep_for(300ms);
   auto refused = service.put(acme + "/keys/k", std::string(1000, 'x'));
   CHECK_STATUS(refused, 429);
   CHECK(code_of(refused) == "limit_exceeded");

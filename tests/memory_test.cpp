@@ -39,7 +39,7 @@ size_t resident_bytes() {
 size_t settle(caf::actor_system& sys, size_t count) {
   statekeeper::test::eventually(
       [&] { return sys.registry().running() <= count; },
-      std::chrono::seconds{5});
+      std::chrono::seconds{20});
   return sys.registry().running();
 }
 

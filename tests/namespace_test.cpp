@@ -119,8 +119,11 @@ TEST_CASE("in memory, idle namespaces that were only read are passivated",
   for (int i = 0; i < 20; ++i)
     REQUIRE_FALSE(
         must(f.client.get(namespace_path{"probe", {std::to_string(i)}}, "k")));
-  REQUIRE(must(f.client.stats()).active_namespaces == 21);
-  eventually([&] { return must(f.client.stats()).active_namespaces == 1; }, 5s);
+  // Counted as activations: on a slow machine the first probes may be
+  // passivated already.
+  REQUIRE(must(f.client.stats()).activations == 21);
+  REQUIRE(eventually(
+      [&] { return must(f.client.stats()).active_namespaces == 1; }, 20s));
   // The written namespace keeps its owner (it holds the data) and is listed.
   CHECK(must(f.client.stats()).active_namespaces == 1);
   CHECK(must(f.client.list_namespaces()) ==

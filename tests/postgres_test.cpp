@@ -55,7 +55,7 @@ TEST_CASE("every operation works against PostgreSQL and survives a restart",
         2);
     CHECK(must(f.client.erase(ns, "d")));
     CHECK(must(f.client.erase_if(ns, "e", v_c + 1)));
-    REQUIRE(must(f.client.put(ns, "short", "gone soon", 1500ms)));
+    REQUIRE(must(f.client.put(ns, "short", "gone soon", 4s)));
     REQUIRE(must(f.client.put(ns, "long", "stays", 1h)));
     CHECK(must(f.client.expire(ns, "a", 1h)));
     CHECK(must(f.client.persist(ns, "a")));
@@ -71,7 +71,7 @@ TEST_CASE("every operation works against PostgreSQL and survives a restart",
     CHECK(must(f.client.list_keys(ns)).keys ==
           std::vector<std::string>{"a", "bin", "c", "long", "short"});
   }
-  std::this_thread::sleep_for(1600ms);
+  std::this_thread::sleep_for(4100ms);
   service_fixture f{pg_options(db)};
   auto a = must(f.client.get(ns, "a"));
   REQUIRE(a);
@@ -289,7 +289,7 @@ TEST_CASE("a PostgreSQL restart fails writes cleanly and service resumes",
   restarter.join();
   CHECK(failures > 0);
   CHECK(eventually(
-      [&] { return static_cast<bool>(f.client.put(ns, "after", "ok")); }, 10s,
+      [&] { return static_cast<bool>(f.client.put(ns, "after", "ok")); }, 20s,
       50ms));
   service_fixture reader{pg_options(db)};
   CHECK(must(reader.client.get(ns, "before")));
@@ -783,7 +783,7 @@ namespace {
 /// Waits up to 5 s for the number of running namespace actors to be `n`.
 bool active_becomes(blocking_client& client, uint64_t n) {
   return eventually([&] { return must(client.stats()).active_namespaces == n; },
-                    5s);
+                    20s);
 }
 
 } // namespace

@@ -110,7 +110,7 @@ TEST_CASE("expire sets a TTL and persist removes it", "[ttl]") {
   CHECK_FALSE(must(f.client.expire(ns, "missing", 1s)));
   CHECK_FALSE(must(f.client.persist(ns, "missing")));
   auto v1 = must(f.client.put(ns, "k", "v"));
-  REQUIRE(must(f.client.expire(ns, "k", 400ms)));
+  REQUIRE(must(f.client.expire(ns, "k", 1s)));
   auto with_ttl = must(f.client.get(ns, "k"));
   REQUIRE(with_ttl);
   CHECK(with_ttl->expires_at);
@@ -123,7 +123,7 @@ TEST_CASE("expire sets a TTL and persist removes it", "[ttl]") {
   // persist on a key without TTL changes nothing.
   CHECK(must(f.client.persist(ns, "k")));
   CHECK(must(f.client.get(ns, "k"))->version == persisted->version);
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(1100ms);
   CHECK(must(f.client.contains(ns, "k")));
   REQUIRE(must(f.client.expire(ns, "k", 50ms)));
   std::this_thread::sleep_for(100ms);
