@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +17,6 @@ namespace statekeeper::test {
 
 namespace {
 
-// Builds argv before forking: the child only calls async-signal-safe code.
 std::vector<char*> make_argv(const std::string& path,
                              const std::vector<std::string>& args) {
   std::vector<char*> argv;
@@ -56,14 +56,19 @@ child_process start(const std::string& path,
     return {};
   }
   auto argv = make_argv(path, args);
-  pid_t pid = fork();
-  if (pid == 0) {
-    // dup2 clears close-on-exec on the copies.
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err != nullptr ? err_pipe[1] : out_pipe[1], STDERR_FILENO);
-    execv(path.c_str(), argv.data());
-    _exit(127);
-  }
+  // posix_spawn, not fork: a fork of a test process under ThreadSanitizer
+  // (many threads, the sanitizer's own locks) can leave the child stuck
+  // before it reaches exec. dup2 clears close-on-exec on the copies.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(
+      &actions, err != nullptr ? err_pipe[1] : out_pipe[1], STDERR_FILENO);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(),
+                  environ) != 0)
+    pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
   close_fd(out_pipe[1]);
   close_fd(err_pipe[1]);
   if (pid < 0) {
@@ -282,16 +287,39 @@ acked_until_killed(const std::string& path,
   auto [pid, fd] = start_child(path, args);
   if (pid <= 0)
     return acked;
-  FILE* out = fdopen(fd, "r");
-  long i = 0;
-  unsigned long long n = 0;
-  while (acked.size() < count && fscanf(out, "acked %ld %llu\n", &i, &n) == 2)
-    acked[i] = n;
+  std::string text;
+  // Takes the complete "acked KEY VERSION" lines out of `text`.
+  auto parse = [&] {
+    size_t begin = 0;
+    for (auto end = text.find('\n'); end != std::string::npos;
+         begin = end + 1, end = text.find('\n', begin)) {
+      long key = 0;
+      unsigned long long version = 0;
+      auto line = text.substr(begin, end - begin);
+      if (std::sscanf(line.c_str(), "acked %ld %llu", &key, &version) == 2)
+        acked[key] = version;
+    }
+    text.erase(0, begin);
+  };
+  // A child that stops acknowledging is killed after a while: the caller
+  // then sees fewer acknowledgements than it asked for, instead of hanging.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes{2};
+  while (fd >= 0 && acked.size() < count) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd ready{fd, POLLIN, 0};
+    if (left.count() <= 0 ||
+        poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
+      break;
+    drain(fd, text);
+    parse();
+  }
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
-  while (fscanf(out, "acked %ld %llu\n", &i, &n) == 2)
-    acked[i] = n;
-  fclose(out);
+  // What it wrote before it died counts too.
+  while (fd >= 0)
+    drain(fd, text);
+  parse();
   return acked;
 }
 
