@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -193,13 +194,57 @@ caf::behavior stream_watcher(caf::stateful_actor<stream_watcher_state>* self,
 
 // -- one connection ---------------------------------------------------------
 
+/// Writes the bytes of `res` on the wire to `out`: by hand, into one
+/// string for one write, where Beast's serializer walked a chain of buffer
+/// sequences (a tenth of the network thread's work per request).
+void format_response(const http_response& res, bool keep_alive, bool head,
+                     std::string& out) {
+  out.clear();
+  out.reserve(160 + (head || res.head ? 0 : res.body.size()));
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  auto reason = http::obsolete_reason(static_cast<http::status>(res.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: statekeeper\r\n";
+  auto field = [&out](std::string_view name, const std::string& value) {
+    if (value.empty())
+      return;
+    out.append(name.data(), name.size());
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  };
+  field("Content-Type", res.content_type);
+  field("ETag", res.etag);
+  field("Statekeeper-Expires-At", res.expires_at);
+  field("Allow", res.allow);
+  if (res.bearer_challenge)
+    out += "WWW-Authenticate: Bearer realm=\"statekeeper\"\r\n";
+  if (!keep_alive)
+    out += "Connection: close\r\n";
+  // No body, and so no length, for 1xx, 204 and 304 (RFC 9110, 6.4.1).
+  bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
+  if (!bodiless) {
+    out += "Content-Length: ";
+    out += std::to_string(res.body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  if (!head && !res.head && !bodiless)
+    out += res.body;
+}
+
 template <class Stream>
 class connection : public drainable,
                    public std::enable_shared_from_this<connection<Stream>> {
  public:
   connection(std::shared_ptr<context> ctx, Stream stream, caf::actor bridge)
       : ctx_(std::move(ctx)), stream_(std::move(stream)),
-        bridge_(std::move(bridge)) {}
+        bridge_(std::move(bridge)), watchdog_(stream_.get_executor()) {
+    auto& o = ctx_->opts;
+    check_interval_ = to_chrono(std::min(o.idle_timeout, o.io_timeout));
+  }
 
   ~connection() {
     if (watcher_) {
@@ -236,10 +281,11 @@ class connection : public drainable,
 
  private:
   void begin() {
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    expire_in(ctx_->opts.io_timeout);
+    arm_watchdog();
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
       wait_for_request();
     } else {
-      lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
       stream_.async_handshake(
           ssl::stream_base::server,
           [self = this->shared_from_this()](beast::error_code ec) {
@@ -249,7 +295,37 @@ class connection : public drainable,
     }
   }
 
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // -- deadlines --------------------------------------------------------------
+  //
+  // One timer per connection keeps its deadline. Moving the deadline later
+  // (every read and write does) costs no timer operation: the timer wakes
+  // at the deadline or after the shortest timeout, whichever is first, and
+  // looks again. A timer per read and per write, as beast::tcp_stream
+  // keeps, costs a wait and a cancellation each, and was a fifth of the
+  // network thread's work per request.
+
+  /// The connection closes unless what it waits for happens within `d`.
+  void expire_in(caf::timespan d) { expire_at(steady::now() + to_chrono(d)); }
+
+  void expire_at(steady::time_point deadline) {
+    deadline_ = deadline;
+    if (deadline_ < watchdog_.expiry())
+      arm_watchdog();
+  }
+
+  void arm_watchdog() {
+    watchdog_.expires_at(std::min(deadline_, steady::now() + check_interval_));
+    watchdog_.async_wait(
+        [self = this->shared_from_this()](beast::error_code ec) {
+          if (ec || self->closed_)
+            return; // set again, or closing
+          if (steady::now() >= self->deadline_)
+            return self->close();
+          self->arm_watchdog();
+        });
+  }
 
   // A kept-alive connection waits up to idle-timeout for the first byte of
   // its next request; the rest of the request must follow within
@@ -261,7 +337,7 @@ class connection : public drainable,
       read_request();
       return;
     }
-    lowest().expires_after(to_chrono(ctx_->opts.idle_timeout));
+    expire_in(ctx_->opts.idle_timeout);
     idle_ = true;
     stream_.async_read_some(
         buffer_.prepare(4096),
@@ -281,7 +357,7 @@ class connection : public drainable,
     parser_.emplace();
     parser_->header_limit(ctx_->opts.max_header_bytes);
     parser_->body_limit(ctx_->opts.max_body_bytes);
-    lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
+    expire_in(ctx_->opts.io_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -313,15 +389,14 @@ class connection : public drainable,
     auto expect = req.find(http::field::expect);
     if (expect != req.end() &&
         beast::iequals(expect->value(), "100-continue")) {
-      auto cont = std::make_shared<http::response<http::empty_body>>(
-          http::status::continue_, 11);
-      http::async_write(stream_, *cont,
-                        [self = this->shared_from_this(),
-                         cont](beast::error_code ec, size_t) {
-                          if (ec)
-                            return self->close();
-                          self->read_body();
-                        });
+      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(
+          stream_, net::buffer(cont.data(), cont.size()),
+          [self = this->shared_from_this()](beast::error_code ec, size_t) {
+            if (ec)
+              return self->close();
+            self->read_body();
+          });
       return;
     }
     read_body();
@@ -381,6 +456,8 @@ class connection : public drainable,
   }
 
   void dispatch(http_call call) {
+    // The bridge keeps the service's deadline.
+    expire_at(steady::time_point::max());
     if (ctx_->in_flight.fetch_add(1) >= ctx_->opts.max_in_flight) {
       --ctx_->in_flight;
       return respond(http_error(429, "limit_exceeded",
@@ -402,6 +479,7 @@ class connection : public drainable,
   }
 
   void dispatch(http_metrics_request) {
+    expire_at(steady::time_point::max());
     auto done = [self = this->shared_from_this()](std::string text) {
       net::post(self->stream_.get_executor(),
                 [self, text = std::move(text)]() mutable {
@@ -456,7 +534,8 @@ class connection : public drainable,
   // is dropped; only writes time out.
   void watch_for_hangup() {
     buffer_.consume(buffer_.size());
-    lowest().expires_never();
+    if (!writing_)
+      expire_at(steady::time_point::max());
     stream_.async_read_some(
         buffer_.prepare(512),
         [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -480,32 +559,15 @@ class connection : public drainable,
   void respond(http_response res, const std::string& operation) {
     release_body();
     ctx_->metrics.record(operation, res.outcome, steady::now() - started_);
-    auto msg = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(res.status), 11);
-    msg->set(http::field::server, "statekeeper");
-    if (!res.content_type.empty())
-      msg->set(http::field::content_type, res.content_type);
-    if (!res.etag.empty())
-      msg->set(http::field::etag, res.etag);
-    if (!res.expires_at.empty())
-      msg->set("Statekeeper-Expires-At", res.expires_at);
-    if (!res.allow.empty())
-      msg->set(http::field::allow, res.allow);
-    if (res.bearer_challenge)
-      msg->set(http::field::www_authenticate, "Bearer realm=\"statekeeper\"");
     if (ctx_->draining)
       keep_alive_ = false;
-    msg->keep_alive(keep_alive_);
-    if (res.head || head_) {
-      msg->content_length(res.body.size());
-    } else {
-      msg->body() = std::move(res.body);
-      msg->prepare_payload();
-    }
-    lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
-    http::async_write(
-        stream_, *msg,
-        [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
+    format_response(res, keep_alive_, head_, response_);
+    expire_in(ctx_->opts.io_timeout);
+    net::async_write(
+        stream_, net::buffer(response_),
+        [self = this->shared_from_this()](beast::error_code ec, size_t) {
+          if (self->response_.capacity() > 64 * 1024)
+            std::string{}.swap(self->response_); // a large body's room
           if (ec || !self->keep_alive_)
             return self->lingering_ ? self->linger() : self->close();
           self->wait_for_request();
@@ -524,12 +586,13 @@ class connection : public drainable,
   void write_next() {
     if (pending_.empty()) {
       writing_ = false;
+      expire_at(steady::time_point::max()); // only writes time out
       return;
     }
     writing_ = true;
     auto chunk = std::make_shared<sse_chunk>(std::move(pending_.front()));
     pending_.pop_front();
-    lowest().expires_after(to_chrono(ctx_->opts.io_timeout));
+    expire_in(ctx_->opts.io_timeout);
     net::async_write(
         stream_, net::buffer(chunk->text),
         [self = this->shared_from_this(), chunk](beast::error_code ec, size_t) {
@@ -547,8 +610,8 @@ class connection : public drainable,
   // moment, then close.
   void linger() {
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
-    lowest().expires_after(std::chrono::seconds{1});
+    lowest().shutdown(tcp::socket::shutdown_send, ignored);
+    expire_in(std::chrono::seconds{1});
     discard_input();
   }
 
@@ -587,9 +650,10 @@ class connection : public drainable,
       return;
     closed_ = true;
     pending_.clear();
+    watchdog_.cancel();
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
   }
 
   struct sse_chunk {
@@ -603,6 +667,8 @@ class connection : public drainable,
   caf::actor bridge_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  /// The response being written (kept: its capacity serves the next).
+  std::string response_;
   steady::time_point started_;
   bool keep_alive_ = true;
   /// The request is a HEAD: its response has headers only.
@@ -617,6 +683,11 @@ class connection : public drainable,
   /// Its place in the context's list of open connections.
   std::optional<std::list<std::weak_ptr<drainable>>::iterator> registered_;
   caf::actor watcher_;
+  net::steady_timer watchdog_;
+  /// When the connection closes unless it makes progress; see expire_in.
+  steady::time_point deadline_ = steady::time_point::max();
+  /// The longest the watchdog sleeps (the shortest timeout).
+  steady::duration check_interval_;
   std::deque<sse_chunk> pending_;
   bool writing_ = false;
 };
@@ -634,15 +705,14 @@ void serve(const std::shared_ptr<context>& ctx, tcp::socket socket) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay{true}, ignored);
   auto bridge = ctx->bridges[ctx->next_bridge++ % ctx->bridges.size()];
-  beast::tcp_stream plain{std::move(socket)};
   if (ctx->tls) {
-    using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+    using tls_stream = beast::ssl_stream<tcp::socket>;
     std::make_shared<connection<tls_stream>>(
-        ctx, tls_stream{std::move(plain), *ctx->tls}, std::move(bridge))
+        ctx, tls_stream{std::move(socket), *ctx->tls}, std::move(bridge))
         ->start();
   } else {
-    std::make_shared<connection<beast::tcp_stream>>(ctx, std::move(plain),
-                                                    std::move(bridge))
+    std::make_shared<connection<tcp::socket>>(ctx, std::move(socket),
+                                              std::move(bridge))
         ->start();
   }
 }
