@@ -5,6 +5,7 @@
 #include <memory>
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
 #include "actors/service_options.hpp"
@@ -26,6 +27,17 @@ namespace statekeeper {
 caf::expected<router_actor>
 spawn_service(caf::actor_system& sys, const service_options& opts = {},
               std::shared_ptr<storage_engine> engine = nullptr);
+
+/// Sets the scheduler of `cfg` for a process whose work is the service:
+/// one worker per core (CAF's default is at least four), and idle workers
+/// that sleep until work arrives (CAF's default has them wake every 50 µs
+/// for a while to look for it). Where other threads share the cores (the
+/// HTTP gateway's, the clients'), the extra workers and their wake-ups
+/// took time from them. Options read after this (a config file, the
+/// command line) override both. The standalone binary calls it (and so do
+/// the benches that measure it: HTTP, remote); an application that embeds
+/// the service keeps its own.
+void use_service_scheduler(caf::actor_system_config& cfg);
 
 /// Asks the service behind `router` to stop: the router, every namespace
 /// actor and the timer terminate. Returns at once; the actor system's

@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
   }
   caf::actor_system_config cfg;
   statekeeper::register_types(cfg);
+  statekeeper::use_service_scheduler(cfg);
 
   caf::actor_system sys{cfg};
   auto router = statekeeper::spawn_service(sys);

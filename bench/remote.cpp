@@ -41,6 +41,7 @@ class bench_config : public caf::actor_system_config {
  public:
   bench_config() {
     sk::register_types(*this);
+    sk::use_service_scheduler(*this);
     load<caf::io::middleman>();
     load<caf::openssl::manager>();
   }

@@ -6,6 +6,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/settings.hpp>
 
+#include "actors/service.hpp"
 #include "messages/error.hpp"
 #include "messages/register.hpp"
 
@@ -31,6 +32,7 @@ std::string with_default(const char* text, const std::string& value) {
 app_config::app_config() {
   load<caf::io::middleman>();
   register_types(*this);
+  use_service_scheduler(*this);
   auto& lim = service.limits;
   opt_group{custom_options_, "statekeeper"}
       .add(backend, "backend",
