@@ -2,6 +2,7 @@
 // minimal Boost.Beast server on one thread (as the gateway runs by default)
 // that answers every request with a fixed body, keep-alive. GET and PUT of
 // 64-byte values over 10,000 keys, 50 connections, wrk with 2 threads.
+// The service runs with the binary's scheduler (use_service_scheduler).
 // Prints requests/s and latency (p50, p99) for each, and `figure` lines
 // for scripts/bench.sh. Needs wrk (Debian package; bench.sh installs it).
 //   statekeeper_http_bench [--seconds=N] [--connections=N]

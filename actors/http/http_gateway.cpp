@@ -289,8 +289,9 @@ class connection : public drainable,
       stream_.async_handshake(
           ssl::stream_base::server,
           [self = this->shared_from_this()](beast::error_code ec) {
-            if (!ec)
-              self->wait_for_request();
+            if (ec)
+              return self->close();
+            self->wait_for_request();
           });
     }
   }
@@ -350,6 +351,24 @@ class connection : public drainable,
         });
   }
 
+  // Parses what the buffer already holds: the header, or the body once
+  // the header is done (the parser stops after the header). Most requests
+  // arrive whole with their first read, and a read through Beast would
+  // still complete through the I/O queue, one more turn per stage.
+  beast::error_code parse_buffered() {
+    beast::error_code ec;
+    bool header_done = parser_->is_header_done();
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      auto n = parser_->put(buffer_.data(), ec);
+      buffer_.consume(n);
+      if (ec == http::error::need_more)
+        return {};
+      if (ec || n == 0 || (!header_done && parser_->is_header_done()))
+        return ec;
+    }
+    return ec;
+  }
+
   // The header first: a request without an accepted token is refused
   // before its body costs memory. A client that waits for "100 Continue"
   // gets it once the header passed.
@@ -358,6 +377,11 @@ class connection : public drainable,
     parser_->header_limit(ctx_->opts.max_header_bytes);
     parser_->body_limit(ctx_->opts.max_body_bytes);
     expire_in(ctx_->opts.io_timeout);
+    auto ec = parse_buffered();
+    if (ec)
+      return on_request(ec);
+    if (parser_->is_header_done())
+      return on_header();
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -403,6 +427,9 @@ class connection : public drainable,
   }
 
   void read_body() {
+    auto ec = parse_buffered();
+    if (ec || parser_->is_done())
+      return on_request(ec);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) {
