@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -179,8 +180,61 @@ TEST_CASE("one key over HTTP: written, read, checked and erased, binary "
   auto gone = service.get(acme + "/keys/blob");
   CHECK_STATUS(gone, 404);
   CHECK(code_of(gone) == "not_found");
+  CHECK(text(gone.json().at("message")).find("\"blob\"") != std::string::npos);
   CHECK_STATUS(service.request("HEAD", acme + "/keys/blob"), 404);
   CHECK_STATUS(service.request("DELETE", acme + "/keys/blob"), 404);
+}
+
+TEST_CASE("requests sent straight to a namespace's owner find its next one "
+          "once it stopped",
+          "[http]") {
+  // In memory a namespace never written is passivated once idle.
+  http_service service{{"--statekeeper.passivate-after=1s",
+                        "--statekeeper.sweep-interval=200ms"}};
+  REQUIRE_HTTP(service);
+  const std::string idle = "/v1/ns/acme%2Fidle";
+  auto passivations = [&] {
+    return metric_value(service.get("/metrics").body,
+                        "statekeeper_passivations_total");
+  };
+  auto before = passivations();
+  // The first request finds the owner through a bridge, the second goes to
+  // it directly.
+  CHECK_STATUS(service.get(idle + "/keys/k"), 404);
+  CHECK_STATUS(service.get(idle + "/keys/k"), 404);
+  REQUIRE(eventually([&] { return passivations() > before; }));
+  // The owner the gateway knows has stopped: the request is not lost and
+  // not answered with an error, it reaches the namespace's new owner.
+  auto again = service.get(idle + "/keys/k");
+  CHECK_STATUS(again, 404);
+  CHECK(code_of(again) == "not_found");
+  CHECK_STATUS(service.put(idle + "/keys/k", "v"), 200);
+  auto got = service.get(idle + "/keys/k");
+  CHECK_STATUS(got, 200);
+  CHECK(got.body == "v");
+}
+
+TEST_CASE("requests racing owners that are evicted each get their answer",
+          "[http]") {
+  // One namespace actor at a time: each request to the other namespace
+  // evicts the owner that requests on other connections are being sent to.
+  http_service service{{"--statekeeper.max-active-namespaces=1"}};
+  REQUIRE_HTTP(service);
+  std::vector<std::string> args{"-s", "-Z", "--parallel-max",
+                                "8",  "-w", "%{http_code}\n"};
+  for (int i = 0; i < 200; ++i)
+    args.insert(args.end(), {"-o", "/dev/null",
+                             service.base() + "/v1/ns/acme%2F" +
+                                 (i % 2 ? "a" : "b") + "/keys/k"});
+  auto run = run_to_completion(curl_binary, args, "", 60s);
+  REQUIRE(run.exit_code == 0);
+  std::istringstream lines{run.out};
+  int answered = 0;
+  for (std::string status; std::getline(lines, status); ++answered)
+    CHECK(status == "404"); // never written: not found, never an error
+  CHECK(answered == 200);
+  auto metrics = service.get("/metrics").body;
+  CHECK(metric_value(metrics, "statekeeper_passivations_total") >= 1);
 }
 
 TEST_CASE("a TTL as a query parameter or a header, its expiry in a header, "

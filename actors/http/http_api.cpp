@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -213,13 +214,28 @@ http_response conditional_error(const caf::error& err) {
 template <class Reply, class OnReply, class OnError, class Atom, class... Ts>
 http_call call_with(const char* operation, OnReply on_reply, OnError on_error,
                     Atom atom, Ts... xs) {
-  return http_call{
-      operation, [=](http_bridge_pointer self, http_done done) {
-        ask_service<Reply>(
-            self, [done, on_reply](Reply& reply) { done(on_reply(reply)); },
-            [done, on_error](caf::error& err) { done(on_error(err)); }, atom,
-            xs...);
-      }};
+  http_call call;
+  call.operation = operation;
+  call.run = [=](http_bridge_pointer self, http_done done) {
+    ask_service<Reply>(
+        self, [done, on_reply](Reply& reply) { done(on_reply(reply)); },
+        [done, on_error](caf::error& err) { done(on_error(err)); }, atom,
+        xs...);
+  };
+  if constexpr (goes_to_owner<Atom>) {
+    call.owner = render(std::get<0>(std::tie(xs...)));
+    call.request = caf::make_message(atom, xs...);
+    call.answer = [on_reply, on_error](caf::message& msg) mutable {
+      if (msg.match_elements<Reply>())
+        return http_response{on_reply(msg.get_mutable_as<Reply>(0))};
+      auto err = msg.match_elements<caf::error>()
+                     ? msg.get_as<caf::error>(0)
+                     : caf::make_error(caf::sec::unexpected_response);
+      return http_response{
+          on_error(in_our_terms(std::move(err), "the service"))};
+    };
+  }
+  return call;
 }
 
 template <class Reply, class OnReply, class Atom, class... Ts>
@@ -521,7 +537,7 @@ http_route key_endpoint(const http_request& req, namespace_path ns,
           res.head = head;
           return res;
         },
-        get_atom::value, std::move(ns), std::move(key));
+        get_atom::value, std::move(ns), key);
   }
   if (m == "PUT") {
     ttl_option ttl;

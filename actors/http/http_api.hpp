@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <caf/error.hpp>
+#include <caf/message.hpp>
 #include <caf/optional.hpp>
 
 #include "actors/access.hpp"
@@ -60,8 +61,16 @@ using http_done = std::function<void(http_response)>;
 /// One operation for the service, to run on a bridge.
 struct http_call {
   /// The operation's name (get, put, list_keys, ...), for the metrics.
-  const char* operation;
+  const char* operation = "";
   std::function<void(http_bridge_pointer, http_done)> run;
+  /// For an operation that the namespace's owner handles: the namespace's
+  /// rendered name, the request as the owner takes it, and what its reply
+  /// (or error) becomes. A network thread that knows the owner sends the
+  /// request there itself; otherwise, and when the owner moved, the call
+  /// runs on a bridge. Empty `owner`: always on a bridge.
+  std::string owner;
+  caf::message request;
+  std::function<http_response(caf::message&)> answer;
 };
 
 /// A watch, served as Server-Sent Events.

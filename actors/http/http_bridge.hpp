@@ -1,9 +1,11 @@
-// Where HTTP requests enter the actor system. The gateway's network threads
-// never block on CAF: they hand each operation to a bridge actor as a job
-// (a function run on the bridge), which sends it to the namespace's owner
-// through its owner cache (or to the router) and calls back with the
-// reply, and the callback hands the response to the network thread. One
-// bridge per network thread; a bridge stops with the router.
+// Where HTTP requests enter the actor system when the gateway cannot send
+// them to an owner itself (http_gateway.cpp sends a call straight to an
+// owner it knows). The gateway's network threads never block on CAF: they
+// hand such an operation to a bridge actor as a job (a function run on the
+// bridge), which sends it to the namespace's owner through its owner cache
+// (or to the router) and calls back with the reply, and the callback hands
+// the response to the network thread. One bridge per network thread; a
+// bridge stops with the router.
 //
 // A call's deadline is kept by its bridge, not by CAF: a CAF request
 // timeout costs two messages to CAF's clock thread (set, cancel) and with

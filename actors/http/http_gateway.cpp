@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -22,7 +23,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/make_actor.hpp>
+#include <caf/monitorable_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -54,11 +59,104 @@ struct drainable {
   virtual void drain() = 0;
 };
 
+/// Where owners' replies to the network threads arrive: an actor that
+/// runs nothing. Its `enqueue` hands each reply, on the thread of the
+/// actor that replies, to the handler its request registered (which posts
+/// it to the connection). So a request the network thread sends to an
+/// owner itself comes back without a turn of any other actor.
+class http_replies final : public caf::monitorable_actor {
+ public:
+  /// Called with the reply (a message holding the result or a caf::error).
+  using handler = std::function<void(caf::message&)>;
+
+  http_replies() : caf::monitorable_actor(no_flags()) {}
+
+  /// Registers `h` for the reply to the request with the id it returns.
+  uint64_t expect(handler h) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto id = ++next_;
+    if (!closed_)
+      waiting_.emplace(id, std::move(h));
+    return id;
+  }
+
+  /// Forgets request `id`; false if its reply came already.
+  bool cancel(uint64_t id) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return waiting_.erase(id) > 0;
+  }
+
+  /// Drops every handler, and every reply from now on.
+  void close() {
+    std::unordered_map<uint64_t, handler> dropped;
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+    dropped.swap(waiting_);
+  }
+
+  void enqueue(caf::mailbox_element_ptr what, caf::execution_unit*) override {
+    if (!what || !what->mid.is_response())
+      return;
+    handler h;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      auto i = waiting_.find(what->mid.request_id().integer_value());
+      if (i == waiting_.end())
+        return;
+      h = std::move(i->second);
+      waiting_.erase(i);
+    }
+    auto msg = what->move_content_to_message();
+    h(msg);
+  }
+
+ private:
+  static caf::actor_config& no_flags() {
+    static caf::actor_config cfg;
+    return cfg;
+  }
+
+  std::mutex mtx_;
+  uint64_t next_ = 0;
+  bool closed_ = false;
+  std::unordered_map<uint64_t, handler> waiting_;
+};
+
 /// What the connections share: it lives as long as the last of them.
 struct context {
   context(caf::actor_system& sys, router_actor router, http_options opts)
-      : sys(sys), router(std::move(router)), opts(std::move(opts)) {
-    // nop
+      : sys(sys), router(std::move(router)), opts(std::move(opts)),
+        owners(this->router) {
+    replies_handle = caf::make_actor<http_replies, caf::strong_actor_ptr>(
+        sys.next_actor_id(), sys.node(), &sys);
+    replies = static_cast<http_replies*>(
+        caf::actor_cast<caf::abstract_actor*>(replies_handle));
+  }
+
+  /// The owner of the namespace rendered as `name` if a bridge's call met
+  /// it and it still runs; else null.
+  caf::strong_actor_ptr find_owner(const std::string& name) {
+    std::lock_guard<std::mutex> guard{owners_mtx};
+    return caf::actor_cast<caf::strong_actor_ptr>(owners.find(name));
+  }
+
+  /// Remembers `replier` as the owner of `name`: it answered a call about
+  /// that namespace, unless it is the router or a bridge (which answer
+  /// for the service when it fails).
+  void remember_owner(const std::string& name,
+                      const caf::strong_actor_ptr& replier) {
+    if (!replier || replier == caf::actor_cast<caf::strong_actor_ptr>(router))
+      return;
+    for (auto& bridge : bridges)
+      if (replier == caf::actor_cast<caf::strong_actor_ptr>(bridge))
+        return;
+    std::lock_guard<std::mutex> guard{owners_mtx};
+    owners.remember(name, caf::actor_cast<namespace_operations>(replier));
+  }
+
+  void forget_owner(const std::string& name) {
+    std::lock_guard<std::mutex> guard{owners_mtx};
+    owners.forget(name);
   }
 
   caf::actor_system& sys;
@@ -79,6 +177,11 @@ struct context {
   std::list<std::weak_ptr<drainable>> open;
   std::atomic<uint32_t> in_flight{0};
   std::atomic<size_t> next_bridge{0};
+  /// Owners the network threads send to themselves, under `owners_mtx`.
+  std::mutex owners_mtx;
+  owner_cache owners;
+  caf::strong_actor_ptr replies_handle;
+  http_replies* replies;
 };
 
 } // namespace
@@ -323,7 +426,7 @@ class connection : public drainable,
           if (ec || self->closed_)
             return; // set again, or closing
           if (steady::now() >= self->deadline_)
-            return self->close();
+            return self->direct_ ? self->direct_timed_out() : self->close();
           self->arm_watchdog();
         });
   }
@@ -483,8 +586,6 @@ class connection : public drainable,
   }
 
   void dispatch(http_call call) {
-    // The bridge keeps the service's deadline.
-    expire_at(steady::time_point::max());
     if (ctx_->in_flight.fetch_add(1) >= ctx_->opts.max_in_flight) {
       --ctx_->in_flight;
       return respond(http_error(429, "limit_exceeded",
@@ -492,17 +593,82 @@ class connection : public drainable,
                                 "(statekeeper.http.max-requests-in-flight)"),
                      call.operation);
     }
-    auto done = [self = this->shared_from_this(),
-                 op = call.operation](http_response res) {
+    if (!call.owner.empty())
+      if (auto owner = ctx_->find_owner(call.owner))
+        return send_direct(std::move(call), owner);
+    via_bridge(std::move(call));
+  }
+
+  // The bridge finds the owner (and finds it again when it moved) and
+  // keeps the service's deadline. The owner that answers is remembered,
+  // for the next call about its namespace to go there directly.
+  void via_bridge(http_call call) {
+    expire_at(steady::time_point::max());
+    auto done = [self = this->shared_from_this(), op = call.operation,
+                 owner = std::move(call.owner)](http_response res,
+                                                caf::strong_actor_ptr replier) {
+      if (!owner.empty())
+        self->ctx_->remember_owner(owner, replier);
       net::post(self->stream_.get_executor(),
                 [self, op, res = std::move(res)]() mutable {
                   --self->ctx_->in_flight;
                   self->respond(std::move(res), op);
                 });
     };
-    caf::anon_send(
-        bridge_, http_job{[run = std::move(call.run), done](
-                              http_bridge_pointer self) { run(self, done); }});
+    caf::anon_send(bridge_, http_job{[run = std::move(call.run),
+                                      done](http_bridge_pointer self) {
+                     run(self, [self, done](http_response res) {
+                       done(std::move(res), self->current_sender());
+                     });
+                   }});
+  }
+
+  // Straight to the owner, with the connection's watchdog keeping the
+  // service's deadline; the reply comes back through ctx_->replies.
+  void send_direct(http_call call, const caf::strong_actor_ptr& owner) {
+    direct_ = std::move(call);
+    expire_in(ctx_->opts.service_timeout);
+    direct_id_ = ctx_->replies->expect(
+        [self = this->shared_from_this()](caf::message& reply) {
+          net::post(self->stream_.get_executor(),
+                    [self, reply = std::move(reply)]() mutable {
+                      self->on_direct_reply(reply);
+                    });
+        });
+    owner->enqueue(caf::make_mailbox_element(ctx_->replies_handle,
+                                             caf::make_message_id(direct_id_),
+                                             {}, direct_->request),
+                   nullptr);
+  }
+
+  void on_direct_reply(caf::message& reply) {
+    if (!direct_)
+      return;
+    auto call = std::move(*direct_);
+    direct_.reset();
+    if (reply.match_elements<caf::error>() &&
+        owner_moved(reply.get_as<caf::error>(0))) {
+      // Not handled: retired or stopped. The bridge finds the owner now.
+      ctx_->forget_owner(call.owner);
+      return via_bridge(std::move(call));
+    }
+    --ctx_->in_flight;
+    respond(call.answer(reply), call.operation);
+  }
+
+  // As the bridge answers a call past its deadline: `timeout`, 504.
+  void direct_timed_out() {
+    if (!ctx_->replies->cancel(direct_id_)) {
+      // The reply is on its way to this strand.
+      expire_at(steady::time_point::max());
+      return arm_watchdog();
+    }
+    auto call = std::move(*direct_);
+    direct_.reset();
+    --ctx_->in_flight;
+    auto timeout =
+        caf::make_message(caf::make_error(caf::sec::request_timeout));
+    respond(call.answer(timeout), call.operation);
   }
 
   void dispatch(http_metrics_request) {
@@ -710,6 +876,9 @@ class connection : public drainable,
   /// Its place in the context's list of open connections.
   std::optional<std::list<std::weak_ptr<drainable>>::iterator> registered_;
   caf::actor watcher_;
+  /// The call sent to its owner directly, until it is answered.
+  std::optional<http_call> direct_;
+  uint64_t direct_id_ = 0;
   net::steady_timer watchdog_;
   /// When the connection closes unless it makes progress; see expire_in.
   steady::time_point deadline_ = steady::time_point::max();
@@ -883,6 +1052,8 @@ void http_gateway::stop() {
   for (auto& t : impl_->threads)
     t.join();
   impl_->threads.clear();
+  // Replies from now on find no connection to go to.
+  impl_->shared->replies->close();
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
   for (auto& bridge : impl_->shared->bridges)
