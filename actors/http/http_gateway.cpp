@@ -97,15 +97,15 @@ class http_replies final : public caf::monitorable_actor {
   void enqueue(caf::mailbox_element_ptr what, caf::execution_unit*) override {
     if (!what || !what->mid.is_response())
       return;
-    handler h;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      auto i = waiting_.find(what->mid.request_id().integer_value());
-      if (i == waiting_.end())
-        return;
-      h = std::move(i->second);
-      waiting_.erase(i);
-    }
+    handler h; // destroyed after the lock is released
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = waiting_.find(what->mid.request_id().integer_value());
+    if (i == waiting_.end())
+      return;
+    h = std::move(i->second);
+    waiting_.erase(i);
+    // Under the lock, so that once close() returns no handler runs (and
+    // none posts to an I/O context about to go). A handler only posts.
     auto msg = what->move_content_to_message();
     h(msg);
   }
@@ -628,16 +628,21 @@ class connection : public drainable,
   void send_direct(http_call call, const caf::strong_actor_ptr& owner) {
     direct_ = std::move(call);
     expire_in(ctx_->opts.service_timeout);
-    direct_id_ = ctx_->replies->expect(
-        [self = this->shared_from_this()](caf::message& reply) {
-          net::post(self->stream_.get_executor(),
-                    [self, reply = std::move(reply)]() mutable {
-                      self->on_direct_reply(reply);
-                    });
-        });
+    // Weak: the watchdog keeps the connection while it waits, and a
+    // handler dropped by close() must not be the last to hold it.
+    std::weak_ptr<connection> weak = this->shared_from_this();
+    direct_id_ = ctx_->replies->expect([weak](caf::message& reply) {
+      if (auto self = weak.lock())
+        net::post(self->stream_.get_executor(),
+                  [self, reply = std::move(reply)]() mutable {
+                    self->on_direct_reply(reply);
+                  });
+    });
+    // Moved: a fallback runs `call.run`, which has the arguments itself,
+    // and the owner then takes the message without copying it.
     owner->enqueue(caf::make_mailbox_element(ctx_->replies_handle,
                                              caf::make_message_id(direct_id_),
-                                             {}, direct_->request),
+                                             {}, std::move(direct_->request)),
                    nullptr);
   }
 
