@@ -1,6 +1,5 @@
 #include "actors/service.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -52,12 +51,6 @@ spawn_service(caf::actor_system& sys, const service_options& opts,
     engine = make_memory_engine();
   return caf::actor_cast<router_actor>(
       sys.spawn(router_actor_impl, opts, std::move(engine)));
-}
-
-void use_service_scheduler(caf::actor_system_config& cfg) {
-  size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  cfg.set("scheduler.max-threads", cores);
-  cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
 }
 
 void stop_service(const router_actor& router) {

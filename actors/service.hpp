@@ -2,7 +2,10 @@
 // Call from any thread that owns a reference to the actor system.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -37,7 +40,11 @@ spawn_service(caf::actor_system& sys, const service_options& opts = {},
 /// command line) override both. The standalone binary calls it (and so do
 /// the benches that measure it: HTTP, remote); an application that embeds
 /// the service keeps its own.
-void use_service_scheduler(caf::actor_system_config& cfg);
+inline void use_service_scheduler(caf::actor_system_config& cfg) {
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", cores);
+  cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+}
 
 /// Asks the service behind `router` to stop: the router, every namespace
 /// actor and the timer terminate. Returns at once; the actor system's
