@@ -43,10 +43,21 @@ void drain(int& fd, std::string& out) {
     close_fd(fd);
 }
 
+// Whether `fd` has something to read (or its end) before `deadline`.
+bool readable_before(int fd, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  pollfd ready{fd, POLLIN, 0};
+  return left.count() > 0 &&
+         poll(&ready, 1, static_cast<int>(left.count()) + 1) > 0;
+}
+
 // Starts `path` with `args`; stderr goes where stdout goes, or with a
-// non-null `err` on a pipe of its own whose read end `*err` receives.
+// non-null `err` on a pipe of its own whose read end `*err` receives;
+// stdin is `in` if given (the caller closes its copy), else the test's.
 child_process start(const std::string& path,
-                    const std::vector<std::string>& args, int* err) {
+                    const std::vector<std::string>& args, int* err,
+                    int in = -1) {
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
   if (pipe2(out_pipe, O_CLOEXEC) != 0 ||
@@ -61,6 +72,8 @@ child_process start(const std::string& path,
   // before it reaches exec. dup2 clears close-on-exec on the copies.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (in >= 0)
+    posix_spawn_file_actions_adddup2(&actions, in, STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(
       &actions, err != nullptr ? err_pipe[1] : out_pipe[1], STDERR_FILENO);
@@ -104,13 +117,7 @@ scoped_child::~scoped_child() {
 std::string scoped_child::read_line(std::chrono::milliseconds limit) {
   std::string line;
   auto deadline = std::chrono::steady_clock::now() + limit;
-  while (child_.out >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd ready{child_.out, POLLIN, 0};
-    if (left.count() <= 0 ||
-        poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
-      break;
+  while (child_.out >= 0 && readable_before(child_.out, deadline)) {
     char c;
     if (read(child_.out, &c, 1) != 1 || c == '\n')
       break;
@@ -122,15 +129,8 @@ std::string scoped_child::read_line(std::chrono::milliseconds limit) {
 std::string scoped_child::read_errors(std::chrono::milliseconds limit) {
   std::string text;
   auto deadline = std::chrono::steady_clock::now() + limit;
-  while (err_ >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd ready{err_, POLLIN, 0};
-    if (left.count() <= 0 ||
-        poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
-      break;
+  while (err_ >= 0 && readable_before(err_, deadline))
     drain(err_, text);
-  }
   return text;
 }
 
@@ -186,39 +186,18 @@ completed_process run_to_completion(const std::string& path,
                                     const std::string& input,
                                     std::chrono::milliseconds limit) {
   completed_process result;
-  int out_pipe[2] = {-1, -1};
-  int err_pipe[2] = {-1, -1};
   // stdin is a socket rather than a pipe: send() with MSG_NOSIGNAL fails
   // with EPIPE instead of raising SIGPIPE in the test when the child exits
   // without reading everything.
   int in_pair[2] = {-1, -1};
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
-      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0) {
-    for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1],
-                    &in_pair[0], &in_pair[1]})
-      close_fd(*fd);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0)
     return result;
-  }
-  auto argv = make_argv(path, args);
-  pid_t pid = fork();
-  if (pid == 0) {
-    // dup2 clears close-on-exec on the copies.
-    dup2(in_pair[1], STDIN_FILENO);
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    execv(path.c_str(), argv.data());
-    _exit(127);
-  }
+  int err = -1;
+  auto [pid, out] = start(path, args, &err, in_pair[1]);
   close_fd(in_pair[1]);
-  close_fd(out_pipe[1]);
-  close_fd(err_pipe[1]);
   int in = in_pair[0];
-  int out = out_pipe[0];
-  int err = err_pipe[0];
-  if (pid < 0) {
+  if (pid <= 0) {
     close_fd(in);
-    close_fd(out);
-    close_fd(err);
     return result;
   }
   size_t written = 0;
@@ -304,13 +283,7 @@ acked_until_killed(const std::string& path,
   // A child that stops acknowledging is killed after a while: the caller
   // then sees fewer acknowledgements than it asked for, instead of hanging.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes{2};
-  while (fd >= 0 && acked.size() < count) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd ready{fd, POLLIN, 0};
-    if (left.count() <= 0 ||
-        poll(&ready, 1, static_cast<int>(left.count()) + 1) <= 0)
-      break;
+  while (fd >= 0 && acked.size() < count && readable_before(fd, deadline)) {
     drain(fd, text);
     parse();
   }

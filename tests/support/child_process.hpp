@@ -20,7 +20,8 @@ struct child_process {
   int out = -1;
 };
 
-/// Starts `path` with `args` (argv[1...]). Returns pid -1 if fork failed.
+/// Starts `path` with `args` (argv[1...]). Returns pid -1 if it could not be
+/// started.
 child_process start_child(const std::string& path,
                           const std::vector<std::string>& args = {});
 
