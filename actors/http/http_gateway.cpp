@@ -140,16 +140,13 @@ struct context {
     return caf::actor_cast<caf::strong_actor_ptr>(owners.find(name));
   }
 
-  /// Remembers `replier` as the owner of `name`: it answered a call about
-  /// that namespace, unless it is the router or a bridge (which answer
-  /// for the service when it fails).
+  /// Remembers `replier` as the owner of `name`: it answered a bridge's
+  /// call about that namespace, unless it is the router (which answers
+  /// when it cannot resolve the namespace).
   void remember_owner(const std::string& name,
                       const caf::strong_actor_ptr& replier) {
     if (!replier || replier == caf::actor_cast<caf::strong_actor_ptr>(router))
       return;
-    for (auto& bridge : bridges)
-      if (replier == caf::actor_cast<caf::strong_actor_ptr>(bridge))
-        return;
     std::lock_guard<std::mutex> guard{owners_mtx};
     owners.remember(name, caf::actor_cast<namespace_operations>(replier));
   }
@@ -344,10 +341,7 @@ class connection : public drainable,
  public:
   connection(std::shared_ptr<context> ctx, Stream stream, caf::actor bridge)
       : ctx_(std::move(ctx)), stream_(std::move(stream)),
-        bridge_(std::move(bridge)), watchdog_(stream_.get_executor()) {
-    auto& o = ctx_->opts;
-    check_interval_ = to_chrono(std::min(o.idle_timeout, o.io_timeout));
-  }
+        bridge_(std::move(bridge)), watchdog_(stream_.get_executor()) {}
 
   ~connection() {
     if (watcher_) {
@@ -419,8 +413,13 @@ class connection : public drainable,
       arm_watchdog();
   }
 
+  /// No deadline: the connection waits for the service or the client.
+  void expire_never() { expire_at(steady::time_point::max()); }
+
   void arm_watchdog() {
-    watchdog_.expires_at(std::min(deadline_, steady::now() + check_interval_));
+    auto& o = ctx_->opts;
+    auto longest_sleep = to_chrono(std::min(o.idle_timeout, o.io_timeout));
+    watchdog_.expires_at(std::min(deadline_, steady::now() + longest_sleep));
     watchdog_.async_wait(
         [self = this->shared_from_this()](beast::error_code ec) {
           if (ec || self->closed_)
@@ -603,7 +602,7 @@ class connection : public drainable,
   // keeps the service's deadline. The owner that answers is remembered,
   // for the next call about its namespace to go there directly.
   void via_bridge(http_call call) {
-    expire_at(steady::time_point::max());
+    expire_never();
     auto done = [self = this->shared_from_this(), op = call.operation,
                  owner = std::move(call.owner)](http_response res,
                                                 caf::strong_actor_ptr replier) {
@@ -618,7 +617,12 @@ class connection : public drainable,
     caf::anon_send(bridge_, http_job{[run = std::move(call.run),
                                       done](http_bridge_pointer self) {
                      run(self, [self, done](http_response res) {
-                       done(std::move(res), self->current_sender());
+                       // Not the bridge itself, which answers a call past
+                       // its deadline or when the service stops.
+                       auto replier = self->current_sender();
+                       if (replier.get() == self->ctrl())
+                         replier = nullptr;
+                       done(std::move(res), std::move(replier));
                      });
                    }});
   }
@@ -665,7 +669,7 @@ class connection : public drainable,
   void direct_timed_out() {
     if (!ctx_->replies->cancel(direct_id_)) {
       // The reply is on its way to this strand.
-      expire_at(steady::time_point::max());
+      expire_never();
       return arm_watchdog();
     }
     auto call = std::move(*direct_);
@@ -677,7 +681,7 @@ class connection : public drainable,
   }
 
   void dispatch(http_metrics_request) {
-    expire_at(steady::time_point::max());
+    expire_never();
     auto done = [self = this->shared_from_this()](std::string text) {
       net::post(self->stream_.get_executor(),
                 [self, text = std::move(text)]() mutable {
@@ -733,7 +737,7 @@ class connection : public drainable,
   void watch_for_hangup() {
     buffer_.consume(buffer_.size());
     if (!writing_)
-      expire_at(steady::time_point::max());
+      expire_never();
     stream_.async_read_some(
         buffer_.prepare(512),
         [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -784,7 +788,7 @@ class connection : public drainable,
   void write_next() {
     if (pending_.empty()) {
       writing_ = false;
-      expire_at(steady::time_point::max()); // only writes time out
+      expire_never(); // only writes time out
       return;
     }
     writing_ = true;
@@ -887,8 +891,6 @@ class connection : public drainable,
   net::steady_timer watchdog_;
   /// When the connection closes unless it makes progress; see expire_in.
   steady::time_point deadline_ = steady::time_point::max();
-  /// The longest the watchdog sleeps (the shortest timeout).
-  steady::duration check_interval_;
   std::deque<sse_chunk> pending_;
   bool writing_ = false;
 };
