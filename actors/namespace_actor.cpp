@@ -25,7 +25,8 @@ namespace_actor::behavior_type
 namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                      std::string ns, std::shared_ptr<namespace_store> store,
                      persistence_actor persistence, async_backlog_actor backlog,
-                     service_options opts) {
+                     service_options opts,
+                     std::shared_ptr<const node_membership> node) {
   self->monitor(router);
   // CAF 0.17 keeps a monitor on the router until the router stops, and
   // with it this actor's memory: take it back when this owner stops.
@@ -47,6 +48,7 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   st.persistence = std::move(persistence);
   st.backlog = std::move(backlog);
   st.opts = std::move(opts);
+  st.node = std::move(node);
   st.hub = watch_hub{st.opts.watch_history, st.opts.watch_max_lag};
   if (store) {
     st.space.emplace(std::move(store), st.opts.limits);
@@ -228,7 +230,13 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                 });
         return rp;
       },
-      [self](retire_atom) { self->quit(); },
+      [self](retire_atom) {
+        // Its writes are committed: another node may take it at once.
+        auto& st = self->state;
+        if (st.epoch != 0)
+          self->send(st.persistence, release_atom::value, st.ns, st.epoch);
+        self->quit();
+      },
   };
 }
 

@@ -41,6 +41,8 @@
 
 namespace statekeeper {
 
+class node_membership;
+
 /// Sync durability: the changes applied in memory whose commit is not
 /// acknowledged yet, and what waits for them. At most one commit is under
 /// way; what is applied meanwhile goes into the next. Nothing of a change
@@ -122,18 +124,27 @@ struct namespace_state {
   /// Names this life of the namespace's revisions in watch cursors (see
   /// watch_cursor); 0 until loaded.
   uint64_t incarnation = 0;
+  /// Several nodes: this node's membership (null on a single node), the
+  /// membership term in which the namespace was loaded, and the epoch of
+  /// the lease the load took, under which every commit is made.
+  std::shared_ptr<const node_membership> node;
+  uint64_t term = 0;
+  uint64_t epoch = 0;
 };
 
 using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;
 
 /// Behavior of the owner of namespace `ns` (rendered). It stops when
 /// `router` does. Without persistence it serves `store`; with it, `store` is
-/// null and the namespace is loaded from `persistence`.
+/// null and the namespace is loaded from `persistence`. With `node` (one of
+/// several nodes), it stops when its lease passes to another node, or may
+/// have (see actors/membership.hpp).
 namespace_actor::behavior_type
 namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                      std::string ns, std::shared_ptr<namespace_store> store,
                      persistence_actor persistence, async_backlog_actor backlog,
-                     service_options opts);
+                     service_options opts,
+                     std::shared_ptr<const node_membership> node);
 
 /// Tells the router what the service's counters (stats) need: entries
 /// the sweep removed, and a change in the number of watches.

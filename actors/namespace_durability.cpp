@@ -4,6 +4,8 @@
 #include <memory>
 #include <random>
 
+#include "actors/log.hpp"
+#include "actors/membership.hpp"
 #include "actors/namespace_expiry.hpp"
 #include "actors/namespace_watches.hpp"
 #include "backends/memory/memory_storage.hpp"
@@ -31,6 +33,7 @@ caf::error install(namespace_pointer self, namespace_snapshot& snap) {
   st.pipeline = commit_pipeline{};
   st.pipeline.durable = snap.revision;
   st.trimmed_floor = 0;
+  st.epoch = snap.epoch;
   // Sync durability: a watcher saw only committed changes, so the stored
   // incarnation goes on. Async: what a watcher saw may not have been
   // committed, and its revisions may be handed out again: a new one.
@@ -48,7 +51,8 @@ persist_batch batch_of(const namespace_state& st,
                        std::vector<change_record> changes) {
   auto revision = changes.back().version;
   return {st.ns,          std::move(changes), revision,
-          st.hub.floor(), st.trimmed_floor,   st.incarnation};
+          st.hub.floor(), st.trimmed_floor,   st.incarnation,
+          st.epoch};
 }
 
 /// Whether changes go through the commit pipeline: sync durability.
@@ -105,6 +109,10 @@ bool take_back(namespace_state& st) {
 void commit_failed(namespace_pointer self, caf::error err) {
   auto& st = self->state;
   auto failure = in_our_terms(std::move(err), persistence_name);
+  if (has_code(failure, error_code::not_owner)) {
+    give_up_namespace(self, failure);
+    return;
+  }
   auto outcome_unknown = has_code(failure, error_code::timeout);
   if (outcome_unknown || !take_back(st))
     st.space.reset();
@@ -158,12 +166,50 @@ void applied(namespace_pointer self,
   schedule_sweep(self);
 }
 
+void give_up_namespace(namespace_pointer self, const caf::error& why) {
+  auto& st = self->state;
+  log(log_level::warning,
+      "namespace \"" + st.ns +
+          "\" is no longer served by this node: " + context_of(why));
+  drop_all_watchers(self, "the namespace moved to another node (" +
+                              context_of(why) +
+                              "); watch it again from your cursor");
+  // A commit under way may still succeed, unless it was refused: say
+  // `timeout` (outcome unknown) to what it carries, and `why` (nothing
+  // applied) to what came after.
+  auto refused = has_code(why, error_code::not_owner);
+  uint64_t unknown_up_to = 0;
+  if (!refused && !st.pipeline.committing.empty())
+    unknown_up_to = st.pipeline.committing.back().version;
+  auto held = std::move(st.pipeline.held);
+  st.pipeline.held.clear();
+  auto unknown =
+      make_error(error_code::timeout,
+                 "the namespace moved to another node while this write was "
+                 "being committed; it may or may not be durable");
+  for (auto& [revision, done] : held)
+    done(revision <= unknown_up_to ? unknown : why);
+  self->quit();
+}
+
 void ensure_loaded(namespace_pointer self, done_handler done) {
   auto& st = self->state;
   if (st.space) {
-    done(caf::error{});
+    if (!st.node || st.node->serves(st.term)) {
+      done(caf::error{});
+      return;
+    }
+    // Its lease may have passed to another node while its membership
+    // lapsed (a pause, a lost database): what it holds may be stale.
+    auto why = make_error(error_code::not_owner,
+                          "this node's membership of the cluster lapsed, so "
+                          "another node may own the namespace now");
+    done(why);
+    give_up_namespace(self, why);
     return;
   }
+  // Taken before the lease: a lapse after it is noticed.
+  st.term = st.node ? st.node->term() : 0;
   self->request(st.persistence, st.opts.postgres->timeout, load_atom::value,
                 st.ns)
       .await(

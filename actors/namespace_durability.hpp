@@ -30,8 +30,16 @@ uint64_t fresh_incarnation();
 using done_handler = commit_pipeline::continuation;
 
 /// Loads the namespace if it is not loaded, then calls `done`. The load is
-/// awaited: later requests stay queued, in order, until it is done.
+/// awaited: later requests stay queued, in order, until it is done. On one
+/// of several nodes whose membership lapsed since the load, calls `done`
+/// with `not_owner` and gives the namespace up.
 void ensure_loaded(namespace_pointer self, done_handler done);
+
+/// Several nodes: the namespace passed, or may have passed, to another
+/// node (`why`). Replies held on commits fail, the watchers are dropped
+/// with their cursors (to resume on the new owner) and the owner stops;
+/// the next request activates a new one, which takes the lease if it can.
+void give_up_namespace(namespace_pointer self, const caf::error& why);
 
 /// Makes staged `changes` durable as the durability mode says and applies
 /// them (store, expiry index, history, watchers), then calls `done`. In

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "actors/log.hpp"
+#include "actors/membership.hpp"
 #include "messages/error.hpp"
 
 namespace statekeeper {
@@ -73,7 +74,8 @@ commit_one_by_one(persistence_pointer self,
   std::vector<persist_batch> retry;
   std::vector<persist_batch> done;
   for (auto& batch : acknowledged) {
-    auto err = self->state.db->commit({batch});
+    std::vector<std::string> fenced;
+    auto err = self->state.db->commit({batch}, fenced);
     if (err && has_code(err, error_code::storage_unavailable)) {
       retry.push_back(std::move(batch));
       continue;
@@ -86,6 +88,46 @@ commit_one_by_one(persistence_pointer self,
   }
   release(self, done);
   return retry;
+}
+
+/// Takes the batches of the `fenced` namespaces (their lease passed to
+/// another node) out of a commit, `batches` holding `acknowledged` ones
+/// first, then those of `waiters`: their writers get `err`.
+void drop_fenced(persistence_pointer self, std::vector<persist_batch>& batches,
+                 size_t& acknowledged,
+                 std::vector<caf::typed_response_promise<ok_atom>>& waiters,
+                 const std::vector<std::string>& fenced,
+                 const caf::error& err) {
+  auto is_fenced = [&](const persist_batch& batch) {
+    return std::find(fenced.begin(), fenced.end(), batch.ns) != fenced.end();
+  };
+  std::vector<persist_batch> kept;
+  std::vector<persist_batch> lost;
+  std::vector<caf::typed_response_promise<ok_atom>> kept_waiters;
+  size_t kept_acknowledged = 0;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    bool mine = !is_fenced(batches[i]);
+    if (i < acknowledged) {
+      if (mine)
+        ++kept_acknowledged;
+      else
+        log(log_level::error, "dropping an acknowledged write of namespace \"" +
+                                  batches[i].ns + "\": " + caf::to_string(err));
+      (mine ? kept : lost).push_back(std::move(batches[i]));
+      continue;
+    }
+    auto& rp = waiters[i - acknowledged];
+    if (mine) {
+      kept.push_back(std::move(batches[i]));
+      kept_waiters.push_back(std::move(rp));
+    } else {
+      rp.deliver(err);
+    }
+  }
+  release(self, lost);
+  batches = std::move(kept);
+  waiters = std::move(kept_waiters);
+  acknowledged = kept_acknowledged;
 }
 
 /// Commits everything queued in one transaction and answers the waiters.
@@ -106,10 +148,20 @@ void flush(persistence_pointer self) {
   auto waiters = std::exchange(st.waiters, {});
   auto err = ensure_connected(self);
   auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> fenced;
   if (!err)
-    err = st.db->commit(batches);
+    err = st.db->commit(batches, fenced);
+  // Several nodes: the namespaces whose lease passed to another node fail
+  // alone; the others commit without them.
+  while (!fenced.empty() && has_code(err, error_code::not_owner)) {
+    drop_fenced(self, batches, acknowledged_count, waiters, fenced, err);
+    st.stats.fenced += fenced.size();
+    fenced.clear();
+    err = batches.empty() ? caf::error{} : st.db->commit(batches, fenced);
+  }
   if (!err) {
-    ++st.stats.commits;
+    if (!batches.empty())
+      ++st.stats.commits;
     st.stats.batches += batches.size();
     st.stats.commit_seconds.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -135,6 +187,31 @@ void flush(persistence_pointer self) {
     schedule_flush(self, std::max(st.backoff, st.opts.reconnect_min));
 }
 
+/// Loads `ns`; on one of several nodes, takes its lease first, so that the
+/// load sees every commit of its previous owner.
+caf::expected<namespace_snapshot>
+load_owned(persistence_pointer self, durable_store& db, const std::string& ns) {
+  auto& node = self->state.node;
+  uint64_t epoch = 0;
+  if (node) {
+    if (!node->live())
+      return make_error(error_code::not_owner,
+                        "this node is not a live member of the cluster (its "
+                        "heartbeat is late: PostgreSQL unreachable?); it "
+                        "takes no namespace until its heartbeat is renewed");
+    auto lease =
+        db.acquire_lease(ns, node->me().id, node->options().member_timeout);
+    if (!lease)
+      return std::move(lease.error());
+    epoch = *lease;
+    ++self->state.stats.leases;
+  }
+  auto snap = db.load(ns, caf::make_timestamp());
+  if (snap)
+    snap->epoch = epoch;
+  return snap;
+}
+
 /// Runs a read against the database, connecting first if needed.
 template <class F>
 auto with_db(persistence_pointer self, F f) -> decltype(f(*self->state.db)) {
@@ -148,8 +225,10 @@ auto with_db(persistence_pointer self, F f) -> decltype(f(*self->state.db)) {
 persistence_actor::behavior_type
 persistence_actor_impl(persistence_pointer self, postgres_options opts,
                        durable_store_factory open_store,
-                       async_backlog_actor backlog) {
+                       async_backlog_actor backlog,
+                       std::shared_ptr<const node_membership> node) {
   self->state.opts = opts;
+  self->state.node = std::move(node);
   self->state.backlog = std::move(backlog);
   self->state.db = open_store();
   // Stopping with the router: commit the acknowledged writes first.
@@ -174,9 +253,17 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts,
           if (batch.ns == ns)
             return make_error(error_code::storage_unavailable,
                               "namespace has writes not yet committed");
-        return with_db(self, [&](durable_store& db) {
-          return db.load(ns, caf::make_timestamp());
+        return with_db(
+            self, [&](durable_store& db) { return load_owned(self, db, ns); });
+      },
+      [self](release_atom, const std::string& ns, uint64_t epoch) {
+        auto err = with_db(self, [&](durable_store& db) {
+          return db.release_lease(ns, epoch);
         });
+        // Not released: it frees itself once this node's heartbeat stops.
+        if (err)
+          log(log_level::warning, "cannot release the lease of namespace \"" +
+                                      ns + "\": " + caf::to_string(err));
       },
       [self](write_atom, persist_batch& batch) -> caf::result<ok_atom> {
         auto& st = self->state;

@@ -23,6 +23,8 @@
 
 namespace statekeeper {
 
+class node_membership;
+
 struct persistence_state {
   static const char* name;
   std::unique_ptr<durable_store> db;
@@ -40,6 +42,8 @@ struct persistence_state {
   caf::timespan backoff{0};
   caf::timestamp next_connect_attempt;
   persistence_stats stats;
+  /// Several nodes: this node's membership; null on a single node.
+  std::shared_ptr<const node_membership> node;
 };
 
 using persistence_pointer =
@@ -49,10 +53,13 @@ using persistence_pointer =
 /// start and whenever a call
 /// finds the connection gone (no more often than the backoff allows).
 /// With async durability, `backlog` gets back the room of each
-/// acknowledged batch once it is committed (or given up on).
+/// acknowledged batch once it is committed (or given up on). With `node`
+/// (one of several nodes), a load takes the namespace's lease first and a
+/// commit fails the batches whose lease passed to another node.
 persistence_actor::behavior_type
 persistence_actor_impl(persistence_pointer self, postgres_options opts,
                        durable_store_factory open_store,
-                       async_backlog_actor backlog);
+                       async_backlog_actor backlog,
+                       std::shared_ptr<const node_membership> node);
 
 } // namespace statekeeper

@@ -36,9 +36,9 @@ caf::expected<namespace_actor> activate(router_pointer self,
       st.opts.pin_namespaces
           ? self->spawn<caf::detached>(namespace_actor_impl, router, name,
                                        std::move(store), persistence,
-                                       st.backlog, st.opts)
+                                       st.backlog, st.opts, st.node)
           : self->spawn(namespace_actor_impl, router, name, std::move(store),
-                        persistence, st.backlog, st.opts);
+                        persistence, st.backlog, st.opts, st.node);
   self->monitor(owner);
   ++st.active.activations;
   st.active.names.emplace(owner.address(), name);
@@ -186,8 +186,10 @@ void owner_down(router_pointer self, const caf::down_msg& msg) {
   // Its watches went with it.
   st.active.watchers -= j->second.watchers;
   st.active.owners.erase(j);
-  log(log_level::warning, "the owner of namespace \"" + name +
-                              "\" stopped: " + caf::to_string(msg.reason));
+  // One that quit said why itself (it gave its namespace up).
+  if (msg.reason)
+    log(log_level::warning, "the owner of namespace \"" + name +
+                                "\" stopped: " + caf::to_string(msg.reason));
   // In memory, activate again at once: the engine still holds the
   // namespace's data, and a namespace without owner would be missing from
   // list_namespaces. Not an owner that died young, though: it would likely

@@ -189,9 +189,11 @@ void on_tick(router_pointer self) {
 
 service_router_actor::behavior_type
 router_actor_impl(router_pointer self, service_options opts,
-                  std::shared_ptr<storage_engine> engine) {
+                  std::shared_ptr<storage_engine> engine,
+                  std::shared_ptr<node_membership> node) {
   self->state.opts = opts;
   self->state.engine = std::move(engine);
+  self->state.node = node;
   if (opts.postgres) {
     if (opts.postgres->mode == durability::async)
       self->state.backlog = self->spawn<caf::linked>(
@@ -203,7 +205,12 @@ router_actor_impl(router_pointer self, service_options opts,
       self->state.persistence.push_back(
           self->spawn<caf::detached + caf::linked>(persistence_actor_impl,
                                                    *opts.postgres, open_store,
-                                                   self->state.backlog));
+                                                   self->state.backlog, node));
+    // Detached: it blocks on its own connection. Linked: the node leaves
+    // the cluster when the service stops.
+    if (node)
+      self->state.membership = self->spawn<caf::detached + caf::linked>(
+          membership_actor_impl, node, open_store);
   }
   self->state.timer =
       self->spawn(timer_actor_impl, caf::actor_cast<service_router_actor>(self),

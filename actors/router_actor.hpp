@@ -13,6 +13,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/membership.hpp"
 #include "actors/placement.hpp"
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
@@ -35,13 +36,19 @@ struct router_state {
   /// The active owners (actors/placement.hpp).
   placement active;
   timer_actor timer;
+  /// Several nodes: this node's membership, and the actor that keeps it.
+  std::shared_ptr<node_membership> node;
+  membership_actor membership;
 };
 
 using router_pointer = service_router_actor::stateful_pointer<router_state>;
 
 /// Behavior of the router. `engine` must not be shared with another router.
+/// With `node` (opts.cluster), the node has joined the cluster already; the
+/// router spawns the actor that heartbeats, and leaves when it stops.
 service_router_actor::behavior_type
 router_actor_impl(router_pointer self, service_options opts,
-                  std::shared_ptr<storage_engine> engine);
+                  std::shared_ptr<storage_engine> engine,
+                  std::shared_ptr<node_membership> node);
 
 } // namespace statekeeper

@@ -49,6 +49,24 @@ caf::error validate(const service_options& opts) {
     if (pg->purge_batch == 0)
       return bad("postgres.purge-batch", "must be at least 1");
   }
+  if (auto& cl = opts.cluster) {
+    if (!opts.postgres)
+      return bad("cluster", "needs the postgres backend: the nodes share "
+                            "one PostgreSQL database, which holds who is a "
+                            "member and who owns each namespace (the "
+                            "in-memory backend keeps one node's data in "
+                            "its own process)");
+    if (opts.postgres->mode != durability::sync)
+      return bad("cluster", "needs postgres.durability sync: with async, a "
+                            "node that loses a namespace to another would "
+                            "lose the writes it acknowledged but had not "
+                            "committed");
+    if (cl->heartbeat_interval.count() <= 0)
+      return bad("cluster.heartbeat-interval", "must be positive");
+    if (cl->member_timeout < 3 * cl->heartbeat_interval)
+      return bad("cluster.member-timeout",
+                 "must be at least three heartbeat intervals");
+  }
   return caf::none;
 }
 

@@ -73,10 +73,32 @@ struct postgres_options {
   caf::timespan startup_wait{0};
 };
 
+/// Several nodes on one PostgreSQL database (needs `postgres`, in sync
+/// durability). Each node registers itself as a member and heartbeats; a
+/// namespace is owned by one node at a time, under a lease whose epoch
+/// every commit checks (docs/architecture.md, "Several nodes").
+struct cluster_options {
+  /// How the node is shown to operators. Default: "" (the binary uses the
+  /// host name and port).
+  std::string node_name;
+  /// Where other nodes and clients reach this node (its CAF port).
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+  /// How often the node renews its membership. Default: 500 ms.
+  caf::timespan heartbeat_interval = std::chrono::milliseconds{500};
+  /// A member whose last heartbeat is older than this (by the database's
+  /// clock) is dead: others take over its namespaces. A node stops serving
+  /// its namespaces once this much time, less a fifth, has passed since
+  /// its last successful heartbeat started. Default: 3 s.
+  caf::timespan member_timeout = std::chrono::seconds{3};
+};
+
 struct service_options {
   service_limits limits;
   /// Persist to PostgreSQL; none keeps everything in memory (the default).
   caf::optional<postgres_options> postgres;
+  /// Be one node of several sharing `postgres`; none: a single node.
+  caf::optional<cluster_options> cluster;
   /// Shortest time between two sweeps of a namespace, which sweeps at its
   /// earliest expiry (expired entries are invisible at once; the sweep frees
   /// their memory and tells watchers). Also the period of progress events

@@ -77,7 +77,7 @@ void collect_log(const std::vector<persist_batch>& batches, commit_plan& plan) {
                                                                        : 0;
       previous = &change;
       if (change.version > floor)
-        plan.log.push_back({batch.ns, &change, seq});
+        plan.log.push_back({batch.ns, &change, seq, batch.epoch});
     }
   }
 }

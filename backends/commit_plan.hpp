@@ -43,6 +43,8 @@ struct commit_plan {
     const change_record* change;
     /// Its place within its revision, from 0.
     int64_t seq;
+    /// The lease epoch of its batch (persist_batch::epoch).
+    uint64_t epoch;
   };
   /// Namespaces whose entries are all deleted first (a clear), sorted.
   std::vector<std::string_view> cleared;

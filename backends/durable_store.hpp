@@ -19,6 +19,7 @@
 #include <caf/expected.hpp>
 #include <caf/timestamp.hpp>
 
+#include "messages/cluster.hpp"
 #include "messages/persistence.hpp"
 
 namespace statekeeper {
@@ -44,9 +45,14 @@ class durable_store {
   /// Writes `batches` in one transaction, all or nothing: the final effect
   /// per key, the revisions and incarnations, one history row per change
   /// record, and the deletion of each namespace's history at or below the
-  /// highest `history_floor` among its batches.
+  /// highest `history_floor` among its batches. A batch with a lease epoch
+  /// commits only while that epoch is its namespace's current lease,
+  /// checked in the transaction: if one is not, nothing is written, the
+  /// namespaces of those batches are added to `fenced`, and the error is
+  /// `not_owner`.
   [[nodiscard]] virtual caf::error
-  commit(const std::vector<persist_batch>& batches) = 0;
+  commit(const std::vector<persist_batch>& batches,
+         std::vector<std::string>& fenced) = 0;
 
   /// Returns the rendered namespaces equal to or below `prefix` ("" = all)
   /// that hold an entry live at `now`, sorted.
@@ -60,6 +66,33 @@ class durable_store {
   /// Deletes up to `limit` entries expired at `now`; returns how many.
   virtual caf::expected<uint64_t> purge_expired(caf::timestamp now,
                                                 uint64_t limit) = 0;
+
+  // Several nodes (docs/architecture.md, "Several nodes"). Liveness is
+  // judged by the database's clock, so the nodes' clocks need not agree.
+
+  /// Records `me` as a member with a fresh heartbeat.
+  [[nodiscard]] virtual caf::error join(const member_info& me) = 0;
+
+  /// Renews the heartbeat of member `id`; returns how long before it, by
+  /// the database's clock, the previous one was. `not_found` if the member
+  /// has no row (it was removed): join again.
+  virtual caf::expected<caf::timespan> heartbeat(uint64_t id) = 0;
+
+  /// Removes member `id`: its leases are free for others at once.
+  [[nodiscard]] virtual caf::error leave(uint64_t id) = 0;
+
+  /// Takes the lease of namespace `ns` (rendered) for member `id`, unless
+  /// a live member other than `id` (one whose heartbeat is more recent than
+  /// `member_timeout`) holds it, and returns its new epoch. `not_owner`
+  /// naming the holder otherwise.
+  virtual caf::expected<uint64_t>
+  acquire_lease(const std::string& ns, uint64_t id,
+                caf::timespan member_timeout) = 0;
+
+  /// Frees the lease of `ns` if it is still at `epoch` (a new epoch, no
+  /// owner); does nothing otherwise.
+  [[nodiscard]] virtual caf::error release_lease(const std::string& ns,
+                                                 uint64_t epoch) = 0;
 };
 
 /// Opens a new, unconnected store; called once by each persistence actor.

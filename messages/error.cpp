@@ -30,6 +30,8 @@ std::string to_string(error_code code) {
     return "internal";
   case error_code::cursor_expired:
     return "cursor_expired";
+  case error_code::not_owner:
+    return "not_owner";
   }
   return "unknown_error_" + std::to_string(static_cast<int>(code));
 }
@@ -46,7 +48,8 @@ caf::error make_error(error_code code) {
 }
 
 bool is_retryable(error_code code) {
-  return code == error_code::storage_unavailable || code == error_code::timeout;
+  return code == error_code::storage_unavailable ||
+         code == error_code::timeout || code == error_code::not_owner;
 }
 
 error_code code_of(const caf::error& err) {

@@ -42,6 +42,12 @@ enum class error_code : uint8_t {
   /// history, or of another incarnation of the namespace. Start over with a
   /// snapshot (a watch without a cursor).
   cursor_expired,
+  /// Several nodes: another node owns the namespace (its lease is current),
+  /// or this node lost the namespace to another (its lease was taken over:
+  /// fenced) or is not a live member of the cluster. Retryable: nothing of
+  /// the failed operation was applied; the context names the owner when it
+  /// is known.
+  not_owner,
 };
 
 /// The CAF error category of `error_code`.

@@ -46,12 +46,16 @@ struct persist_batch {
   /// The namespace's incarnation (see watch_cursor), stored with its
   /// revision.
   uint64_t incarnation = 0;
+  /// Several nodes: the epoch of the lease under which the namespace's
+  /// owner writes; the commit fails (`not_owner`) unless it is still the
+  /// namespace's current lease. 0: a single node, no lease.
+  uint64_t epoch = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persist_batch& x) {
   return f(caf::meta::type_name("persist_batch"), x.ns, x.changes, x.revision,
-           x.history_floor, x.trimmed_floor, x.incarnation);
+           x.history_floor, x.trimmed_floor, x.incarnation, x.epoch);
 }
 
 /// A namespace as stored: its revision, its live entries and its history.
@@ -66,12 +70,15 @@ struct namespace_snapshot {
   uint64_t history_floor = 0;
   /// The stored incarnation; 0 if none is stored yet.
   uint64_t incarnation = 0;
+  /// Several nodes: the epoch of the lease the load took, under which the
+  /// owner commits (persist_batch::epoch); 0 on a single node.
+  uint64_t epoch = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, namespace_snapshot& x) {
   return f(caf::meta::type_name("namespace_snapshot"), x.revision, x.entries,
-           x.history, x.history_floor, x.incarnation);
+           x.history, x.history_floor, x.incarnation, x.epoch);
 }
 
 /// Counters of one persistence actor, for tests and operators.
@@ -82,6 +89,10 @@ struct persistence_stats {
   uint64_t batches = 0;
   /// Transactions that failed.
   uint64_t failures = 0;
+  /// Several nodes: leases taken (one per load), and batches refused
+  /// because their namespace's lease had passed to another node (fenced).
+  uint64_t leases = 0;
+  uint64_t fenced = 0;
   /// How long the committed transactions took, and how many batches each
   /// carried.
   histogram commit_seconds = commit_seconds_histogram();
@@ -91,7 +102,7 @@ struct persistence_stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persistence_stats& x) {
   return f(caf::meta::type_name("persistence_stats"), x.commits, x.batches,
-           x.failures, x.commit_seconds, x.commit_batches);
+           x.failures, x.leases, x.fenced, x.commit_seconds, x.commit_batches);
 }
 
 using persistence_actor = caf::typed_actor<
@@ -102,6 +113,9 @@ using persistence_actor = caf::typed_actor<
     caf::replies_to<write_atom, persist_batch>::with<ok_atom>,
     /// Queues a batch for the next commit without a reply (async durability).
     caf::reacts_to<queue_atom, persist_batch>,
+    /// Several nodes: frees the lease of a namespace (rendered) taken at an
+    /// epoch, once its owner retired.
+    caf::reacts_to<release_atom, std::string, uint64_t>,
     /// Replies once everything queued so far is committed.
     caf::replies_to<sync_atom>::with<ok_atom>,
     /// Namespaces at or under a rendered prefix ("" = all) with a live entry.

@@ -190,6 +190,11 @@ TEST_CASE("bad configuration is refused with the offending option", "[app]") {
   CHECK(bad_token.status == 2);
   CHECK(bad_token.output.find("statekeeper.tokens: each entry must be") !=
         std::string::npos);
+  auto memory_cluster = run("--statekeeper.cluster.enable");
+  CHECK(memory_cluster.status == 2);
+  CHECK(memory_cluster.output.find(
+            "cluster needs the postgres backend: the nodes share one "
+            "PostgreSQL database") != std::string::npos);
   auto no_connections = run("--statekeeper.max-connections=0");
   CHECK(no_connections.status == 2);
   CHECK(no_connections.output.find(

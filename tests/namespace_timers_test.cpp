@@ -54,7 +54,7 @@ struct owner_fixture {
     owner =
         sys.spawn(namespace_actor_impl, router.address(),
                   std::string{"acme/timers"}, std::make_shared<memory_store>(),
-                  persistence_actor{}, async_backlog_actor{}, opts);
+                  persistence_actor{}, async_backlog_actor{}, opts, nullptr);
     sched.run();
   }
 

@@ -532,13 +532,15 @@ TEST_CASE("migrations apply once and are recorded", "[pg]") {
   scratch_database db;
   { service_fixture f{pg_options(db)}; }
   { service_fixture f{pg_options(db)}; }
-  CHECK(db.query("SELECT count(*) FROM sk_schema_migrations") == "3");
+  CHECK(db.query("SELECT count(*) FROM sk_schema_migrations") == "4");
   CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 1") ==
         "001_create_entries");
   CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 2") ==
         "002_change_log");
   CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 3") ==
         "003_incarnation");
+  CHECK(db.query("SELECT name FROM sk_schema_migrations WHERE version = 4") ==
+        "004_cluster");
 }
 
 namespace {
@@ -547,6 +549,15 @@ namespace {
 void require_ok(const caf::error& err) {
   if (err)
     FAIL("unexpected error: " << caf::to_string(err));
+}
+
+/// Commits `batches` on a single node (no leases to fence).
+caf::error commit(durable_store& db,
+                  const std::vector<persist_batch>& batches) {
+  std::vector<std::string> fenced;
+  auto err = db.commit(batches, fenced);
+  CHECK(fenced.empty());
+  return err;
 }
 
 using outline_t = std::vector<std::string>;
@@ -584,17 +595,19 @@ TEST_CASE("the backend logs every change record and loads them in order",
   // Two batches in one commit: their effects on the entries collapse ("a" is
   // put, then erased, then everything is cleared), the history keeps every
   // record.
-  require_ok(pg.commit({
-      batch_of(name, {put_change("a", "1", 1, expiry),
-                      put_change("b", binary_value, 1)}),
-      batch_of("other", {put_change("x", "1", 1)}),
-      batch_of(name, {removal(change_kind::erase, "a", 2),
-                      removal(change_kind::clear, "", 3),
-                      put_change("c", "3", 4), put_change("d", "", 4)}),
-  }));
-  require_ok(pg.commit({
-      batch_of(name, {removal(change_kind::expire, "d", 5)}),
-  }));
+  require_ok(commit(
+      pg, {
+              batch_of(name, {put_change("a", "1", 1, expiry),
+                              put_change("b", binary_value, 1)}),
+              batch_of("other", {put_change("x", "1", 1)}),
+              batch_of(name, {removal(change_kind::erase, "a", 2),
+                              removal(change_kind::clear, "", 3),
+                              put_change("c", "3", 4), put_change("d", "", 4)}),
+          }));
+  require_ok(
+      commit(pg, {
+                     batch_of(name, {removal(change_kind::expire, "d", 5)}),
+                 }));
   auto snap = load_now(pg, name);
   CHECK(snap.revision == 5);
   CHECK(keys_of(snap.entries) == std::vector<std::string>{"c"});
@@ -640,10 +653,10 @@ TEST_CASE("a hole in the stored history moves its floor past the hole",
   require_ok(pg.connect());
   auto name = render(ns);
   // Revision 3 never reached the database (async durability gave up on it).
-  require_ok(pg.commit({batch_of(name, {put_change("a", "1", 1)}),
-                        batch_of(name, {put_change("a", "2", 2)}),
-                        batch_of(name, {put_change("a", "4", 4)}),
-                        batch_of(name, {put_change("b", "5", 5)})}));
+  require_ok(commit(pg, {batch_of(name, {put_change("a", "1", 1)}),
+                         batch_of(name, {put_change("a", "2", 2)}),
+                         batch_of(name, {put_change("a", "4", 4)}),
+                         batch_of(name, {put_change("b", "5", 5)})}));
   auto snap = load_now(pg, name);
   CHECK(snap.revision == 5);
   CHECK(outline(snap.history) == outline_t{"4 put a", "5 put b"});
@@ -661,12 +674,12 @@ TEST_CASE("the backend deletes history only above the trimmed floor", "[pg]") {
   scratch_database db;
   postgres_backend pg{db.conninfo()};
   require_ok(pg.connect());
-  require_ok(pg.commit(
-      {batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
-                      put_change("k3", "v", 3)})}));
+  require_ok(commit(
+      pg, {batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
+                          put_change("k3", "v", 3)})}));
   auto batch = batch_of("n", {put_change("k4", "v", 4)}, 2);
   batch.trimmed_floor = 1;
-  require_ok(pg.commit({batch}));
+  require_ok(commit(pg, {batch}));
   CHECK(db.query("SELECT string_agg(revision::text, ',' ORDER BY revision)"
                  " FROM sk_changes WHERE ns = 'n'::bytea") == "1,3,4");
 }
@@ -675,12 +688,14 @@ TEST_CASE("the backend trims the history at the batch's floor", "[pg]") {
   scratch_database db;
   postgres_backend pg{db.conninfo()};
   require_ok(pg.connect());
-  require_ok(pg.commit({
-      batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
-                     put_change("k3", "v", 3)}),
-      batch_of("other", {put_change("x", "v", 1), put_change("y", "v", 2)}),
-  }));
-  require_ok(pg.commit({batch_of("n", {put_change("k4", "v", 4)}, 2)}));
+  require_ok(commit(
+      pg,
+      {
+          batch_of("n", {put_change("k1", "v", 1), put_change("k2", "v", 2),
+                         put_change("k3", "v", 3)}),
+          batch_of("other", {put_change("x", "v", 1), put_change("y", "v", 2)}),
+      }));
+  require_ok(commit(pg, {batch_of("n", {put_change("k4", "v", 4)}, 2)}));
   auto snap = load_now(pg, "n");
   CHECK(outline(snap.history) == outline_t{"3 put k3", "4 put k4"});
   CHECK(snap.history_floor == 2);
@@ -689,16 +704,16 @@ TEST_CASE("the backend trims the history at the batch's floor", "[pg]") {
   CHECK(load_now(pg, "other").history.size() == 2);
   // The highest floor of a namespace's batches counts, and records at or
   // below it are not written at all.
-  require_ok(pg.commit({
-      batch_of("n", {put_change("k5", "v", 5)}, 4),
-      batch_of("n", {put_change("k6", "v", 6)}, 3),
-  }));
+  require_ok(commit(pg, {
+                            batch_of("n", {put_change("k5", "v", 5)}, 4),
+                            batch_of("n", {put_change("k6", "v", 6)}, 3),
+                        }));
   snap = load_now(pg, "n");
   CHECK(outline(snap.history) == outline_t{"5 put k5", "6 put k6"});
   CHECK(snap.history_floor == 4);
   // A floor at the revision empties the history; the floor is the revision.
   require_ok(
-      pg.commit({batch_of("n", {removal(change_kind::erase, "k1", 7)}, 7)}));
+      commit(pg, {batch_of("n", {removal(change_kind::erase, "k1", 7)}, 7)}));
   snap = load_now(pg, "n");
   CHECK(snap.history.empty());
   CHECK(snap.revision == 7);
@@ -718,11 +733,67 @@ TEST_CASE("a commit retried after an unknown outcome logs each change once",
       batch_of("n", {put_change("a", "1", 1), put_change("b", "2", 1)}),
       batch_of("n", {removal(change_kind::erase, "a", 2)}),
   };
-  require_ok(pg.commit(batches));
-  require_ok(pg.commit(batches));
+  require_ok(commit(pg, batches));
+  require_ok(commit(pg, batches));
   auto snap = load_now(pg, "n");
   CHECK(outline(snap.history) == outline_t{"1 put a", "1 put b", "2 erase a"});
   CHECK(keys_of(snap.entries) == std::vector<std::string>{"b"});
+}
+
+TEST_CASE("leases pass only from dead members, and a commit under a lease "
+          "that passed writes nothing",
+          "[pg][cluster]") {
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  member_info a{11, "node-a", "10.0.0.1", 7411};
+  member_info b{22, "node-b", "10.0.0.2", 7411};
+  require_ok(pg.join(a));
+  require_ok(pg.join(b));
+  auto timeout = std::chrono::seconds{3};
+  CHECK(must(pg.acquire_lease("n1", a.id, timeout)) == 1);
+  CHECK(must(pg.acquire_lease("n2", a.id, timeout)) == 1);
+  // Held by a live member: refused, naming it.
+  auto refused = pg.acquire_lease("n2", b.id, timeout);
+  REQUIRE_FALSE(refused);
+  CHECK(code(refused) == error_code::not_owner);
+  CHECK_THAT(what(refused),
+             Catch::Contains("node \"node-a\" at 10.0.0.1:7411"));
+  // node-a's heartbeat is old: node-b takes n2 (epoch 2).
+  db.query("UPDATE sk_members SET heartbeat_at = now() - interval '1 hour'"
+           " WHERE id = 11");
+  CHECK(must(pg.acquire_lease("n2", b.id, timeout)) == 2);
+  auto a1 = batch_of("n1", {put_change("k", "a", 1)});
+  a1.epoch = 1;
+  auto a2 = batch_of("n2", {put_change("k", "a", 1)});
+  a2.epoch = 1;
+  std::vector<std::string> fenced;
+  auto err = pg.commit({a1, a2}, fenced);
+  CHECK(code_of(err) == error_code::not_owner);
+  CHECK(fenced == std::vector<std::string>{"n2"});
+  // All or nothing: n1's batch was not written either.
+  CHECK(db.query("SELECT count(*) FROM sk_entries") == "0");
+  fenced.clear();
+  require_ok(pg.commit({a1}, fenced));
+  auto b2 = batch_of("n2", {put_change("k", "b", 1)});
+  b2.epoch = 2;
+  require_ok(pg.commit({b2}, fenced));
+  CHECK(fenced.empty());
+  CHECK(db.query("SELECT string_agg(ns::text || '=' || epoch, ',' ORDER BY ns)"
+                 " FROM sk_changes") == "\\x6e31=1,\\x6e32=2");
+  // A heartbeat says how long ago the previous one was; a member that left
+  // must join again.
+  CHECK(must(pg.heartbeat(a.id)) >= std::chrono::minutes{59});
+  CHECK(must(pg.heartbeat(a.id)) < std::chrono::minutes{1});
+  require_ok(pg.leave(a.id));
+  CHECK(code(pg.heartbeat(a.id)) == error_code::not_found);
+  // Freed: a new epoch, and taken by anyone.
+  require_ok(pg.release_lease("n2", 2));
+  CHECK(db.query("SELECT epoch FROM sk_leases WHERE ns = 'n2'::bytea") == "3");
+  require_ok(pg.release_lease("n2", 2)); // stale: nothing happens
+  CHECK(db.query("SELECT epoch FROM sk_leases WHERE ns = 'n2'::bytea") == "3");
+  CHECK(must(pg.acquire_lease("n2", a.id, timeout)) == 4);
+  CHECK(must(pg.acquire_lease("n1", b.id, timeout)) == 2); // a left
 }
 
 TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {
@@ -741,17 +812,18 @@ TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {
     CHECK(other.entries.empty());
     CHECK(other.history.empty());
   };
-  require_ok(pg.commit({batch_of("n", {put_change("a", "1", 1)})}));
+  require_ok(commit(pg, {batch_of("n", {put_change("a", "1", 1)})}));
   db.query("CREATE FUNCTION sk_test_refuse() RETURNS trigger"
            " LANGUAGE plpgsql AS $$ BEGIN"
            " RAISE EXCEPTION 'refused by the test'; END $$");
   SECTION("inserting the change rows fails") {
     db.query("CREATE TRIGGER refuse BEFORE INSERT ON sk_changes"
              " FOR EACH ROW EXECUTE FUNCTION sk_test_refuse()");
-    auto err = pg.commit({
-        batch_of("n", {put_change("a", "2", 2), put_change("b", "2", 2)}),
-        batch_of("other", {put_change("x", "1", 1)}),
-    });
+    auto err = commit(pg, {
+                              batch_of("n", {put_change("a", "2", 2),
+                                             put_change("b", "2", 2)}),
+                              batch_of("other", {put_change("x", "1", 1)}),
+                          });
     REQUIRE(err);
     CHECK(code_of(err) == error_code::internal);
     CHECK_THAT(context_of(err), Catch::Contains("refused by the test"));
@@ -760,10 +832,10 @@ TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {
   SECTION("trimming the history fails") {
     db.query("CREATE TRIGGER refuse BEFORE DELETE ON sk_changes"
              " FOR EACH ROW EXECUTE FUNCTION sk_test_refuse()");
-    auto err = pg.commit({
-        batch_of("n", {put_change("a", "2", 2)}, 1),
-        batch_of("other", {put_change("x", "1", 1)}),
-    });
+    auto err = commit(pg, {
+                              batch_of("n", {put_change("a", "2", 2)}, 1),
+                              batch_of("other", {put_change("x", "1", 1)}),
+                          });
     REQUIRE(err);
     CHECK_THAT(context_of(err), Catch::Contains("refused by the test"));
     require_unchanged();
@@ -771,7 +843,7 @@ TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {
   // The connection stays usable, and the same commit succeeds once the
   // database accepts it.
   db.query("DROP TRIGGER refuse ON sk_changes");
-  require_ok(pg.commit({batch_of("n", {put_change("a", "2", 2)}, 1)}));
+  require_ok(commit(pg, {batch_of("n", {put_change("a", "2", 2)}, 1)}));
   auto snap = load_now(pg, "n");
   CHECK(outline(snap.history) == outline_t{"2 put a"});
   CHECK(snap.history_floor == 1);

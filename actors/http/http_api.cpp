@@ -967,6 +967,7 @@ http_response error_response(const caf::error& err) {
     status = 413;
     break;
   case error_code::storage_unavailable:
+  case error_code::not_owner:
     status = 503;
     break;
   case error_code::timeout:

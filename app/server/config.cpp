@@ -1,5 +1,7 @@
 #include "app/server/config.hpp"
 
+#include <unistd.h>
+
 #include <caf/config_option.hpp>
 #include <caf/config_value.hpp>
 #include <caf/deep_to_string.hpp>
@@ -206,10 +208,45 @@ app_config::app_config() {
            with_default("how long to wait for PostgreSQL at start before "
                         "exiting; 0: exit at once",
                         postgres.startup_wait));
+  // Empty: the listener's address (make_service_options).
+  cluster.address.clear();
+  opt_group{custom_options_, "statekeeper.cluster"}
+      .add(cluster_enabled, "enable",
+           with_default("be one node of several sharing the PostgreSQL "
+                        "database: each namespace is owned by one node at a "
+                        "time, under a lease (needs backend=postgres, "
+                        "durability=sync)",
+                        cluster_enabled))
+      .add(cluster.node_name, "node-name",
+           "how operators see this node (default: host name:port)")
+      .add(cluster.address, "address",
+           "where other nodes and clients reach this node (default: "
+           "statekeeper.listen-address)")
+      .add(cluster.heartbeat_interval, "heartbeat-interval",
+           with_default("how often the node renews its membership",
+                        cluster.heartbeat_interval))
+      .add(cluster.member_timeout, "member-timeout",
+           with_default("a node without heartbeat for this long is dead: "
+                        "others take over its namespaces (and it stops "
+                        "serving them a fifth of it earlier)",
+                        cluster.member_timeout));
 }
 
 caf::expected<service_options> app_config::make_service_options() const {
   auto result = service;
+  if (cluster_enabled) {
+    auto node = cluster;
+    if (node.address.empty())
+      node.address = remote.address;
+    node.port = remote.port;
+    if (node.node_name.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      node.node_name = std::string{host} + ":" + std::to_string(node.port);
+    }
+    // spawn_service checks it with the rest (it needs PostgreSQL).
+    result.cluster = std::move(node);
+  }
   if (backend == "memory")
     return result;
   if (backend != "postgres")

@@ -57,6 +57,11 @@ class app_config : public caf::actor_system_config {
   http_options http;
   /// Its port: -1 (default) leaves it off, 0 picks a free one.
   int32_t http_port = -1;
+  /// Be one node of several sharing the PostgreSQL database.
+  bool cluster_enabled = false;
+  /// Its options; an empty node name is the host name and port, an empty
+  /// address the remote listener's, and the port is the listener's.
+  cluster_options cluster;
 };
 
 } // namespace statekeeper

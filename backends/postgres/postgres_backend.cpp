@@ -1,5 +1,6 @@
 #include "backends/postgres/postgres_backend.hpp"
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -229,11 +230,43 @@ void postgres_backend::prepare_statements() {
   // lost during COMMIT) writes the same rows again.
   c.prepare("sk_log",
             "INSERT INTO sk_changes"
-            " (ns, revision, seq, kind, key, value, expires_at)"
+            " (ns, revision, seq, kind, key, value, expires_at, epoch)"
             " SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bigint[],"
             "                      $4::bigint[], $5::bytea[], $6::bytea[],"
-            "                      $7::bigint[])"
+            "                      $7::bigint[], $8::bigint[])"
             " ON CONFLICT (ns, revision, seq) DO NOTHING");
+  // Fencing: the leases a commit writes under that are still current,
+  // share-locked until it ends, so that no lease changes hands meanwhile
+  // (taking one updates its row and waits for the commit).
+  c.prepare("sk_fence",
+            "SELECT l.ns, l.epoch FROM sk_leases l"
+            " JOIN unnest($1::bytea[], $2::bigint[]) AS f(ns, epoch)"
+            " ON l.ns = f.ns AND l.epoch = f.epoch"
+            " ORDER BY l.ns FOR SHARE OF l");
+  c.prepare("sk_join", "INSERT INTO sk_members (id, name, address, port)"
+                       " VALUES ($1, $2, $3, $4) ON CONFLICT (id)"
+                       " DO UPDATE SET heartbeat_at = now()");
+  c.prepare("sk_last_heartbeat",
+            "SELECT (extract(epoch FROM now() - heartbeat_at) * 1e6)::bigint"
+            " FROM sk_members WHERE id = $1 FOR UPDATE");
+  c.prepare("sk_heartbeat",
+            "UPDATE sk_members SET heartbeat_at = now() WHERE id = $1");
+  c.prepare("sk_leave", "DELETE FROM sk_members WHERE id = $1");
+  // Free, ours, or held by a member that is gone or has not heartbeat
+  // within the timeout ($3, microseconds).
+  c.prepare("sk_acquire",
+            "INSERT INTO sk_leases AS l (ns, owner, epoch) VALUES ($1, $2, 1)"
+            " ON CONFLICT (ns) DO UPDATE"
+            " SET owner = EXCLUDED.owner, epoch = l.epoch + 1"
+            " WHERE l.owner IS NULL OR l.owner = EXCLUDED.owner"
+            " OR NOT EXISTS (SELECT 1 FROM sk_members m WHERE m.id = l.owner"
+            "   AND m.heartbeat_at > now() - $3::bigint * interval '1 us')"
+            " RETURNING l.epoch");
+  c.prepare("sk_holder", "SELECT m.name, m.address, m.port FROM sk_leases l"
+                         " JOIN sk_members m ON m.id = l.owner"
+                         " WHERE l.ns = $1");
+  c.prepare("sk_release", "UPDATE sk_leases SET owner = NULL,"
+                          " epoch = epoch + 1 WHERE ns = $1 AND epoch = $2");
   c.prepare("sk_trim_log",
             "DELETE FROM sk_changes c"
             " USING unnest($1::bytea[], $2::bigint[], $3::bigint[])"
@@ -320,7 +353,7 @@ struct commit_arrays {
   bytea_array rev_ns;
   integer_array rev_values, rev_incarnations;
   bytea_array log_ns, log_keys, log_values;
-  integer_array log_revisions, log_seqs, log_kinds, log_expiry;
+  integer_array log_revisions, log_seqs, log_kinds, log_expiry, log_epochs;
   bytea_array trim_ns;
   integer_array trim_from, trim_floors;
 };
@@ -357,6 +390,7 @@ commit_arrays encode(const commit_plan& plan) {
     a.log_revisions.add(static_cast<int64_t>(change.version));
     a.log_seqs.add(row.seq);
     a.log_kinds.add(int64_t{to_db(change.kind)});
+    a.log_epochs.add(static_cast<int64_t>(row.epoch));
     a.log_keys.add(change.key);
     if (change.kind == change_kind::put) {
       a.log_values.add(change.value);
@@ -371,10 +405,50 @@ commit_arrays encode(const commit_plan& plan) {
 
 } // namespace
 
-caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
+namespace {
+
+/// The leases `batches` write under: (namespace, epoch), each once.
+std::set<std::pair<std::string, uint64_t>>
+leases_of(const std::vector<persist_batch>& batches) {
+  std::set<std::pair<std::string, uint64_t>> result;
+  for (auto& batch : batches)
+    if (batch.epoch != 0)
+      result.emplace(batch.ns, batch.epoch);
+  return result;
+}
+
+} // namespace
+
+caf::error postgres_backend::commit(const std::vector<persist_batch>& batches,
+                                    std::vector<std::string>& fenced) {
   auto a = encode(plan_commit(batches));
+  auto leases = leases_of(batches);
   return guarded("commit", [&]() -> caf::error {
     pqxx::work tx{*conn_};
+    if (!leases.empty()) {
+      bytea_array ns;
+      integer_array epochs;
+      for (auto& [name, epoch] : leases) {
+        ns.add(name);
+        epochs.add(static_cast<int64_t>(epoch));
+      }
+      auto current = leases;
+      for (auto row : tx.exec_prepared("sk_fence", ns.param(), epochs.param()))
+        current.erase({pqxx::binarystring{row[0]}.str(),
+                       static_cast<uint64_t>(row[1].as<int64_t>())});
+      // What is left is no longer current.
+      if (!current.empty()) {
+        std::string names;
+        for (auto& [name, epoch] : current) {
+          fenced.push_back(name);
+          names += (names.empty() ? "\"" : ", \"") + name + "\"";
+        }
+        return make_error(error_code::not_owner,
+                          "the lease of namespace " + names +
+                              " passed to another node: this node no "
+                              "longer commits for it");
+      }
+    }
     if (a.clear_ns.size() > 0)
       tx.exec_prepared("sk_clear", a.clear_ns.param());
     if (a.del_ns.size() > 0)
@@ -390,7 +464,7 @@ caf::error postgres_backend::commit(const std::vector<persist_batch>& batches) {
       tx.exec_prepared("sk_log", a.log_ns.param(), a.log_revisions.param(),
                        a.log_seqs.param(), a.log_kinds.param(),
                        a.log_keys.param(), a.log_values.param(),
-                       a.log_expiry.param());
+                       a.log_expiry.param(), a.log_epochs.param());
     if (a.trim_ns.size() > 0)
       tx.exec_prepared("sk_trim_log", a.trim_ns.param(), a.trim_from.param(),
                        a.trim_floors.param());
@@ -442,6 +516,77 @@ caf::expected<uint64_t> postgres_backend::purge_expired(caf::timestamp now,
                                    static_cast<int64_t>(limit));
     tx.commit();
     return static_cast<uint64_t>(result.affected_rows());
+  });
+}
+
+caf::error postgres_backend::join(const member_info& me) {
+  return guarded("join", [&]() -> caf::error {
+    pqxx::work tx{*conn_};
+    tx.exec_prepared("sk_join", static_cast<int64_t>(me.id), me.name,
+                     me.address, static_cast<int>(me.port));
+    tx.commit();
+    return caf::none;
+  });
+}
+
+caf::expected<caf::timespan> postgres_backend::heartbeat(uint64_t id) {
+  return guarded("heartbeat", [&]() -> caf::expected<caf::timespan> {
+    pqxx::work tx{*conn_};
+    auto key = static_cast<int64_t>(id);
+    auto last = tx.exec_prepared("sk_last_heartbeat", key);
+    if (last.empty())
+      return make_error(error_code::not_found,
+                        "member " + std::to_string(id) + " has no row");
+    tx.exec_prepared("sk_heartbeat", key);
+    tx.commit();
+    return std::chrono::duration_cast<caf::timespan>(
+        std::chrono::microseconds{last[0][0].as<int64_t>()});
+  });
+}
+
+caf::error postgres_backend::leave(uint64_t id) {
+  return guarded("leave", [&]() -> caf::error {
+    pqxx::work tx{*conn_};
+    tx.exec_prepared("sk_leave", static_cast<int64_t>(id));
+    tx.commit();
+    return caf::none;
+  });
+}
+
+caf::expected<uint64_t>
+postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
+                                caf::timespan member_timeout) {
+  return guarded("acquire_lease", [&]() -> caf::expected<uint64_t> {
+    pqxx::work tx{*conn_};
+    pqxx::binarystring key{ns};
+    auto timeout_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(member_timeout)
+            .count();
+    auto taken = tx.exec_prepared("sk_acquire", key, static_cast<int64_t>(id),
+                                  static_cast<int64_t>(timeout_us));
+    if (taken.empty()) {
+      auto holder = tx.exec_prepared("sk_holder", key);
+      std::string who = "another node";
+      if (!holder.empty())
+        who = "node \"" + holder[0][0].as<std::string>() + "\" at " +
+              holder[0][1].as<std::string>() + ":" +
+              holder[0][2].as<std::string>();
+      return make_error(error_code::not_owner,
+                        "namespace \"" + ns + "\" is owned by " + who);
+    }
+    tx.commit();
+    return static_cast<uint64_t>(taken[0][0].as<int64_t>());
+  });
+}
+
+caf::error postgres_backend::release_lease(const std::string& ns,
+                                           uint64_t epoch) {
+  return guarded("release_lease", [&]() -> caf::error {
+    pqxx::work tx{*conn_};
+    tx.exec_prepared("sk_release", pqxx::binarystring{ns},
+                     static_cast<int64_t>(epoch));
+    tx.commit();
+    return caf::none;
   });
 }
 

@@ -48,8 +48,8 @@ class postgres_backend final : public durable_store {
   /// per key, the revisions, one change-history row per change record, and
   /// the deletion of each namespace's history at or below the highest
   /// `history_floor` among its batches.
-  [[nodiscard]] caf::error
-  commit(const std::vector<persist_batch>& batches) override;
+  [[nodiscard]] caf::error commit(const std::vector<persist_batch>& batches,
+                                  std::vector<std::string>& fenced) override;
 
   /// Returns the rendered namespaces equal to or below `prefix` ("" = all)
   /// that hold an entry live at `now`, sorted.
@@ -63,6 +63,14 @@ class postgres_backend final : public durable_store {
   /// Deletes up to `limit` rows expired at `now`; returns how many.
   caf::expected<uint64_t> purge_expired(caf::timestamp now,
                                         uint64_t limit) override;
+
+  [[nodiscard]] caf::error join(const member_info& me) override;
+  caf::expected<caf::timespan> heartbeat(uint64_t id) override;
+  [[nodiscard]] caf::error leave(uint64_t id) override;
+  caf::expected<uint64_t> acquire_lease(const std::string& ns, uint64_t id,
+                                        caf::timespan member_timeout) override;
+  [[nodiscard]] caf::error release_lease(const std::string& ns,
+                                         uint64_t epoch) override;
 
  private:
   template <class F> auto guarded(const char* what, F f) -> decltype(f());

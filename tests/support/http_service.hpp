@@ -102,6 +102,9 @@ class http_service {
   /// killed).
   int stop() { return child_.stop(); }
 
+  /// Sends `sig` (SIGKILL, SIGSTOP, SIGCONT...).
+  void signal(int sig) { child_.signal(sig); }
+
   /// Runs curl on `path` (after the base URL) with `options`, sending
   /// `input` as the body when given.
   reply request(const std::string& method, const std::string& path,

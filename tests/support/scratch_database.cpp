@@ -116,4 +116,11 @@ service_options pg_options(const scratch_database& db, durability mode) {
   return opts;
 }
 
+std::string epochs_in_history(const scratch_database& db,
+                              const std::string& ns) {
+  return db.query("SELECT string_agg(epoch::text, ',' ORDER BY revision, seq)"
+                  " FROM sk_changes WHERE ns = '" +
+                  ns + "'::bytea");
+}
+
 } // namespace statekeeper::test

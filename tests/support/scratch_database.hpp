@@ -43,6 +43,11 @@ private:
   std::string conninfo_;
 };
 
+/// The lease epochs (several nodes) of the stored changes of namespace `ns`
+/// (rendered, plain ASCII), comma-separated in revision order.
+std::string epochs_in_history(const scratch_database& db,
+                              const std::string& ns);
+
 /// Returns true if the test cluster's environment is present.
 bool have_test_cluster();
 

@@ -1,0 +1,161 @@
+// Several nodes on one PostgreSQL database, as services in one process
+// (each with its own actor system, database connections and membership):
+// one node at a time owns a namespace, the others are refused with the
+// owner's name; a node that stops frees its namespaces at once; and a node
+// whose lease passed to another never commits for the namespace again
+// (fencing), its watchers told where to resume. The same guarantees with
+// separate processes, killed and paused, are in cluster_process_test.cpp.
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+
+#include "tests/support/event_log.hpp"
+#include "tests/support/fixture.hpp"
+#include "tests/support/scratch_database.hpp"
+
+using namespace statekeeper;
+using namespace statekeeper::test;
+
+namespace {
+
+const namespace_path ns{"acme", {"shared"}};
+
+/// The options of a node named `name` on `db`.
+service_options node_options(const scratch_database& db,
+                             const std::string& name) {
+  auto opts = pg_options(db);
+  cluster_options cluster;
+  cluster.node_name = name;
+  cluster.port = 7411;
+  opts.cluster = cluster;
+  return opts;
+}
+
+/// The name of the node that holds the lease of `ns` ("" if none does).
+std::string lease_holder(const scratch_database& db) {
+  return db.query("SELECT m.name FROM sk_leases l JOIN sk_members m"
+                  " ON m.id = l.owner WHERE l.ns = 'acme/shared'::bytea");
+}
+
+} // namespace
+
+TEST_CASE("one node at a time owns a namespace, and the others are refused "
+          "with its name",
+          "[pg][cluster]") {
+  scratch_database db;
+  service_fixture a{node_options(db, "node-a")};
+  service_fixture b{node_options(db, "node-b")};
+  CHECK(must(a.client.put(ns, "k", "1")) == 1);
+  CHECK(lease_holder(db) == "node-a");
+  auto read = b.client.get(ns, "k");
+  REQUIRE_FALSE(read);
+  CHECK(code(read) == error_code::not_owner);
+  CHECK(is_retryable(code(read)));
+  CHECK_THAT(what(read), Catch::Contains("node \"node-a\" at 127.0.0.1:7411"));
+  auto write = b.client.put(ns, "k", "2");
+  REQUIRE_FALSE(write);
+  CHECK(code(write) == error_code::not_owner);
+  // Nothing of the refused write exists; the owner goes on.
+  CHECK(must(a.client.get(ns, "k"))->value == "1");
+  CHECK(must(a.client.put(ns, "k", "3")) == 2);
+  CHECK(db.query("SELECT value FROM sk_entries WHERE key = 'k'::bytea") ==
+        "\\x33");
+  CHECK(epochs_in_history(db, "acme/shared") == "1,1");
+  // Other namespaces go to whichever node asks first.
+  CHECK(must(b.client.put(namespace_path{"acme", {"other"}}, "k", "v")) == 1);
+  CHECK(db.query("SELECT count(*) FROM sk_members") == "2");
+}
+
+TEST_CASE("a node that stops frees its namespaces for the others at once",
+          "[pg][cluster]") {
+  scratch_database db;
+  service_fixture b{node_options(db, "node-b")};
+  {
+    service_fixture a{node_options(db, "node-a")};
+    for (int i = 1; i <= 5; ++i)
+      must(a.client.put(ns, "k" + std::to_string(i), std::to_string(i)));
+    CHECK(code(b.client.get(ns, "k1")) == error_code::not_owner);
+  }
+  CHECK(db.query("SELECT name FROM sk_members") == "node-b");
+  // Without waiting for a member timeout: node-a left.
+  for (int i = 1; i <= 5; ++i)
+    CHECK(must(b.client.get(ns, "k" + std::to_string(i)))->value ==
+          std::to_string(i));
+  CHECK(must(b.client.put(ns, "k6", "6")) == 6);
+  CHECK(lease_holder(db) == "node-b");
+  // Taken, and taken over: each change of owner is a new epoch.
+  CHECK(db.query("SELECT epoch FROM sk_leases") == "2");
+  CHECK(epochs_in_history(db, "acme/shared") == "1,1,1,1,1,2");
+}
+
+TEST_CASE("a node whose lease passed to another never commits for the "
+          "namespace again, and its watchers resume on the new owner",
+          "[pg][cluster]") {
+  scratch_database db;
+  // node-a believes itself alive for long (it heartbeats rarely), while
+  // its row says it is dead: as for a node paused, or cut from the
+  // database, that has not noticed yet.
+  auto slow = node_options(db, "node-a");
+  slow.cluster->heartbeat_interval = std::chrono::seconds{20};
+  slow.cluster->member_timeout = std::chrono::seconds{60};
+  service_fixture a{slow};
+  service_fixture b{node_options(db, "node-b")};
+  CHECK(must(a.client.put(ns, "k", "from a")) == 1);
+  event_log log;
+  auto sub = must(a.client.watch(ns, {}, caf::none, log.handler()));
+  REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
+  db.query("UPDATE sk_members SET heartbeat_at = now() - interval '1 hour'"
+           " WHERE name = 'node-a'");
+  CHECK(must(b.client.put(ns, "k", "from b")) == 2);
+  CHECK(lease_holder(db) == "node-b");
+  // node-a still holds the namespace in memory and applies the write,
+  // but its commit is refused: nothing of it is visible anywhere.
+  auto late = a.client.put(ns, "k", "late from a");
+  REQUIRE_FALSE(late);
+  CHECK(code(late) == error_code::not_owner);
+  CHECK_THAT(what(late), Catch::Contains("passed to another node"));
+  CHECK(must(b.client.get(ns, "k"))->value == "from b");
+  CHECK(db.query("SELECT value FROM sk_entries WHERE key = 'k'::bytea") ==
+        "\\x66726f6d2062");
+  // node-a gave the namespace up: it names the owner now.
+  auto again = a.client.get(ns, "k");
+  CHECK(code(again) == error_code::not_owner);
+  CHECK_THAT(what(again), Catch::Contains("node \"node-b\""));
+  // Never two owners' commits interleaved: epochs only grow with the
+  // revisions.
+  CHECK(epochs_in_history(db, "acme/shared") == "1,2");
+  // The watcher was dropped with its cursor, and resumes on the new owner
+  // without a gap.
+  REQUIRE(log.wait_kind(watch_event_kind::dropped));
+  auto dropped = log.events().back();
+  CHECK(dropped.kind == watch_event_kind::dropped);
+  CHECK(dropped.revision == 1);
+  event_log resumed;
+  auto sub_b =
+      must(b.client.watch(ns, {}, dropped.cursor(), resumed.handler()));
+  REQUIRE(resumed.wait_revision(2));
+  auto events = resumed.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].key == "k");
+  CHECK(events[0].value == "from b");
+}
+
+TEST_CASE("cluster options need PostgreSQL in sync durability",
+          "[pg][cluster]") {
+  scratch_database db;
+  auto memory = test_options();
+  memory.cluster = cluster_options{};
+  auto err = validate(memory);
+  CHECK(code_of(err) == error_code::invalid_argument);
+  CHECK_THAT(context_of(err), Catch::Contains("needs the postgres backend"));
+  auto async = node_options(db, "node-a");
+  async.postgres->mode = durability::async;
+  err = validate(async);
+  CHECK(code_of(err) == error_code::invalid_argument);
+  CHECK_THAT(context_of(err), Catch::Contains("durability sync"));
+  auto fast = node_options(db, "node-a");
+  fast.cluster->member_timeout = fast.cluster->heartbeat_interval * 2;
+  CHECK_THAT(context_of(validate(fast)),
+             Catch::Contains("at least three heartbeat intervals"));
+}
