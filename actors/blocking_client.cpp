@@ -111,9 +111,34 @@ caf::expected<Reply> blocking_client::call_owner(Atom atom,
                    moved = owner_moved(err);
                    result = in_our_terms(std::move(err), "the service");
                  });
-    if (!moved)
+    if (moved) {
+      owners_.forget(name); // retired or stopped: resolve it again
+      continue;
+    }
+    if (result)
       return result;
-    owners_.forget(name); // retired or stopped: resolve it again
+    // Several nodes (see owner_cache.hpp): a peer whose connection failed
+    // is forgotten; a namespace owned elsewhere is asked there.
+    if (auto peer = owners_.peer_of(name);
+        peer != 0 && peer_failed(result.error())) {
+      owners_.forget(name);
+      self()->send(owners_.directory(), forget_peer_atom::value, peer);
+      return result;
+    }
+    auto holder = owners_.forward_to(result.error());
+    if (!holder || attempt + 1 >= owner_attempts)
+      return result;
+    bool found = false;
+    self()
+        ->request(owners_.directory(), timeout_, peer_atom::value, *holder)
+        .receive(
+            [&](router_actor& peer) {
+              owners_.remember_peer(name, peer, holder->id);
+              found = true;
+            },
+            [](caf::error&) {});
+    if (!found)
+      return result;
   }
   return call<Reply>(atom, ns, xs...);
 }

@@ -8,6 +8,14 @@
 // blocking client and the remote sessions work this way; any in-process
 // actor can, through `request_owner`. One cache per caller; not
 // thread-safe.
+//
+// Several nodes: an owner on this node that does not hold its namespace's
+// lease answers `not_owner` naming the node that does. The caller then
+// asks the directory for a session with that node (a peer), caches it in
+// place of the owner and sends it the request: one hop, as the session on
+// the owner's node (a peer session) does not forward again. A peer whose
+// connection failed is forgotten, and the next request finds the owner
+// anew.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +30,8 @@
 #include <caf/sec.hpp>
 #include <caf/timespan.hpp>
 
+#include "messages/cluster.hpp"
+#include "messages/error.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/namespace_path.hpp"
 
@@ -30,9 +40,11 @@ namespace statekeeper {
 class owner_cache {
  public:
   /// Remembers at most `capacity` owners: beyond, it forgets those that
-  /// stopped, or else starts over.
-  explicit owner_cache(router_actor router, size_t capacity = 1024)
-      : router_(std::move(router)), capacity_(capacity) {
+  /// stopped, or else starts over. With `forwards` false (a peer session),
+  /// a `not_owner` goes back to the caller instead of to the owner it names.
+  explicit owner_cache(router_actor router, size_t capacity = 1024,
+                       bool forwards = true)
+      : router_(std::move(router)), capacity_(capacity), forwards_(forwards) {
     // nop
   }
 
@@ -48,14 +60,43 @@ class owner_cache {
   void remember(const std::string& name, const namespace_operations& owner) {
     if (owners_.size() >= capacity_)
       forget_stopped();
-    if (owners_.size() >= capacity_)
+    if (owners_.size() >= capacity_) {
       owners_.clear();
+      peers_.clear();
+    }
     // Weak: a cached owner that stops is not kept running by the cache
     // (CAF keeps only its storage until the last weak reference goes).
     owners_[name] = owner.address();
+    peers_.erase(name);
   }
 
-  void forget(const std::string& name) { owners_.erase(name); }
+  /// Remembers `peer`, a session with member `member`, the node that owns
+  /// the namespace rendered as `name`.
+  void remember_peer(const std::string& name, const router_actor& peer,
+                     uint64_t member) {
+    remember(name, caf::actor_cast<namespace_operations>(peer));
+    peers_[name] = member;
+  }
+
+  /// The member whose session is cached for `name`; 0 if an owner on this
+  /// node is, or nothing.
+  uint64_t peer_of(const std::string& name) const {
+    auto i = peers_.find(name);
+    return i == peers_.end() ? 0 : i->second;
+  }
+
+  void forget(const std::string& name) {
+    owners_.erase(name);
+    peers_.erase(name);
+  }
+
+  /// The node to send a request to that failed with `err`: the owner a
+  /// `not_owner` names, unless this cache does not forward.
+  caf::optional<member_info> forward_to(const caf::error& err) const {
+    if (!forwards_)
+      return caf::none;
+    return holder_of(err);
+  }
 
   const router_actor& router() const { return router_; }
 
@@ -67,22 +108,34 @@ class owner_cache {
  private:
   void forget_stopped() {
     for (auto i = owners_.begin(); i != owners_.end();) {
-      if (caf::actor_cast<caf::strong_actor_ptr>(i->second))
+      if (caf::actor_cast<caf::strong_actor_ptr>(i->second)) {
         ++i;
-      else
+      } else {
+        peers_.erase(i->first);
         i = owners_.erase(i);
+      }
     }
   }
 
   router_actor router_;
   size_t capacity_;
+  bool forwards_;
   std::unordered_map<std::string, caf::actor_addr> owners_;
+  /// The cached owners that are sessions with other nodes: their member.
+  std::unordered_map<std::string, uint64_t> peers_;
 };
 
 /// Whether `err` says that an owner did not handle a request because it was
 /// retired or stopped: resolve again and resend.
 inline bool owner_moved(const caf::error& err) {
   return err == caf::sec::request_receiver_down;
+}
+
+/// Whether `err`, from a session with another node, says that the node
+/// could not be reached or did not answer in time.
+inline bool peer_failed(const caf::error& err) {
+  return has_code(err, error_code::storage_unavailable) ||
+         has_code(err, error_code::timeout) || err == caf::sec::request_timeout;
 }
 
 /// Whether requests with `Atom` go to a namespace's owner: every namespace
@@ -116,17 +169,45 @@ void request_owner_attempt(Self* self, owner_cache* cache, Timeout timeout,
   }
   auto send = [=](const namespace_operations& owner) mutable {
     self->request(owner, timeout, atom, ns, xs...)
-        .then([on_reply](Reply& reply) mutable { on_reply(reply); },
-              [=](caf::error& err) mutable {
-                if (!owner_moved(err)) {
-                  on_error(err);
-                  return;
-                }
-                cache->forget(name);
+        .then(
+            [on_reply](Reply& reply) mutable { on_reply(reply); },
+            [=](caf::error& err) mutable {
+              auto next = [=]() mutable {
                 request_owner_attempt<Reply>(self, cache, timeout, on_reply,
                                              on_error, attempt + 1, name, atom,
                                              ns, xs...);
-              });
+              };
+              if (owner_moved(err)) {
+                cache->forget(name);
+                next();
+                return;
+              }
+              if (auto peer = cache->peer_of(name);
+                  peer != 0 && peer_failed(err)) {
+                // The connection failed or the node does not answer (it
+                // may be paused): the request may or may not have reached
+                // the owner, so it is not resent; the next one finds the
+                // owner anew.
+                cache->forget(name);
+                self->send(cache->directory(), forget_peer_atom::value, peer);
+                on_error(err);
+                return;
+              }
+              auto holder = cache->forward_to(err);
+              if (!holder || attempt + 1 >= owner_attempts) {
+                on_error(err);
+                return;
+              }
+              // Not applied: resend to the node that owns the namespace.
+              self->request(cache->directory(), timeout, peer_atom::value,
+                            *holder)
+                  .then(
+                      [=](router_actor& peer) mutable {
+                        cache->remember_peer(name, peer, holder->id);
+                        next();
+                      },
+                      [on_error, err](caf::error&) mutable { on_error(err); });
+            });
   };
   if (auto owner = cache->find(name)) {
     send(owner);

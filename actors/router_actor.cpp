@@ -208,9 +208,16 @@ router_actor_impl(router_pointer self, service_options opts,
                                                    self->state.backlog, node));
     // Detached: it blocks on its own connection. Linked: the node leaves
     // the cluster when the service stops.
-    if (node)
+    if (node) {
       self->state.membership = self->spawn<caf::detached + caf::linked>(
           membership_actor_impl, node, open_store);
+      connect_options peering;
+      peering.tls = node->options().tls;
+      peering.token = node->options().peer_token;
+      peering.connect_timeout = std::chrono::seconds{2};
+      self->state.peers =
+          self->spawn<caf::detached + caf::linked>(peers_impl, peering);
+    }
   }
   self->state.timer =
       self->spawn(timer_actor_impl, caf::actor_cast<service_router_actor>(self),
@@ -225,6 +232,17 @@ router_actor_impl(router_pointer self, service_options opts,
         if (!owner)
           return std::move(owner.error());
         return caf::actor_cast<namespace_operations>(*owner);
+      },
+      [self](peer_atom, member_info& member) -> caf::result<router_actor> {
+        auto& peers = self->state.peers;
+        if (!peers)
+          return make_error(error_code::invalid_argument,
+                            "this service is a single node");
+        return self->delegate(peers, peer_atom::value, std::move(member));
+      },
+      [self](forget_peer_atom, uint64_t id) {
+        if (self->state.peers)
+          self->send(self->state.peers, forget_peer_atom::value, id);
       },
       [self](list_ns_atom, const namespace_path& prefix) {
         return list_namespaces(self, prefix);

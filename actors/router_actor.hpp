@@ -15,6 +15,7 @@
 
 #include "actors/membership.hpp"
 #include "actors/placement.hpp"
+#include "actors/remote/peers.hpp"
 #include "actors/service_options.hpp"
 #include "backends/storage.hpp"
 #include "messages/interfaces.hpp"
@@ -36,9 +37,11 @@ struct router_state {
   /// The active owners (actors/placement.hpp).
   placement active;
   timer_actor timer;
-  /// Several nodes: this node's membership, and the actor that keeps it.
+  /// Several nodes: this node's membership, the actor that keeps it, and
+  /// the sessions with the other nodes.
   std::shared_ptr<node_membership> node;
   membership_actor membership;
+  peers_actor peers;
 };
 
 using router_pointer = service_router_actor::stateful_pointer<router_state>;

@@ -61,6 +61,12 @@ caf::error validate(const service_options& opts) {
                             "node that loses a namespace to another would "
                             "lose the writes it acknowledged but had not "
                             "committed");
+    if (cl->peer_token.empty())
+      return bad("cluster.peer-token",
+                 "must be set: the nodes log in to each other with it");
+    if (cl->port == 0)
+      return bad("cluster.port", "must be set (a fixed statekeeper.port, or "
+                                 "the port other nodes reach this one on)");
     if (cl->heartbeat_interval.count() <= 0)
       return bad("cluster.heartbeat-interval", "must be positive");
     if (cl->member_timeout < 3 * cl->heartbeat_interval)

@@ -81,9 +81,18 @@ struct cluster_options {
   /// How the node is shown to operators. Default: "" (the binary uses the
   /// host name and port).
   std::string node_name;
-  /// Where other nodes and clients reach this node (its CAF port).
+  /// Where other nodes and clients reach this node: the address and port
+  /// the service is published on (publish_service), or a proxy's.
   std::string address = "127.0.0.1";
   uint16_t port = 0;
+  /// The secret the nodes log in to each other with (publish_service
+  /// accepts it as a token for every tenant). A request that reaches a
+  /// node that does not own its namespace goes on to the owner in such a
+  /// session, and no further. Required.
+  std::string peer_token;
+  /// Whether the nodes publish with TLS (their certificates come from the
+  /// actor system's openssl.* options). Default: false.
+  bool tls = false;
   /// How often the node renews its membership. Default: 500 ms.
   caf::timespan heartbeat_interval = std::chrono::milliseconds{500};
   /// A member whose last heartbeat is older than this (by the database's

@@ -65,7 +65,8 @@ bool has_code(const caf::error& err, error_code code) {
 
 std::string context_of(const caf::error& err) {
   auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+  // Some errors carry more after their text (cluster.hpp: the owner).
+  if (ctx.size() >= 1 && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);
   return {};
 }

@@ -25,6 +25,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/atoms.hpp"
+#include "messages/cluster.hpp"
 #include "messages/entry.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/stats.hpp"
@@ -134,7 +135,12 @@ using router_actor = namespace_operations::extend<
 using owner_directory = caf::typed_actor<
     /// resolve(ns) -> the owner of ns, activated if it was not. Errors as
     /// for any operation on ns (invalid namespace, storage unavailable).
-    caf::replies_to<resolve_atom, namespace_path>::with<namespace_operations>>;
+    caf::replies_to<resolve_atom, namespace_path>::with<namespace_operations>,
+    /// Several nodes: peer(member) -> a session with that node, to send it
+    /// the operations on a namespace it owns (see owner_cache.hpp);
+    /// forget_peer(member id): that session's connection failed.
+    caf::replies_to<peer_atom, member_info>::with<router_actor>,
+    caf::reacts_to<forget_peer_atom, uint64_t>>;
 
 // The remote interfaces (gateway and sessions) are in messages/session.hpp.
 

@@ -92,7 +92,9 @@ boost::json::object event(const watch_event& ev) {
 boost::json::object error(const caf::error& err) {
   boost::json::object obj;
   obj["code"] = to_string(code_of(err));
-  auto context = context_of(err);
+  // An error of CAF's own (a bug if it reaches a caller): its rendering.
+  auto context =
+      err.category() == error_category ? context_of(err) : caf::to_string(err);
   obj["message"] = view(context);
   return obj;
 }

@@ -3,6 +3,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "messages/change.hpp"
+#include "messages/cluster.hpp"
 #include "messages/error.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/session.hpp"
@@ -33,7 +34,8 @@ caf::actor_system_config& register_types(caf::actor_system_config& cfg) {
       .add_message_type<txn_compare>("statekeeper::txn_compare")
       .add_message_type<txn_op>("statekeeper::txn_op")
       .add_message_type<txn_op_result>("statekeeper::txn_op_result")
-      .add_message_type<txn_result>("statekeeper::txn_result");
+      .add_message_type<txn_result>("statekeeper::txn_result")
+      .add_message_type<member_info>("statekeeper::member_info");
   add_error_category(cfg);
   return cfg;
 }

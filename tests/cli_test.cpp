@@ -15,8 +15,6 @@
 #include <vector>
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -24,6 +22,7 @@
 #include "tests/support/child_process.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/json_fields.hpp"
+#include "tests/support/net_config.hpp"
 #include "tests/support/service_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -32,6 +31,7 @@ namespace {
 using namespace std::chrono_literals;
 using statekeeper::test::completed_process;
 using statekeeper::test::describe;
+using statekeeper::test::free_port;
 using statekeeper::test::number;
 using statekeeper::test::run_cli;
 using statekeeper::test::running_service;
@@ -80,19 +80,6 @@ class scoped_env {
 
 boost::json::object json_of(const completed_process& run) {
   return statekeeper::test::json_object(run.out, describe(run));
-}
-
-/// Returns a loopback port where nothing listens (bound, then released).
-uint16_t unused_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 /// Repeats `get NS KEY` until the key is absent or `limit` passed; returns
@@ -361,7 +348,7 @@ TEST_CASE("help goes to stdout and exits 0 without a service", "[cli]") {
 }
 
 TEST_CASE("a refused connection exits 2 within the timeout", "[cli]") {
-  auto port = std::to_string(unused_port());
+  auto port = std::to_string(free_port());
   auto run =
       run_cli({"--port", port, "--timeout", "3s", "get", "acme", "k"}, {}, 13s);
   CHECK_EXIT(run, 2);

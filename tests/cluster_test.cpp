@@ -10,8 +10,10 @@
 #include <optional>
 #include <string>
 
+#include "actors/remote/remote.hpp"
 #include "tests/support/event_log.hpp"
 #include "tests/support/fixture.hpp"
+#include "tests/support/net_config.hpp"
 #include "tests/support/scratch_database.hpp"
 
 using namespace statekeeper;
@@ -28,9 +30,43 @@ service_options node_options(const scratch_database& db,
   cluster_options cluster;
   cluster.node_name = name;
   cluster.port = 7411;
+  cluster.peer_token = "peer-secret";
   opts.cluster = cluster;
   return opts;
 }
+
+/// A node with CAF networking, published on a port of its own, and a
+/// blocking client of its own.
+struct cluster_node {
+  cluster_node(const scratch_database& db, const std::string& name)
+      : port(free_port()), sys(cfg),
+        router(must(spawn_service(sys, on_port(node_options(db, name))))),
+        published(must(publish_service(sys, router, listener()))),
+        client(sys, router) {
+    // nop
+  }
+
+  ~cluster_node() { stop_service(router); }
+
+  service_options on_port(service_options opts) const {
+    opts.cluster->port = port;
+    return opts;
+  }
+
+  remote_options listener() const {
+    remote_options opts;
+    opts.port = port;
+    opts.peer_token = "peer-secret";
+    return opts;
+  }
+
+  uint16_t port;
+  net_config cfg;
+  caf::actor_system sys;
+  router_actor router;
+  uint16_t published;
+  blocking_client client;
+};
 
 /// The name of the node that holds the lease of `ns` ("" if none does).
 std::string lease_holder(const scratch_database& db) {
@@ -39,6 +75,47 @@ std::string lease_holder(const scratch_database& db) {
 }
 
 } // namespace
+
+TEST_CASE("a request reaches the namespace's owner from any node, and no "
+          "further than one hop",
+          "[pg][cluster]") {
+  scratch_database db;
+  cluster_node a{db, "node-a"};
+  cluster_node b{db, "node-b"};
+  CHECK(must(a.client.put(ns, "k", "1")) == 1);
+  // node-b's own callers: forwarded to node-a, which owns the namespace.
+  CHECK(must(b.client.get(ns, "k"))->value == "1");
+  CHECK(must(b.client.put(ns, "k", "2")) == 2);
+  CHECK(must(a.client.get(ns, "k"))->value == "2");
+  CHECK(lease_holder(db) == "node-a");
+  CHECK(epochs_in_history(db, "acme/shared") == "1,1");
+  // A watch through node-b.
+  event_log log;
+  auto sub = must(b.client.watch(ns, {}, caf::none, log.handler()));
+  REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
+  must(a.client.put(ns, "w", "x"));
+  CHECK(log.wait_revision(3));
+  // A remote client of node-b (as statekeeper-cli is): the same.
+  net_config client_cfg;
+  caf::actor_system client_sys{client_cfg};
+  auto remote = must(connect_service(client_sys, "127.0.0.1", b.port));
+  blocking_client remote_client{client_sys, remote};
+  CHECK(must(remote_client.put(ns, "k", "3")) == 4);
+  CHECK(must(remote_client.get(ns, "k"))->value == "3");
+  // A peer session (another node's, with the peer token) is answered
+  // where it lands: not_owner, naming the owner.
+  connect_options as_peer;
+  as_peer.token = "peer-secret";
+  auto peer = must(connect_service(client_sys, "127.0.0.1", b.port, as_peer));
+  blocking_client peer_client{client_sys, peer};
+  auto refused = peer_client.get(ns, "k");
+  REQUIRE_FALSE(refused);
+  CHECK(code(refused) == error_code::not_owner);
+  CHECK_THAT(what(refused), Catch::Contains("node \"node-a\" at 127.0.0.1:" +
+                                            std::to_string(a.port)));
+  // The peer token opens every tenant, as an operator token does.
+  CHECK(must(peer_client.put(namespace_path{"other", {}}, "k", "v")) == 1);
+}
 
 TEST_CASE("one node at a time owns a namespace, and the others are refused "
           "with its name",

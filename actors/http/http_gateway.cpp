@@ -606,7 +606,9 @@ class connection : public drainable,
     auto done = [self = this->shared_from_this(), op = call.operation,
                  owner = std::move(call.owner)](http_response res,
                                                 caf::strong_actor_ptr replier) {
-      if (!owner.empty())
+      // A failure may come from elsewhere (the directory, when a session
+      // with the namespace's node could not be opened).
+      if (!owner.empty() && res.status < 500)
         self->ctx_->remember_owner(owner, replier);
       net::post(self->stream_.get_executor(),
                 [self, op, res = std::move(res)]() mutable {
@@ -655,11 +657,18 @@ class connection : public drainable,
       return;
     auto call = std::move(*direct_);
     direct_.reset();
-    if (reply.match_elements<caf::error>() &&
-        owner_moved(reply.get_as<caf::error>(0))) {
-      // Not handled: retired or stopped. The bridge finds the owner now.
-      ctx_->forget_owner(call.owner);
-      return via_bridge(std::move(call));
+    if (reply.match_elements<caf::error>()) {
+      auto& err = reply.get_as<caf::error>(0);
+      if (owner_moved(err) || has_code(err, error_code::not_owner)) {
+        // Not handled: retired or stopped, or the namespace is owned by
+        // another node now. The bridge finds the owner.
+        ctx_->forget_owner(call.owner);
+        return via_bridge(std::move(call));
+      }
+      // Maybe a session with another node whose connection failed: the
+      // next call learns the owner anew.
+      if (peer_failed(err))
+        ctx_->forget_owner(call.owner);
     }
     --ctx_->in_flight;
     respond(call.answer(reply), call.operation);
@@ -675,6 +684,8 @@ class connection : public drainable,
     auto call = std::move(*direct_);
     direct_.reset();
     --ctx_->in_flight;
+    // It may be a session with a node that is paused: learn anew.
+    ctx_->forget_owner(call.owner);
     auto timeout =
         caf::make_message(caf::make_error(caf::sec::request_timeout));
     respond(call.answer(timeout), call.operation);

@@ -228,10 +228,11 @@ struct session_relay {
 session_actor::behavior_type
 session_impl(session_pointer self, router_actor router, tenant_scope tenant,
              session_limits limits, session_key key,
-             caf::strong_actor_ptr owner) {
+             caf::strong_actor_ptr owner, bool peer) {
   auto& st = self->state;
   st.router = std::move(router);
-  st.owners.emplace(st.router);
+  // A peer session's requests were forwarded once already: no further.
+  st.owners.emplace(st.router, 1024, !peer);
   st.tenant = std::move(tenant);
   st.limits = limits;
   st.key = key;
@@ -283,6 +284,7 @@ struct gateway_state {
   static inline const char* name = "statekeeper.gateway";
   router_actor router;
   std::vector<access_token> tokens;
+  std::string peer_token;
   session_limits limits;
 };
 
@@ -307,6 +309,7 @@ gateway_impl(gateway_pointer self, router_actor router, remote_options opts) {
   auto& st = self->state;
   st.router = std::move(router);
   st.tokens = std::move(opts.tokens);
+  st.peer_token = std::move(opts.peer_token);
   st.limits = {opts.max_in_flight, opts.max_request_bytes,
                opts.request_timeout};
   // Stops with the router, as its sessions do (they monitor it too).
@@ -320,7 +323,11 @@ gateway_impl(gateway_pointer self, router_actor router, remote_options opts) {
         if (!owner)
           return make_error(error_code::invalid_argument,
                             "login needs a sender to own the session");
-        auto tenant = tenant_of(self->state.tokens, token);
+        auto& st = self->state;
+        // Compared whatever the tokens, in constant time.
+        bool peer = !st.peer_token.empty() && same_secret(st.peer_token, token);
+        auto tenant = peer ? caf::expected<tenant_scope>{tenant_scope{}}
+                           : tenant_of(self->state.tokens, token);
         if (!tenant)
           return std::move(tenant.error());
         auto key = make_session_key();
@@ -329,7 +336,7 @@ gateway_impl(gateway_pointer self, router_actor router, remote_options opts) {
                             "no random bits for a session key");
         auto session =
             self->spawn(session_impl, self->state.router, std::move(*tenant),
-                        self->state.limits, *key, std::move(owner));
+                        self->state.limits, *key, std::move(owner), peer);
         return {std::move(session), *key};
       });
 }

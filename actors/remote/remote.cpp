@@ -161,7 +161,11 @@ session_handle_impl(session_handle_actor::pointer self,
       [](resolve_atom,
          const namespace_path&) -> caf::result<namespace_operations> {
         return caf::make_error(caf::sec::unexpected_message);
-      });
+      },
+      [](peer_atom, const member_info&) -> caf::result<router_actor> {
+        return caf::make_error(caf::sec::unexpected_message);
+      },
+      [](forget_peer_atom, uint64_t) {});
 }
 
 caf::error unreachable(const std::string& peer, const std::string& why) {
@@ -211,6 +215,10 @@ caf::expected<router_actor> connect_service(caf::actor_system& sys,
                                             const std::string& host,
                                             uint16_t port,
                                             const connect_options& opts) {
+  if (!sys.has_middleman())
+    return make_error(error_code::invalid_argument,
+                      "connect_service needs CAF networking: load "
+                      "caf::io::middleman in the actor system's config");
   if (auto err = check_tls(sys, opts.tls))
     return err;
   auto peer = host + ":" + std::to_string(port);

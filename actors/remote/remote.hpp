@@ -46,6 +46,12 @@ struct remote_options {
   /// Accepted tokens. Empty: the service is open, every session may touch
   /// every namespace. Default: empty.
   std::vector<access_token> tokens;
+  /// Several nodes: the cluster's peer token (cluster_options::peer_token).
+  /// A session opened with it may touch every namespace and is a peer
+  /// session: a request about a namespace this node does not own fails
+  /// with `not_owner` instead of going on to the owner. Default: empty
+  /// (a single node).
+  std::string peer_token;
   /// Most requests of one session waiting for their reply; more are refused
   /// with limit_exceeded. Default: 256.
   uint32_t max_in_flight = 256;

@@ -217,6 +217,13 @@ app_config::app_config() {
                         "time, under a lease (needs backend=postgres, "
                         "durability=sync)",
                         cluster_enabled))
+      .add(cluster.peer_token, "peer-token",
+           "the secret the nodes log in to each other with, the same on "
+           "every node (required; it opens every namespace: keep it in the "
+           "config file)")
+      .add(cluster_port, "port",
+           "the port other nodes reach this one on (default: "
+           "statekeeper.port, which must then be fixed)")
       .add(cluster.node_name, "node-name",
            "how operators see this node (default: host name:port)")
       .add(cluster.address, "address",
@@ -238,7 +245,12 @@ caf::expected<service_options> app_config::make_service_options() const {
     auto node = cluster;
     if (node.address.empty())
       node.address = remote.address;
-    node.port = remote.port;
+    if (cluster_port < 0 || cluster_port > 65535)
+      return make_error(error_code::invalid_argument,
+                        "statekeeper.cluster.port must be 0 to 65535");
+    node.port =
+        cluster_port > 0 ? static_cast<uint16_t>(cluster_port) : remote.port;
+    node.tls = remote.tls;
     if (node.node_name.empty()) {
       char host[256] = {};
       gethostname(host, sizeof(host) - 1);
@@ -278,6 +290,8 @@ caf::expected<remote_options> app_config::make_remote_options() const {
                         "token");
     result.tokens.push_back({item.substr(0, colon), item.substr(colon + 1)});
   }
+  if (cluster_enabled)
+    result.peer_token = cluster.peer_token;
   if (auto err = validate(result))
     return err;
   return result;

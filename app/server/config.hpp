@@ -60,8 +60,10 @@ class app_config : public caf::actor_system_config {
   /// Be one node of several sharing the PostgreSQL database.
   bool cluster_enabled = false;
   /// Its options; an empty node name is the host name and port, an empty
-  /// address the remote listener's, and the port is the listener's.
+  /// address the remote listener's.
   cluster_options cluster;
+  /// The port other nodes reach this one on; 0: statekeeper.port.
+  int32_t cluster_port = 0;
 };
 
 } // namespace statekeeper

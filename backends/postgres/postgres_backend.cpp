@@ -262,7 +262,8 @@ void postgres_backend::prepare_statements() {
             " OR NOT EXISTS (SELECT 1 FROM sk_members m WHERE m.id = l.owner"
             "   AND m.heartbeat_at > now() - $3::bigint * interval '1 us')"
             " RETURNING l.epoch");
-  c.prepare("sk_holder", "SELECT m.name, m.address, m.port FROM sk_leases l"
+  c.prepare("sk_holder", "SELECT m.id, m.name, m.address, m.port"
+                         " FROM sk_leases l"
                          " JOIN sk_members m ON m.id = l.owner"
                          " WHERE l.ns = $1");
   c.prepare("sk_release", "UPDATE sk_leases SET owner = NULL,"
@@ -565,14 +566,18 @@ postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
     auto taken = tx.exec_prepared("sk_acquire", key, static_cast<int64_t>(id),
                                   static_cast<int64_t>(timeout_us));
     if (taken.empty()) {
-      auto holder = tx.exec_prepared("sk_holder", key);
-      std::string who = "another node";
-      if (!holder.empty())
-        who = "node \"" + holder[0][0].as<std::string>() + "\" at " +
-              holder[0][1].as<std::string>() + ":" +
-              holder[0][2].as<std::string>();
-      return make_error(error_code::not_owner,
-                        "namespace \"" + ns + "\" is owned by " + who);
+      auto rows = tx.exec_prepared("sk_holder", key);
+      if (rows.empty()) // gone since: the next attempt takes it
+        return make_error(error_code::not_owner,
+                          "namespace \"" + ns + "\" is owned by another node");
+      member_info holder{static_cast<uint64_t>(rows[0][0].as<int64_t>()),
+                         rows[0][1].as<std::string>(),
+                         rows[0][2].as<std::string>(),
+                         static_cast<uint16_t>(rows[0][3].as<int>())};
+      return owned_elsewhere("namespace \"" + ns + "\" is owned by node \"" +
+                                 holder.name + "\" at " + holder.address + ":" +
+                                 std::to_string(holder.port),
+                             holder);
     }
     tx.commit();
     return static_cast<uint64_t>(taken[0][0].as<int64_t>());
