@@ -200,7 +200,11 @@ router_actor_impl(router_pointer self, service_options opts,
           async_backlog_impl, opts.postgres->async_max_pending);
     // Detached: libpqxx blocks. Linked: they stop with the router, after
     // committing what they hold (see persistence_actor_impl).
-    auto open_store = postgres_store_factory(opts.postgres->conninfo);
+    // Several nodes: a transaction idle for a member timeout belongs to a
+    // node that is paused or gone; the server ends it, and its locks go.
+    auto open_store = postgres_store_factory(
+        opts.postgres->conninfo,
+        node ? node->options().member_timeout : caf::timespan{0});
     for (size_t i = 0; i < opts.postgres->connections; ++i)
       self->state.persistence.push_back(
           self->spawn<caf::detached + caf::linked>(persistence_actor_impl,

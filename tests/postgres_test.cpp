@@ -17,6 +17,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <pqxx/pqxx>
+
 #include "backends/postgres/postgres_backend.hpp"
 #include "tests/support/change_records.hpp"
 #include "tests/support/child_process.hpp"
@@ -794,6 +796,15 @@ TEST_CASE("leases pass only from dead members, and a commit under a lease "
   CHECK(db.query("SELECT epoch FROM sk_leases WHERE ns = 'n2'::bytea") == "3");
   CHECK(must(pg.acquire_lease("n2", a.id, timeout)) == 4);
   CHECK(must(pg.acquire_lease("n1", b.id, timeout)) == 2); // a left
+  // A commit stuck under a lease (its node paused mid-transaction) holds
+  // the lease row: taking it gives up after the member timeout, retryable,
+  // instead of blocking the persistence actor.
+  pqxx::connection stuck_conn{db.conninfo()};
+  pqxx::work stuck{stuck_conn};
+  stuck.exec("SELECT 1 FROM sk_leases WHERE ns = 'n1'::bytea FOR SHARE");
+  auto blocked = pg.acquire_lease("n1", a.id, std::chrono::milliseconds{300});
+  CHECK(code(blocked) == error_code::not_owner);
+  CHECK_THAT(what(blocked), Catch::Contains("still committing"));
 }
 
 TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {

@@ -94,18 +94,29 @@ std::string with_time_limits(std::string conninfo) {
 
 } // namespace
 
-postgres_backend::postgres_backend(std::string conninfo)
-    : conninfo_(with_time_limits(std::move(conninfo))) {
+postgres_backend::postgres_backend(std::string conninfo,
+                                   caf::timespan idle_limit)
+    : conninfo_(with_time_limits(std::move(conninfo))),
+      idle_limit_(idle_limit) {
   // nop
 }
 
 postgres_backend::~postgres_backend() = default;
 
-durable_store_factory postgres_store_factory(std::string conninfo) {
-  return [conninfo = std::move(conninfo)] {
-    return std::make_unique<postgres_backend>(conninfo);
+durable_store_factory postgres_store_factory(std::string conninfo,
+                                             caf::timespan idle_limit) {
+  return [conninfo = std::move(conninfo), idle_limit] {
+    return std::make_unique<postgres_backend>(conninfo, idle_limit);
   };
 }
+
+namespace {
+
+int64_t milliseconds(caf::timespan x) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
+}
+
+} // namespace
 
 bool postgres_backend::connected() const {
   return conn_ != nullptr && conn_->is_open();
@@ -141,6 +152,13 @@ auto postgres_backend::guarded(const char* what, F f) -> decltype(f()) {
     // Deadlock or serialization failure: nothing was applied; retryable.
     if (state == "40P01" || state == "40001")
       return unavailable(what, ex.what());
+    // A lease row locked past lock_timeout: a commit of its owner is under
+    // way, or stuck with its node; retryable.
+    if (state == "55P03")
+      return make_error(error_code::not_owner,
+                        std::string{what} +
+                            ": another node is still committing under the "
+                            "namespace's lease");
     return make_error(error_code::internal, std::string{what} + ": SQLSTATE " +
                                                 state + ": " +
                                                 one_line(ex.what()));
@@ -167,6 +185,9 @@ caf::error postgres_backend::connect() {
   auto err = guarded("connect", [&]() -> caf::error {
     if (auto err = migrate())
       return err;
+    if (idle_limit_.count() > 0)
+      conn_->set_variable("idle_in_transaction_session_timeout",
+                          std::to_string(milliseconds(idle_limit_)));
     prepare_statements();
     return caf::none;
   });
@@ -563,6 +584,10 @@ postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
     auto timeout_us =
         std::chrono::duration_cast<std::chrono::microseconds>(member_timeout)
             .count();
+    // A commit under the current lease holds the row a moment; one stuck
+    // longer (its node paused) must not stop this persistence actor.
+    tx.exec("SET LOCAL lock_timeout = " +
+            std::to_string(milliseconds(member_timeout)));
     auto taken = tx.exec_prepared("sk_acquire", key, static_cast<int64_t>(id),
                                   static_cast<int64_t>(timeout_us));
     if (taken.empty()) {

@@ -26,7 +26,12 @@ class postgres_backend final : public durable_store {
  public:
   /// Does not connect yet; see `connect`. `conninfo` is a libpq connection
   /// string or URI ("" uses the PG* environment variables).
-  explicit postgres_backend(std::string conninfo);
+  /// With a positive `idle_limit` (several nodes), the server ends the
+  /// session of a transaction left idle that long
+  /// (idle_in_transaction_session_timeout), so that a node paused in the
+  /// middle of a commit releases its locks on the leases.
+  explicit postgres_backend(std::string conninfo,
+                            caf::timespan idle_limit = caf::timespan{0});
   ~postgres_backend() override;
 
   /// Connects, applies pending schema migrations (sql/, in order, under an
@@ -83,11 +88,14 @@ class postgres_backend final : public durable_store {
   struct session;
 
   std::string conninfo_;
+  caf::timespan idle_limit_;
   std::unique_ptr<session> conn_;
 };
 
-/// Opens postgres_backend{conninfo} stores.
-durable_store_factory postgres_store_factory(std::string conninfo);
+/// Opens postgres_backend{conninfo, idle_limit} stores.
+durable_store_factory
+postgres_store_factory(std::string conninfo,
+                       caf::timespan idle_limit = caf::timespan{0});
 
 /// One schema migration from sql/, compiled into the binary.
 struct migration {
