@@ -66,6 +66,14 @@ caf::error admit(const tenant_scope& scope, stats_atom) {
                     "service statistics need an operator token (tenant \"*\")");
 }
 
+caf::error admit(const tenant_scope& scope, members_atom) {
+  if (!scope)
+    return {};
+  return make_error(error_code::unauthorized,
+                    "the list of members needs an operator token (tenant "
+                    "\"*\")");
+}
+
 size_t bytes_of(const std::string& x) {
   return x.size();
 }

@@ -42,7 +42,8 @@ caf::error check_tenant(const tenant_scope& scope, const namespace_path& ns);
 
 /// Checks that a caller in `scope` may send an operation: a namespace
 /// operation within its tenant; `list_namespaces` with an empty prefix is
-/// narrowed to the tenant; `stats` needs every tenant (an operator).
+/// narrowed to the tenant; `stats` and `members` need every tenant (an
+/// operator).
 /// Errors: unauthorized.
 template <class Atom, class... Ts>
 caf::error admit(const tenant_scope& scope, Atom, namespace_path& ns, Ts&...) {
@@ -55,6 +56,8 @@ caf::error admit(const tenant_scope& scope, list_ns_atom,
 caf::error admit(const tenant_scope& scope, sync_atom);
 
 caf::error admit(const tenant_scope& scope, stats_atom);
+
+caf::error admit(const tenant_scope& scope, members_atom);
 
 // How many bytes of keys, values, prefixes and cursors a request carries.
 

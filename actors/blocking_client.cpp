@@ -1,5 +1,10 @@
 #include "actors/blocking_client.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <type_traits>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -95,6 +100,26 @@ template <class Reply, class Atom, class... Ts>
 caf::expected<Reply> blocking_client::call_owner(Atom atom,
                                                  const namespace_path& ns,
                                                  const Ts&... xs) {
+  // A watch refused because its namespace is owned elsewhere stays so.
+  if constexpr (std::is_same_v<Atom, watch_atom>)
+    return call_owner_once<Reply>(atom, ns, xs...);
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + timeout_;
+  auto pause = std::chrono::milliseconds{50};
+  for (;;) {
+    auto result = call_owner_once<Reply>(atom, ns, xs...);
+    if (result || !has_code(result.error(), error_code::not_owner) ||
+        clock::now() + pause >= deadline)
+      return result;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds{500});
+  }
+}
+
+template <class Reply, class Atom, class... Ts>
+caf::expected<Reply> blocking_client::call_owner_once(Atom atom,
+                                                      const namespace_path& ns,
+                                                      const Ts&... xs) {
   auto name = direct_ ? statekeeper::render(ns) : std::string{};
   for (int attempt = 0; direct_ && attempt < owner_attempts; ++attempt) {
     auto owner = owner_of(name, ns);
@@ -119,15 +144,23 @@ caf::expected<Reply> blocking_client::call_owner(Atom atom,
       return result;
     // Several nodes (see owner_cache.hpp): a peer whose connection failed
     // is forgotten; a namespace owned elsewhere is asked there.
-    if (auto peer = owners_.peer_of(name);
-        peer != 0 && peer_failed(result.error())) {
+    auto peer = owners_.peer_of(name);
+    if (peer != 0 && peer_failed(result.error())) {
       owners_.forget(name);
       self()->send(owners_.directory(), forget_peer_atom::value, peer);
       return result;
     }
+    // Another node that no longer owns the namespace: find its owner anew,
+    // here or where the error says.
+    auto moved_on =
+        peer != 0 && has_code(result.error(), error_code::not_owner);
+    if (moved_on)
+      owners_.forget(name);
     auto holder = owners_.forward_to(result.error());
-    if (!holder || attempt + 1 >= owner_attempts)
+    if (attempt + 1 >= owner_attempts || !(holder || moved_on))
       return result;
+    if (!holder)
+      continue;
     bool found = false;
     self()
         ->request(owners_.directory(), timeout_, peer_atom::value, *holder)
@@ -280,6 +313,10 @@ caf::expected<void> blocking_client::sync() {
   if (!done)
     return std::move(done.error());
   return caf::expected<void>{};
+}
+
+caf::expected<std::vector<member_status>> blocking_client::members() {
+  return call<std::vector<member_status>>(members_atom::value);
 }
 
 caf::expected<service_stats> blocking_client::stats() {

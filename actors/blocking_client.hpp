@@ -118,6 +118,10 @@ class blocking_client {
   /// Returns the service's counters.
   caf::expected<service_stats> stats();
 
+  /// Several nodes: every member of the cluster (needs an operator token
+  /// over the network).
+  caf::expected<std::vector<member_status>> members();
+
   /// Renders `err` as words, e.g.
   /// "statekeeper: not_found: key \"a\"".
   std::string render(const caf::error& err) const;
@@ -127,10 +131,18 @@ class blocking_client {
   template <class Reply, class... Ts> caf::expected<Reply> call(Ts&&... xs);
 
   /// Sends an operation on `ns` to its owner and waits for its reply; goes
-  /// through the router when owners are out of reach.
+  /// through the router when owners are out of reach. Several nodes: sends
+  /// it again while it fails with `not_owner` (nothing applied: the
+  /// namespace is between owners, as when its node died), until the
+  /// timeout has passed.
   template <class Reply, class Atom, class... Ts>
   caf::expected<Reply> call_owner(Atom atom, const namespace_path& ns,
                                   const Ts&... xs);
+
+  /// One attempt of `call_owner`.
+  template <class Reply, class Atom, class... Ts>
+  caf::expected<Reply> call_owner_once(Atom atom, const namespace_path& ns,
+                                       const Ts&... xs);
 
   /// Returns the owner of the namespace rendered as `name`, resolving it if
   /// needed; null (and `direct_` off) if the service does not hand out

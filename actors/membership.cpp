@@ -49,6 +49,11 @@ void node_membership::renewed(clock::time_point started, caf::timespan gap) {
   live_until_.store(ticks(until), std::memory_order_release);
 }
 
+void node_membership::leaving() {
+  term_.fetch_add(1, std::memory_order_acq_rel);
+  live_until_.store(0, std::memory_order_release);
+}
+
 namespace {
 
 using membership_pointer = membership_actor::stateful_pointer<membership_state>;
@@ -91,6 +96,8 @@ membership_actor_impl(membership_pointer self,
   self->state.db = open_store();
   self->set_exit_handler([self](caf::exit_msg& msg) {
     auto& st = self->state;
+    // Others take its namespaces once it is gone: it stops serving first.
+    st.node->leaving();
     if (st.db->connected() || !st.db->connect())
       if (auto err = st.db->leave(st.node->me().id))
         log(log_level::warning, "cluster leave: " + caf::to_string(err));

@@ -51,6 +51,9 @@ class node_membership {
   /// member timeout or more, others may have taken the node's namespaces.
   void renewed(clock::time_point started, caf::timespan gap);
 
+  /// The node is leaving: from now on it serves nothing.
+  void leaving();
+
  private:
   member_info me_;
   cluster_options opts_;

@@ -110,7 +110,7 @@ void commit_failed(namespace_pointer self, caf::error err) {
   auto& st = self->state;
   auto failure = in_our_terms(std::move(err), persistence_name);
   if (has_code(failure, error_code::not_owner)) {
-    give_up_namespace(self, failure);
+    give_up_namespace(self, failure, true);
     return;
   }
   auto outcome_unknown = has_code(failure, error_code::timeout);
@@ -166,7 +166,8 @@ void applied(namespace_pointer self,
   schedule_sweep(self);
 }
 
-void give_up_namespace(namespace_pointer self, const caf::error& why) {
+void give_up_namespace(namespace_pointer self, const caf::error& why,
+                       bool refused) {
   auto& st = self->state;
   log(log_level::warning,
       "namespace \"" + st.ns +
@@ -177,7 +178,6 @@ void give_up_namespace(namespace_pointer self, const caf::error& why) {
   // A commit under way may still succeed, unless it was refused: say
   // `timeout` (outcome unknown) to what it carries, and `why` (nothing
   // applied) to what came after.
-  auto refused = has_code(why, error_code::not_owner);
   uint64_t unknown_up_to = 0;
   if (!refused && !st.pipeline.committing.empty())
     unknown_up_to = st.pipeline.committing.back().version;
@@ -189,7 +189,26 @@ void give_up_namespace(namespace_pointer self, const caf::error& why) {
                  "being committed; it may or may not be durable");
   for (auto& [revision, done] : held)
     done(revision <= unknown_up_to ? unknown : why);
-  self->quit();
+  // The router counts it (a lease lost) by this reason.
+  self->quit(make_error(error_code::not_owner, "gave the namespace up"));
+}
+
+namespace {
+
+caf::error lapsed() {
+  return make_error(error_code::not_owner,
+                    "this node's membership of the cluster lapsed, so "
+                    "another node may own the namespace now");
+}
+
+} // namespace
+
+bool gave_up_lapsed(namespace_pointer self) {
+  auto& st = self->state;
+  if (!st.node || !st.space || st.node->serves(st.term))
+    return false;
+  give_up_namespace(self, lapsed(), false);
+  return true;
 }
 
 void ensure_loaded(namespace_pointer self, done_handler done) {
@@ -201,11 +220,8 @@ void ensure_loaded(namespace_pointer self, done_handler done) {
     }
     // Its lease may have passed to another node while its membership
     // lapsed (a pause, a lost database): what it holds may be stale.
-    auto why = make_error(error_code::not_owner,
-                          "this node's membership of the cluster lapsed, so "
-                          "another node may own the namespace now");
-    done(why);
-    give_up_namespace(self, why);
+    done(lapsed());
+    give_up_namespace(self, lapsed(), false);
     return;
   }
   // Taken before the lease: a lapse after it is noticed.

@@ -39,7 +39,17 @@ void ensure_loaded(namespace_pointer self, done_handler done);
 /// node (`why`). Replies held on commits fail, the watchers are dropped
 /// with their cursors (to resume on the new owner) and the owner stops;
 /// the next request activates a new one, which takes the lease if it can.
-void give_up_namespace(namespace_pointer self, const caf::error& why);
+/// `refused`: the commit under way was refused (fenced), so nothing held
+/// was applied; otherwise what it carries may still be committed and is
+/// told `timeout`.
+void give_up_namespace(namespace_pointer self, const caf::error& why,
+                       bool refused);
+
+/// Several nodes: gives the namespace up if this node's membership lapsed
+/// since it was loaded (see ensure_loaded); returns whether it did. Its
+/// timers call it, so that a node that lost contact tells its watchers no
+/// progress it cannot vouch for.
+bool gave_up_lapsed(namespace_pointer self);
 
 /// Makes staged `changes` durable as the durability mode says and applies
 /// them (store, expiry index, history, watchers), then calls `done`. In

@@ -45,6 +45,8 @@ void on_sweep(namespace_pointer self, uint64_t generation) {
   st.sweep_due = caf::none;
   if (!st.space || st.sweeps_on_hold)
     return; // not loaded: the database purges it
+  if (gave_up_lapsed(self))
+    return;
   auto now = caf::make_timestamp();
   st.last_sweep = now;
   auto swept = st.space->sweep(now, st.opts.sweep_batch);

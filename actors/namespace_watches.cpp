@@ -257,6 +257,8 @@ void drop_all_watchers(namespace_pointer self, const std::string& why) {
 void on_progress(namespace_pointer self) {
   auto& st = self->state;
   st.progress_scheduled = false;
+  if (gave_up_lapsed(self))
+    return;
   schedule_progress(self);
   // Progress must not overtake changes.
   send_unsent(self);

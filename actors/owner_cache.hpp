@@ -146,7 +146,7 @@ template <class Atom>
 constexpr bool goes_to_owner =
     !std::is_same_v<Atom, ns_exists_atom> &&
     !std::is_same_v<Atom, list_ns_atom> && !std::is_same_v<Atom, sync_atom> &&
-    !std::is_same_v<Atom, stats_atom>;
+    !std::is_same_v<Atom, stats_atom> && !std::is_same_v<Atom, members_atom>;
 
 /// How many owners a request is sent to before it goes through the router
 /// (which always reaches the current one).
@@ -182,8 +182,8 @@ void request_owner_attempt(Self* self, owner_cache* cache, Timeout timeout,
                 next();
                 return;
               }
-              if (auto peer = cache->peer_of(name);
-                  peer != 0 && peer_failed(err)) {
+              auto peer = cache->peer_of(name);
+              if (peer != 0 && peer_failed(err)) {
                 // The connection failed or the node does not answer (it
                 // may be paused): the request may or may not have reached
                 // the owner, so it is not resent; the next one finds the
@@ -193,9 +193,18 @@ void request_owner_attempt(Self* self, owner_cache* cache, Timeout timeout,
                 on_error(err);
                 return;
               }
+              // Another node that no longer owns the namespace: find its
+              // owner anew, here or where the error says.
+              auto moved_on = peer != 0 && has_code(err, error_code::not_owner);
+              if (moved_on)
+                cache->forget(name);
               auto holder = cache->forward_to(err);
-              if (!holder || attempt + 1 >= owner_attempts) {
+              if (attempt + 1 >= owner_attempts || !(holder || moved_on)) {
                 on_error(err);
+                return;
+              }
+              if (!holder) {
+                next();
                 return;
               }
               // Not applied: resend to the node that owns the namespace.

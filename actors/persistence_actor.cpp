@@ -317,6 +317,15 @@ persistence_actor_impl(persistence_pointer self, postgres_options opts,
         });
       },
       [self](stats_atom) { return self->state.stats; },
+      [self](members_atom) -> caf::result<std::vector<member_status>> {
+        auto& node = self->state.node;
+        if (!node)
+          return make_error(error_code::invalid_argument,
+                            "this service is a single node");
+        return with_db(self, [&](durable_store& db) {
+          return db.members(node->options().member_timeout);
+        });
+      },
       [self](flush_atom) { flush(self); },
       [self](connect_atom) {
         if (ensure_connected(self))

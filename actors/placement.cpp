@@ -186,8 +186,10 @@ void owner_down(router_pointer self, const caf::down_msg& msg) {
   // Its watches went with it.
   st.active.watchers -= j->second.watchers;
   st.active.owners.erase(j);
-  // One that quit said why itself (it gave its namespace up).
-  if (msg.reason)
+  // One that gave its namespace up to another node said so itself.
+  if (has_code(msg.reason, error_code::not_owner))
+    ++st.active.leases_lost;
+  else if (msg.reason)
     log(log_level::warning, "the owner of namespace \"" + name +
                                 "\" stopped: " + caf::to_string(msg.reason));
   // In memory, activate again at once: the engine still holds the

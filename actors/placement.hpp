@@ -53,6 +53,8 @@ struct placement {
   /// Entries the owners' sweeps removed, and watches open on them (stats).
   uint64_t expired_entries = 0;
   int64_t watchers = 0;
+  /// Several nodes: owners that gave their namespace up (stats).
+  uint64_t leases_lost = 0;
 };
 
 /// Counts what the owner `who` reported: entries its sweep removed and a

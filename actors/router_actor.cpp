@@ -219,6 +219,9 @@ router_actor_impl(router_pointer self, service_options opts,
       peering.tls = node->options().tls;
       peering.token = node->options().peer_token;
       peering.connect_timeout = std::chrono::seconds{2};
+      // A node that does not answer within two member timeouts is paused
+      // or gone: the caller drops its session (owner_cache.hpp).
+      peering.request_timeout = 2 * node->options().member_timeout;
       self->state.peers =
           self->spawn<caf::detached + caf::linked>(peers_impl, peering);
     }
@@ -236,6 +239,14 @@ router_actor_impl(router_pointer self, service_options opts,
         if (!owner)
           return std::move(owner.error());
         return caf::actor_cast<namespace_operations>(*owner);
+      },
+      [self](members_atom) -> caf::result<std::vector<member_status>> {
+        if (!self->state.node)
+          return make_error(error_code::invalid_argument,
+                            "this service is a single node "
+                            "(statekeeper.cluster.enable is off)");
+        return self->delegate(self->state.persistence.front(),
+                              members_atom::value);
       },
       [self](peer_atom, member_info& member) -> caf::result<router_actor> {
         auto& peers = self->state.peers;
@@ -270,12 +281,15 @@ router_actor_impl(router_pointer self, service_options opts,
         init.expired_entries = active.expired_entries;
         init.watchers =
             static_cast<uint64_t>(std::max<int64_t>(active.watchers, 0));
+        init.leases_lost = active.leases_lost;
         return ask_persistence<persistence_stats, service_stats>(
             self, init,
             [](service_stats& acc, const persistence_stats& x) {
               acc.commits += x.commits;
               acc.batches += x.batches;
               acc.commit_failures += x.failures;
+              acc.leases_taken += x.leases;
+              acc.fenced_batches += x.fenced;
               acc.commit_seconds.merge(x.commit_seconds);
               acc.commit_batches.merge(x.commit_batches);
             },

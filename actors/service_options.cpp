@@ -64,6 +64,10 @@ caf::error validate(const service_options& opts) {
     if (cl->peer_token.empty())
       return bad("cluster.peer-token",
                  "must be set: the nodes log in to each other with it");
+    if (cl->address.empty() || cl->address == "0.0.0.0" || cl->address == "::")
+      return bad("cluster.address",
+                 "must be an address other nodes can reach (not a "
+                 "wildcard): set it when listening on every interface");
     if (cl->port == 0)
       return bad("cluster.port", "must be set (a fixed statekeeper.port, or "
                                  "the port other nodes reach this one on)");

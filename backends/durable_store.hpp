@@ -81,6 +81,11 @@ class durable_store {
   /// Removes member `id`: its leases are free for others at once.
   [[nodiscard]] virtual caf::error leave(uint64_t id) = 0;
 
+  /// Returns every member, sorted by name, live if its heartbeat is more
+  /// recent than `member_timeout`.
+  virtual caf::expected<std::vector<member_status>>
+  members(caf::timespan member_timeout) = 0;
+
   /// Takes the lease of namespace `ns` (rendered) for member `id`, unless
   /// a live member other than `id` (one whose heartbeat is more recent than
   /// `member_timeout`) holds it, and returns its new epoch. `not_owner`

@@ -27,6 +27,7 @@ using clear_atom = caf::atom_constant<caf::atom("clear")>;
 using list_ns_atom = caf::atom_constant<caf::atom("list_ns")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using members_atom = caf::atom_constant<caf::atom("members")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using login_atom = caf::atom_constant<caf::atom("login")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;

@@ -10,6 +10,7 @@
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/optional.hpp>
+#include <caf/timespan.hpp>
 
 namespace statekeeper {
 
@@ -33,6 +34,23 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("member_info"), x.id, x.name, x.address,
            x.port);
+}
+
+/// A member as the cluster's database sees it (statekeeper-cli cluster).
+struct member_status {
+  member_info member;
+  /// Whether its last heartbeat is within the member timeout.
+  bool live = false;
+  /// How long ago its last heartbeat was, by the database's clock.
+  caf::timespan heartbeat_age{0};
+  /// The namespaces it holds the lease of.
+  uint64_t namespaces = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_status& x) {
+  return f(caf::meta::type_name("member_status"), x.member, x.live,
+           x.heartbeat_age, x.namespaces);
 }
 
 /// A `not_owner` error saying `what`, naming `holder` as the namespace's

@@ -126,7 +126,11 @@ using router_actor = namespace_operations::extend<
     /// sync() -> ok once every acknowledged write is durable.
     caf::replies_to<sync_atom>::with<ok_atom>,
     /// stats() -> service counters.
-    caf::replies_to<stats_atom>::with<service_stats>>;
+    caf::replies_to<stats_atom>::with<service_stats>,
+    /// members() -> several nodes: every member of the cluster, live or
+    /// dead, with how many namespaces it owns. invalid_argument on a
+    /// single node.
+    caf::replies_to<members_atom>::with<std::vector<member_status>>>;
 
 /// Where in-process callers find the owner of a namespace, to send it the
 /// namespace operations themselves instead of through the router: the

@@ -18,6 +18,7 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using notify_atom = caf::atom_constant<caf::atom("notify")>;
 using counted_atom = caf::atom_constant<caf::atom("counted")>;
+using handle_atom = caf::atom_constant<caf::atom("handle")>;
 
 /// A namespace owner: the namespace operations, plus
 /// - `sweep(generation)` (sent to itself for its earliest expiry): remove
@@ -58,6 +59,8 @@ using timer_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
 /// A remote client's end of one session (actors/remote/remote.cpp): logs in
 /// once, then relays every operation to the session on the service's node.
 using session_link_actor = router_actor::extend<
-    caf::replies_to<login_atom, std::string>::with<ok_atom>>;
+    caf::replies_to<login_atom, std::string>::with<ok_atom>,
+    /// From the handle, once: the link stops when the handle does.
+    caf::reacts_to<handle_atom>>;
 
 } // namespace statekeeper

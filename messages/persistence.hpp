@@ -13,6 +13,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/change.hpp"
+#include "messages/cluster.hpp"
 #include "messages/entry.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/stats.hpp"
@@ -126,6 +127,8 @@ using persistence_actor = caf::typed_actor<
     /// while they come back full; replies how many.
     caf::replies_to<purge_atom>::with<uint64_t>,
     caf::replies_to<stats_atom>::with<persistence_stats>,
+    /// Several nodes: every member (router_actor's `members`).
+    caf::replies_to<members_atom>::with<std::vector<member_status>>,
     /// Internal: commit what is queued; (re)connect.
     caf::reacts_to<flush_atom>, caf::reacts_to<connect_atom>>;
 

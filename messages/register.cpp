@@ -35,7 +35,8 @@ caf::actor_system_config& register_types(caf::actor_system_config& cfg) {
       .add_message_type<txn_op>("statekeeper::txn_op")
       .add_message_type<txn_op_result>("statekeeper::txn_op_result")
       .add_message_type<txn_result>("statekeeper::txn_result")
-      .add_message_type<member_info>("statekeeper::member_info");
+      .add_message_type<member_info>("statekeeper::member_info")
+      .add_message_type<member_status>("statekeeper::member_status");
   add_error_category(cfg);
   return cfg;
 }

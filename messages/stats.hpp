@@ -60,6 +60,13 @@ struct service_stats {
   uint64_t expired_entries = 0;
   /// Watches open.
   uint64_t watchers = 0;
+  /// Several nodes: namespace leases taken (one per load), namespaces this
+  /// node gave up because their lease passed to another node or its
+  /// membership lapsed, and write batches refused because their lease had
+  /// passed (fenced).
+  uint64_t leases_taken = 0;
+  uint64_t leases_lost = 0;
+  uint64_t fenced_batches = 0;
   /// How long the committed transactions took, and how many batches each
   /// carried.
   histogram commit_seconds = commit_seconds_histogram();
@@ -70,8 +77,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_stats& x) {
   return f(caf::meta::type_name("service_stats"), x.active_namespaces,
            x.commits, x.batches, x.commit_failures, x.activations,
-           x.passivations, x.expired_entries, x.watchers, x.commit_seconds,
-           x.commit_batches);
+           x.passivations, x.expired_entries, x.watchers, x.leases_taken,
+           x.leases_lost, x.fenced_batches, x.commit_seconds, x.commit_batches);
 }
 
 } // namespace statekeeper

@@ -7,12 +7,16 @@
 // separate processes, killed and paused, are in cluster_process_test.cpp.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <future>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "actors/remote/remote.hpp"
 #include "tests/support/event_log.hpp"
 #include "tests/support/fixture.hpp"
+#include "tests/support/intruder.hpp"
 #include "tests/support/net_config.hpp"
 #include "tests/support/scratch_database.hpp"
 
@@ -57,6 +61,7 @@ struct cluster_node {
     remote_options opts;
     opts.port = port;
     opts.peer_token = "peer-secret";
+    opts.tokens = {{"acme", "a-token"}, {"globex", "g-token"}};
     return opts;
   }
 
@@ -89,18 +94,23 @@ TEST_CASE("a request reaches the namespace's owner from any node, and no "
   CHECK(must(a.client.get(ns, "k"))->value == "2");
   CHECK(lease_holder(db) == "node-a");
   CHECK(epochs_in_history(db, "acme/shared") == "1,1");
-  // A watch through node-b.
+  // A watch is opened on the owner's node only (its watcher would be
+  // exposed to the peers of the other): node-b names it.
   event_log log;
-  auto sub = must(b.client.watch(ns, {}, caf::none, log.handler()));
-  REQUIRE(log.wait_kind(watch_event_kind::snapshot_done));
-  must(a.client.put(ns, "w", "x"));
-  CHECK(log.wait_revision(3));
+  auto refused_watch = b.client.watch(ns, {}, caf::none, log.handler());
+  REQUIRE_FALSE(refused_watch);
+  CHECK(code(refused_watch) == error_code::not_owner);
+  CHECK_THAT(what(refused_watch),
+             Catch::Contains("a watch is served only by the node that owns "
+                             "the namespace: node \"node-a\""));
   // A remote client of node-b (as statekeeper-cli is): the same.
   net_config client_cfg;
   caf::actor_system client_sys{client_cfg};
-  auto remote = must(connect_service(client_sys, "127.0.0.1", b.port));
+  connect_options as_acme;
+  as_acme.token = "a-token";
+  auto remote = must(connect_service(client_sys, "127.0.0.1", b.port, as_acme));
   blocking_client remote_client{client_sys, remote};
-  CHECK(must(remote_client.put(ns, "k", "3")) == 4);
+  CHECK(must(remote_client.put(ns, "k", "3")) == 3);
   CHECK(must(remote_client.get(ns, "k"))->value == "3");
   // A peer session (another node's, with the peer token) is answered
   // where it lands: not_owner, naming the owner.
@@ -115,6 +125,29 @@ TEST_CASE("a request reaches the namespace's owner from any node, and no "
                                             std::to_string(a.port)));
   // The peer token opens every tenant, as an operator token does.
   CHECK(must(peer_client.put(namespace_path{"other", {}}, "k", "v")) == 1);
+}
+
+TEST_CASE("a client of one node reaches nothing through the node's sessions "
+          "with the others",
+          "[pg][cluster][security]") {
+  scratch_database db;
+  cluster_node a{db, "node-a"};
+  cluster_node b{db, "node-b"};
+  // Another tenant's secret, owned by node-b; node-a forwards to node-b,
+  // so it holds a session with it, whose link crossed the wire.
+  CHECK(must(b.client.put(victim, "k", "secret")) == 1);
+  CHECK(must(a.client.get(victim, "k"))->value == "secret");
+  // An intruder connected to node-a, without logging in, tries every id.
+  net_config intruder_cfg;
+  caf::actor_system intruder{intruder_cfg};
+  auto node = must(intruder.middleman().connect("127.0.0.1", a.port));
+  auto outcome = probe_every_actor(intruder, node, 2000);
+  INFO("answered: " << caf::deep_to_string(outcome.answered));
+  CHECK(outcome.answered.empty());
+  CHECK(must(b.client.get(victim, "k"))->value == "secret");
+  CHECK(must(b.client.get(victim, "k"))->version == 1);
+  // node-a still forwards.
+  CHECK(must(a.client.get(victim, "k"))->value == "secret");
 }
 
 TEST_CASE("one node at a time owns a namespace, and the others are refused "
@@ -166,6 +199,25 @@ TEST_CASE("a node that stops frees its namespaces for the others at once",
   CHECK(epochs_in_history(db, "acme/shared") == "1,1,1,1,1,2");
 }
 
+TEST_CASE("the blocking client waits out a namespace between owners",
+          "[pg][cluster]") {
+  scratch_database db;
+  std::optional<service_fixture> a;
+  a.emplace(node_options(db, "node-a"));
+  service_fixture b{node_options(db, "node-b")};
+  CHECK(must(a->client.put(ns, "k", "1")) == 1);
+  // node-b cannot reach node-a (no networking here): not_owner, which its
+  // blocking client sends again until node-a is gone and node-b owns it.
+  auto started = std::chrono::steady_clock::now();
+  auto write = std::async(std::launch::async,
+                          [&] { return b.client.put(ns, "k", "2"); });
+  std::this_thread::sleep_for(300ms);
+  a.reset();
+  CHECK(must(write.get()) == 2);
+  CHECK(std::chrono::steady_clock::now() - started >= 300ms);
+  CHECK(lease_holder(db) == "node-b");
+}
+
 TEST_CASE("a node whose lease passed to another never commits for the "
           "namespace again, and its watchers resume on the new owner",
           "[pg][cluster]") {
@@ -187,18 +239,26 @@ TEST_CASE("a node whose lease passed to another never commits for the "
   CHECK(must(b.client.put(ns, "k", "from b")) == 2);
   CHECK(lease_holder(db) == "node-b");
   // node-a still holds the namespace in memory and applies the write,
-  // but its commit is refused: nothing of it is visible anywhere.
-  auto late = a.client.put(ns, "k", "late from a");
+  // but its commit is refused: nothing of it is visible anywhere. (Sent
+  // once: the blocking client would send it again while node-b owns the
+  // namespace, which node-a cannot reach here.)
+  blocking_client once{a.sys, a.router, 200ms};
+  auto late = once.put(ns, "k", "late from a");
   REQUIRE_FALSE(late);
   CHECK(code(late) == error_code::not_owner);
-  CHECK_THAT(what(late), Catch::Contains("passed to another node"));
   CHECK(must(b.client.get(ns, "k"))->value == "from b");
   CHECK(db.query("SELECT value FROM sk_entries WHERE key = 'k'::bytea") ==
         "\\x66726f6d2062");
   // node-a gave the namespace up: it names the owner now.
-  auto again = a.client.get(ns, "k");
+  auto again = once.get(ns, "k");
   CHECK(code(again) == error_code::not_owner);
   CHECK_THAT(what(again), Catch::Contains("node \"node-b\""));
+  // Counted, for operators.
+  auto stats_a = must(a.client.stats());
+  CHECK(stats_a.leases_taken >= 1);
+  CHECK(stats_a.fenced_batches == 1);
+  CHECK(stats_a.leases_lost == 1);
+  CHECK(must(b.client.stats()).leases_taken == 1);
   // Never two owners' commits interleaved: epochs only grow with the
   // revisions.
   CHECK(epochs_in_history(db, "acme/shared") == "1,2");

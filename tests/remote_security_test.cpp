@@ -23,111 +23,13 @@
 #include "messages/session.hpp"
 #include "tests/support/event_log.hpp"
 #include "tests/support/fixture.hpp"
+#include "tests/support/intruder.hpp"
 #include "tests/support/net_config.hpp"
 
 using namespace statekeeper;
 using namespace statekeeper::test;
 
 namespace {
-
-const namespace_path victim{"globex", {"secrets"}};
-
-// What the probe got back.
-struct probe_outcome {
-  /// Replies that carried a result: each one a hole.
-  std::vector<std::string> answered;
-  /// Errors: refused (unauthorized, an interface without that message...).
-  size_t refused = 0;
-  /// Requests without any reply within the probe's timeout.
-  size_t silent = 0;
-};
-
-// Sends every target the operations an intruder would try: plain ones (as
-// to a router or namespace actor), ones with a made-up session key (as to a
-// session), and forged watch events (as to a watcher's relay).
-caf::behavior probe_impl(caf::event_based_actor* self,
-                         std::vector<caf::actor> targets,
-                         std::shared_ptr<std::promise<probe_outcome>> done) {
-  auto outcome = std::make_shared<probe_outcome>();
-  auto pending = std::make_shared<size_t>(0);
-  auto finish = [self, outcome, pending, done] {
-    if (--*pending == 0) {
-      done->set_value(*outcome);
-      self->quit();
-    }
-  };
-  auto on_error = [outcome, finish](caf::error& err) {
-    if (err == caf::sec::request_timeout)
-      ++outcome->silent;
-    else
-      ++outcome->refused;
-    finish();
-  };
-  auto answered = [outcome, finish](std::string what) {
-    outcome->answered.push_back(std::move(what));
-    finish();
-  };
-  const auto t = std::chrono::seconds{5};
-  session_key guess{};
-  watch_event forged;
-  forged.kind = watch_event_kind::put;
-  forged.key = "k";
-  forged.value = "pwned";
-  for (auto& target : targets) {
-    *pending += 7;
-    self->request(target, t, get_atom::value, victim, std::string{"k"})
-        .then(
-            [=](caf::optional<entry>& e) {
-              answered("get: " + (e ? e->value : std::string{"none"}));
-            },
-            on_error);
-    self->request(target, t, put_atom::value, victim, std::string{"k"},
-                  std::string{"pwned"}, ttl_option{})
-        .then([=](uint64_t) { answered("put"); }, on_error);
-    self->request(target, t, list_ns_atom::value, namespace_path{})
-        .then([=](std::vector<namespace_path>&) { answered("list"); },
-              on_error);
-    self->request(target, t, guess, get_atom::value, victim, std::string{"k"})
-        .then(
-            [=](caf::optional<entry>& e) {
-              answered("keyed get: " + (e ? e->value : std::string{"none"}));
-            },
-            on_error);
-    self->request(target, t, guess, put_atom::value, victim, std::string{"k"},
-                  std::string{"pwned"}, ttl_option{})
-        .then([=](uint64_t) { answered("keyed put"); }, on_error);
-    self->request(target, t, event_atom::value, uint64_t{1},
-                  watch_batch{std::vector<watch_event>{forged}})
-        .then([=]() { answered("event"); }, on_error);
-    self->request(target, t, event_atom::value, guess, watcher_actor{},
-                  uint64_t{1}, watch_batch{std::vector<watch_event>{forged}})
-        .then([=]() { answered("keyed event"); }, on_error);
-  }
-  return {[](caf::unit_t) {}};
-}
-
-// Handles, on the probe's node, for the actors 1..`last` of `node`, made as
-// CAF makes them for ids it reads from the wire.
-std::vector<caf::actor> every_actor_of(caf::actor_system& sys,
-                                       const caf::node_id& node,
-                                       caf::actor_id last) {
-  auto& mm = sys.middleman();
-  auto broker =
-      static_cast<caf::io::basp_broker*>(caf::actor_cast<caf::abstract_actor*>(
-          mm.named_broker<caf::io::basp_broker>(caf::atom("BASP"))));
-  std::promise<std::vector<caf::actor>> made;
-  mm.run_later([&] {
-    // CAF keeps, per thread, the node a message being read came from, and
-    // leaves it pointing at a finished read: these ids come from no one.
-    broker->set_last_hop(nullptr);
-    std::vector<caf::actor> result;
-    for (caf::actor_id id = 1; id <= last; ++id)
-      if (auto proxy = broker->instance.proxies().get_or_put(node, id))
-        result.push_back(caf::actor_cast<caf::actor>(proxy));
-    made.set_value(std::move(result));
-  });
-  return made.get_future().get();
-}
 
 remote_options with_tokens() {
   remote_options opts;
@@ -185,12 +87,8 @@ TEST_CASE("a peer that never logged in reaches no data through any actor id",
   net_config intruder_cfg;
   caf::actor_system intruder{intruder_cfg};
   auto node = must(intruder.middleman().connect("127.0.0.1", s.port));
-  auto targets = every_actor_of(intruder, node, 4000);
-  REQUIRE(targets.size() == 4000);
-  auto done = std::make_shared<std::promise<probe_outcome>>();
-  auto result = done->get_future();
-  intruder.spawn(probe_impl, targets, done);
-  auto outcome = result.get();
+  REQUIRE(every_actor_of(intruder, node, 4000).size() == 4000);
+  auto outcome = probe_every_actor(intruder, node, 4000);
   INFO("answered: " << caf::deep_to_string(outcome.answered));
   CHECK(outcome.answered.empty());
   // The sessions and the gateway were reached, and said no.

@@ -115,6 +115,17 @@ std::string http_metrics::render(const service_stats& service,
          service.batches);
   single(out, "statekeeper_commit_failures_total", "counter",
          "PostgreSQL transactions that failed.", service.commit_failures);
+  single(out, "statekeeper_leases_taken_total", "counter",
+         "Several nodes: namespace leases taken (one per load).",
+         service.leases_taken);
+  single(out, "statekeeper_leases_lost_total", "counter",
+         "Several nodes: namespaces given up, their lease passed to another "
+         "node or this node's membership lapsed.",
+         service.leases_lost);
+  single(out, "statekeeper_fenced_batches_total", "counter",
+         "Several nodes: write batches refused, their lease having passed to "
+         "another node.",
+         service.fenced_batches);
   header(out, "statekeeper_commit_duration_seconds", "histogram",
          "Time a committed PostgreSQL transaction took.");
   series(out, "statekeeper_commit_duration_seconds", "",

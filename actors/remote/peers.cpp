@@ -1,8 +1,11 @@
 #include "actors/remote/peers.hpp"
 
+#include <string>
+#include <type_traits>
 #include <utility>
 
 #include "actors/relay.hpp"
+#include "messages/error.hpp"
 
 namespace statekeeper {
 
@@ -15,16 +18,29 @@ namespace {
 // that never crossed the wire (a peer can name any actor that did as the
 // sender of a forged response, see wire_guard.hpp); the session's link
 // did, so its answers come through this relay, which never does.
+//
+// Watches are not relayed: the watcher would cross the wire to the other
+// node, and any peer of this node could then send it events of its own
+// making. A watch is refused, naming the node to open it on.
 struct answering_relay {
   router_actor::pointer self;
   router_actor session;
+  member_info peer;
 
-  template <class Reply, class... Ts>
-  caf::typed_response_promise<Reply> call(Ts... xs) {
+  template <class Reply, class Atom, class... Ts>
+  caf::typed_response_promise<Reply> call(Atom atom, Ts... xs) {
     auto rp = self->make_response_promise<Reply>();
+    if constexpr (std::is_same_v<Atom, watch_atom>) {
+      rp.deliver(make_error(error_code::not_owner,
+                            "a watch is served only by the node that owns "
+                            "the namespace: node \"" +
+                                peer.name + "\" at " + peer.address + ":" +
+                                std::to_string(peer.port)));
+      return rp;
+    }
     // The session's link answers `timeout` itself after its request
     // timeout, and fails what waits when the connection is lost.
-    self->request(session, caf::infinite, std::move(xs)...)
+    self->request(session, caf::infinite, atom, std::move(xs)...)
         .then([rp](Reply& reply) mutable { rp.deliver(std::move(reply)); },
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
     return rp;
@@ -32,9 +48,10 @@ struct answering_relay {
 };
 
 router_actor::behavior_type answering_relay_impl(router_actor::pointer self,
-                                                 router_actor session) {
+                                                 router_actor session,
+                                                 member_info peer) {
   return relay_behavior<router_actor>(
-      answering_relay{self, std::move(session)});
+      answering_relay{self, std::move(session), std::move(peer)});
 }
 
 } // namespace
@@ -54,7 +71,8 @@ peers_impl(peers_actor::stateful_pointer<peers_state> self,
         if (!session)
           return std::move(session.error());
         // Stops when the last handle to it is gone, and with it the session.
-        auto relay = self->spawn(answering_relay_impl, std::move(*session));
+        auto relay =
+            self->spawn(answering_relay_impl, std::move(*session), member);
         sessions.emplace(member.id, relay);
         return relay;
       },

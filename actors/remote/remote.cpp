@@ -14,6 +14,7 @@
 #include "actors/relay.hpp"
 #include "actors/remote/gateway.hpp"
 #include "actors/remote/tls_error_queue.hpp"
+#include "actors/remote/wire_guard.hpp"
 #include "messages/error.hpp"
 #include "messages/internal.hpp"
 
@@ -54,9 +55,15 @@ struct link_state {
   /// Requests waiting for the session, failed at once if it goes away.
   std::unordered_map<uint64_t, std::function<void(caf::error)>> waiting;
   uint64_t next_id = 0;
+  /// The handle (see below): the link stops when it does.
+  caf::actor_addr handle;
 };
 
-using link_pointer = session_link_actor::stateful_pointer<link_state>;
+// Guarded as a client (wire_guard.hpp): once it sent a request over the
+// wire, any peer of this node can message it, and on a node of a cluster
+// it speaks for the node in a peer session.
+using link_pointer =
+    wire_guarded<link_state, session_link_actor::base, wire_role::client>*;
 
 caf::error lost(const link_state& st) {
   return make_error(error_code::storage_unavailable,
@@ -101,8 +108,16 @@ session_link_actor::behavior_type session_link_impl(link_pointer self,
   st.peer = std::move(peer);
   st.connect_timeout = opts.connect_timeout;
   st.request_timeout = opts.request_timeout;
+  // Answers come from the service's node.
+  self->trust(st.gateway.node());
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
+    if (msg.source == st.handle) {
+      // Unless it still runs: then a peer made the message up.
+      if (!caf::actor_cast<caf::strong_actor_ptr>(st.handle))
+        self->quit();
+      return;
+    }
     if (msg.source != st.session.address())
       return;
     st.session = nullptr;
@@ -112,7 +127,14 @@ session_link_actor::behavior_type session_link_impl(link_pointer self,
       entry.second(lost(st));
   });
   return relay_behavior<session_link_actor>(
-      link_relay{self}, [self](login_atom atom, std::string& token) {
+      link_relay{self},
+      [self](handle_atom) {
+        if (auto handle = self->current_sender()) {
+          self->state.handle = handle->address();
+          self->monitor(handle);
+        }
+      },
+      [self](login_atom atom, std::string& token) {
         auto rp = self->make_response_promise<ok_atom>();
         auto& st = self->state;
         self->request(st.gateway, st.connect_timeout, atom, std::move(token))
@@ -126,6 +148,7 @@ session_link_actor::behavior_type session_link_impl(link_pointer self,
                 [self, rp](caf::error& err) mutable {
                   rp.deliver(in_our_terms(
                       std::move(err), "statekeeper at " + self->state.peer));
+                  self->quit(); // no handle will come
                 });
         return rp;
       });
@@ -154,8 +177,8 @@ struct delegating_relay {
 session_handle_actor::behavior_type
 session_handle_impl(session_handle_actor::pointer self,
                     session_link_actor link) {
-  self->attach_functor(
-      [link] { caf::anon_send_exit(link, caf::exit_reason::user_shutdown); });
+  // The link monitors this handle and stops with it.
+  self->send(link, handle_atom::value);
   return relay_behavior<session_handle_actor>(
       delegating_relay{self, link},
       [](resolve_atom,
@@ -254,10 +277,8 @@ caf::expected<router_actor> connect_service(caf::actor_system& sys,
   self->request(link, caf::infinite, login_atom::value, opts.token)
       .receive([](ok_atom) {},
                [&](caf::error& err) { failure = std::move(err); });
-  if (failure) {
-    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
-    return failure;
-  }
+  if (failure)
+    return failure; // the link stopped
   return caf::actor_cast<router_actor>(sys.spawn(session_handle_impl, link));
 }
 

@@ -17,6 +17,17 @@
 //   empty acknowledgement from the node the actor trusts (its client's,
 //   whose watchers acknowledge events; none before `trust`).
 //
+// The client's end of a session (its link, actors/remote/remote.cpp) is
+// reachable too, once it sent a request over the wire: on a node of a
+// cluster, by every client of that node, and it speaks for this node in a
+// peer session on another. So a link is guarded as a client: it takes
+// requests and exit messages only from local actors that never crossed
+// the wire (its handle), and responses also from the node it trusts (the
+// service's), whatever they carry. It takes down messages without a sender
+// too: a local actor that stops because its last reference went away
+// sends them so. A peer can send one as well, so a client acts on such a
+// message only once it sees that the actor it names is gone.
+//
 // enqueue runs on the sender's thread: it reads only what `trust` published.
 #pragma once
 
@@ -29,15 +40,26 @@
 
 namespace statekeeper {
 
+/// Which end of a session an actor is (see above).
+enum class wire_role {
+  /// The gateway and sessions: requests from anyone, empty responses from
+  /// the trusted node.
+  service,
+  /// A link: requests from this node's unexposed actors only, any
+  /// response from the trusted node.
+  client,
+};
+
 /// Returns whether `what` may be enqueued at `self`; `trusted` is the node
 /// responses may come from besides this one (null: none).
 [[nodiscard]] bool wire_admits(const caf::mailbox_element& what,
                                const caf::abstract_actor& self,
-                               const caf::node_id* trusted);
+                               const caf::node_id* trusted,
+                               wire_role role = wire_role::service);
 
 /// A stateful actor whose enqueue applies wire_admits. Spawn it from a
 /// function taking `wire_guarded<State, Handle::base>*`.
-template <class State, class Base>
+template <class State, class Base, wire_role Role = wire_role::service>
 class wire_guarded : public caf::stateful_actor<State, Base> {
  public:
   using super = caf::stateful_actor<State, Base>;
@@ -55,7 +77,7 @@ class wire_guarded : public caf::stateful_actor<State, Base> {
                caf::execution_unit* host) override {
     auto trusted =
         trusting_.load(std::memory_order_acquire) ? &trusted_ : nullptr;
-    if (wire_admits(*what, *this, trusted))
+    if (wire_admits(*what, *this, trusted, Role))
       super::enqueue(std::move(what), host);
   }
 

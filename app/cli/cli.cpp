@@ -251,6 +251,10 @@ template <> int run_command<k::watch>(command_context& c) {
   return cli::run_watch(c.sys, c.router, c.inv);
 }
 
+template <> int run_command<k::cluster>(command_context& c) {
+  return print_result(c, c.client.members(), cli::render_members);
+}
+
 template <size_t... I>
 int dispatch(command_context& c, std::index_sequence<I...>) {
   using runner = int (*)(command_context&);

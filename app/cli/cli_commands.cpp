@@ -226,6 +226,24 @@ const std::vector<command_spec>& commands() {
        "connection lost or no\nanswer within --timeout, or "
        "cursor_expired (CURSOR is older than the\nservice's history, "
        "or of another incarnation of NS).\n"},
+      {k::cluster,
+       "cluster",
+       {},
+       0,
+       false,
+       "list the nodes of a cluster",
+       "cluster",
+       "Lists the nodes sharing the service's PostgreSQL database, live or "
+       "dead\n(statekeeper.cluster). Needs an operator token (tenant "
+       "\"*\") when the\nservice has tokens.",
+       {},
+       {},
+       "Output: one node per line, sorted by name: its name, address:port,"
+       "\n\"live\" or \"dead\", the namespaces it owns and how long ago "
+       "its last\nheartbeat was, separated by tabs. With --json: "
+       "{\"members\":[{\"name\",\n\"address\", \"port\", \"id\", "
+       "\"live\", \"namespaces\", \"heartbeat_age_ms\"}]}.\n"
+       "Exit status: 0, or 2 on error (a single node: invalid_argument).\n"},
   };
   return table;
 }

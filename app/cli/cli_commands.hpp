@@ -31,10 +31,11 @@ enum class command_kind {
   expire,
   persist,
   watch,
+  cluster,
 };
 
 inline constexpr size_t command_count =
-    static_cast<size_t>(command_kind::watch) + 1;
+    static_cast<size_t>(command_kind::cluster) + 1;
 
 /// A term and what it means, for the two columns of a help text.
 using described = std::pair<std::string_view, std::string_view>;

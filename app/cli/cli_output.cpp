@@ -1,5 +1,6 @@
 #include "app/cli/cli_output.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <utility>
@@ -93,6 +94,35 @@ std::string render_count(output_format format, uint64_t count) {
   if (format == output_format::plain)
     return line(std::to_string(count));
   return line(boost::json::object{{"count", count}});
+}
+
+std::string render_members(output_format format,
+                           const std::vector<member_status>& members) {
+  auto age_ms = [](const member_status& x) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               x.heartbeat_age)
+        .count();
+  };
+  if (format == output_format::plain) {
+    std::string out;
+    for (auto& x : members)
+      out +=
+          line(x.member.name + "\t" + x.member.address + ":" +
+               std::to_string(x.member.port) + "\t" +
+               (x.live ? "live" : "dead") + "\t" +
+               std::to_string(x.namespaces) + "\t" + std::to_string(age_ms(x)));
+    return out;
+  }
+  boost::json::array all;
+  for (auto& x : members)
+    all.emplace_back(boost::json::object{{"name", view(x.member.name)},
+                                         {"address", view(x.member.address)},
+                                         {"port", x.member.port},
+                                         {"id", x.member.id},
+                                         {"live", x.live},
+                                         {"namespaces", x.namespaces},
+                                         {"heartbeat_age_ms", age_ms(x)}});
+  return line(boost::json::object{{"members", std::move(all)}});
 }
 
 std::string render_exists(output_format format, bool exists) {

@@ -11,6 +11,7 @@
 
 #include <caf/timestamp.hpp>
 
+#include "messages/cluster.hpp"
 #include "messages/entry.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/watch.hpp"
@@ -50,6 +51,12 @@ std::string render_namespaces(output_format format,
 
 /// count: the number; JSON {"count":N}.
 std::string render_count(output_format format, uint64_t count);
+
+/// cluster: one member per line, tab-separated: name, address:port,
+/// live|dead, namespaces owned, milliseconds since its heartbeat; JSON
+/// {"members":[{...}]}.
+std::string render_members(output_format format,
+                           const std::vector<member_status>& members);
 
 /// exists: "yes" or "no"; JSON {"exists":bool}.
 std::string render_exists(output_format format, bool exists);

@@ -267,12 +267,26 @@ void postgres_backend::prepare_statements() {
   c.prepare("sk_join", "INSERT INTO sk_members (id, name, address, port)"
                        " VALUES ($1, $2, $3, $4) ON CONFLICT (id)"
                        " DO UPDATE SET heartbeat_at = now()");
+  // clock_timestamp(), not now() (the transaction's start): the time
+  // after the row lock, which a node taking a lease over holds while it
+  // decides (sk_holder_lock).
   c.prepare("sk_last_heartbeat",
-            "SELECT (extract(epoch FROM now() - heartbeat_at) * 1e6)::bigint"
-            " FROM sk_members WHERE id = $1 FOR UPDATE");
-  c.prepare("sk_heartbeat",
-            "UPDATE sk_members SET heartbeat_at = now() WHERE id = $1");
+            "SELECT (extract(epoch FROM clock_timestamp() - heartbeat_at)"
+            " * 1e6)::bigint FROM sk_members WHERE id = $1 FOR UPDATE");
+  c.prepare("sk_heartbeat", "UPDATE sk_members SET heartbeat_at ="
+                            " clock_timestamp() WHERE id = $1");
   c.prepare("sk_leave", "DELETE FROM sk_members WHERE id = $1");
+  c.prepare("sk_members",
+            "SELECT m.id, m.name, m.address, m.port,"
+            " (extract(epoch FROM now() - m.heartbeat_at) * 1e6)::bigint,"
+            " (SELECT count(*) FROM sk_leases l WHERE l.owner = m.id)"
+            " FROM sk_members m ORDER BY m.name, m.id");
+  // The holder's member row, share-locked before the decision: a heartbeat
+  // under way (its row locked for update) is waited for, so that it is
+  // either seen here or finds that it came too late (sk_last_heartbeat).
+  c.prepare("sk_holder_lock",
+            "SELECT m.id FROM sk_leases l JOIN sk_members m ON m.id = l.owner"
+            " WHERE l.ns = $1 FOR SHARE OF m");
   // Free, ours, or held by a member that is gone or has not heartbeat
   // within the timeout ($3, microseconds).
   c.prepare("sk_acquire",
@@ -575,6 +589,27 @@ caf::error postgres_backend::leave(uint64_t id) {
   });
 }
 
+caf::expected<std::vector<member_status>>
+postgres_backend::members(caf::timespan member_timeout) {
+  return guarded("members", [&]() -> caf::expected<std::vector<member_status>> {
+    pqxx::read_transaction tx{*conn_};
+    std::vector<member_status> result;
+    for (auto row : tx.exec_prepared("sk_members")) {
+      member_status x;
+      x.member.id = static_cast<uint64_t>(row[0].as<int64_t>());
+      x.member.name = row[1].as<std::string>();
+      x.member.address = row[2].as<std::string>();
+      x.member.port = static_cast<uint16_t>(row[3].as<int>());
+      x.heartbeat_age = std::chrono::duration_cast<caf::timespan>(
+          std::chrono::microseconds{row[4].as<int64_t>()});
+      x.live = x.heartbeat_age < member_timeout;
+      x.namespaces = row[5].as<uint64_t>();
+      result.push_back(std::move(x));
+    }
+    return result;
+  });
+}
+
 caf::expected<uint64_t>
 postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
                                 caf::timespan member_timeout) {
@@ -588,6 +623,7 @@ postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
     // longer (its node paused) must not stop this persistence actor.
     tx.exec("SET LOCAL lock_timeout = " +
             std::to_string(milliseconds(member_timeout)));
+    tx.exec_prepared("sk_holder_lock", key);
     auto taken = tx.exec_prepared("sk_acquire", key, static_cast<int64_t>(id),
                                   static_cast<int64_t>(timeout_us));
     if (taken.empty()) {

@@ -72,6 +72,8 @@ class postgres_backend final : public durable_store {
   [[nodiscard]] caf::error join(const member_info& me) override;
   caf::expected<caf::timespan> heartbeat(uint64_t id) override;
   [[nodiscard]] caf::error leave(uint64_t id) override;
+  caf::expected<std::vector<member_status>>
+  members(caf::timespan member_timeout) override;
   caf::expected<uint64_t> acquire_lease(const std::string& ns, uint64_t id,
                                         caf::timespan member_timeout) override;
   [[nodiscard]] caf::error release_lease(const std::string& ns,
