@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,6 +97,7 @@ struct writer {
       auto now = std::chrono::steady_clock::now();
       if (r.status == 200) {
         acknowledged.push_back(key);
+        std::lock_guard<std::mutex> guard{mtx};
         successes.push_back(now);
       } else {
         // Retryable, and said so: nothing else may come back.
@@ -111,11 +113,15 @@ struct writer {
   int next = 0;
   std::vector<std::string> acknowledged;
   std::vector<std::string> unexpected;
+  /// When writes were acknowledged; read while the writer runs, so under
+  /// `mtx` (the rest is read once it is done).
   std::vector<std::chrono::steady_clock::time_point> successes;
+  mutable std::mutex mtx;
 
   /// When the first write after `t` was acknowledged; `t` if none was.
   std::chrono::steady_clock::time_point
   first_success_after(std::chrono::steady_clock::time_point t) const {
+    std::lock_guard<std::mutex> guard{mtx};
     for (auto at : successes)
       if (at > t)
         return at;
