@@ -128,45 +128,28 @@ caf::expected<Reply> blocking_client::call_owner_once(Atom atom,
     if (!*owner)
       break;
     caf::expected<Reply> result{caf::error{}};
-    bool moved = false;
+    caf::error failure;
     self()
         ->request(*owner, timeout_, atom, ns, xs...)
         .receive([&](Reply& reply) { result = std::move(reply); },
-                 [&](caf::error& err) {
-                   moved = owner_moved(err);
-                   result = in_our_terms(std::move(err), "the service");
-                 });
-    if (moved) {
-      owners_.forget(name); // retired or stopped: resolve it again
-      continue;
-    }
-    if (result)
+                 [&](caf::error& err) { failure = std::move(err); });
+    if (!failure)
       return result;
-    // Several nodes (see owner_cache.hpp): a peer whose connection failed
-    // is forgotten; a namespace owned elsewhere is asked there.
-    auto peer = owners_.peer_of(name);
-    if (peer != 0 && peer_failed(result.error())) {
-      owners_.forget(name);
-      self()->send(owners_.directory(), forget_peer_atom::value, peer);
+    result = in_our_terms(failure, "the service");
+    auto plan = owners_.after_failure(name, failure, attempt);
+    if (plan.dropped_peer != 0)
+      self()->send(owners_.directory(), forget_peer_atom::value,
+                   plan.dropped_peer);
+    if (plan.step == failure_plan::fail)
       return result;
-    }
-    // Another node that no longer owns the namespace: find its owner anew,
-    // here or where the error says.
-    auto moved_on =
-        peer != 0 && has_code(result.error(), error_code::not_owner);
-    if (moved_on)
-      owners_.forget(name);
-    auto holder = owners_.forward_to(result.error());
-    if (attempt + 1 >= owner_attempts || !(holder || moved_on))
-      return result;
-    if (!holder)
+    if (plan.step == failure_plan::resend)
       continue;
     bool found = false;
     self()
-        ->request(owners_.directory(), timeout_, peer_atom::value, *holder)
+        ->request(owners_.directory(), timeout_, peer_atom::value, *plan.to)
         .receive(
             [&](router_actor& peer) {
-              owners_.remember_peer(name, peer, holder->id);
+              owners_.remember_peer(name, peer, plan.to->id);
               found = true;
             },
             [](caf::error&) {});

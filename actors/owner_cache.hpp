@@ -37,6 +37,22 @@
 
 namespace statekeeper {
 
+/// What a caller does after a request to a cached owner failed (see
+/// owner_cache::after_failure).
+struct failure_plan {
+  enum step_t {
+    /// Give the caller the error.
+    fail,
+    /// Send the request again: to the owner resolved anew.
+    resend,
+    /// Send it again to the node `to`, through a session with it.
+    forward,
+  } step = fail;
+  caf::optional<member_info> to;
+  /// A session with this member failed: tell the directory (forget_peer).
+  uint64_t dropped_peer = 0;
+};
+
 class owner_cache {
  public:
   /// Remembers at most `capacity` owners: beyond, it forgets those that
@@ -98,6 +114,12 @@ class owner_cache {
     return holder_of(err);
   }
 
+  /// Forgets what `err`, the failure of attempt `attempt` (from 0) of a
+  /// request to the cached owner of `name`, shows is gone, and says what
+  /// to do next. Defined below.
+  failure_plan after_failure(const std::string& name, const caf::error& err,
+                             int attempt);
+
   const router_actor& router() const { return router_; }
 
   /// The router, as the directory of owners it also is.
@@ -138,6 +160,39 @@ inline bool peer_failed(const caf::error& err) {
          has_code(err, error_code::timeout) || err == caf::sec::request_timeout;
 }
 
+/// How many owners a request is sent to before it goes through the router
+/// (which always reaches the current one).
+constexpr int owner_attempts = 3;
+
+inline failure_plan owner_cache::after_failure(const std::string& name,
+                                               const caf::error& err,
+                                               int attempt) {
+  if (owner_moved(err)) {
+    forget(name);
+    return {failure_plan::resend, caf::none, 0};
+  }
+  auto peer = peer_of(name);
+  if (peer != 0 && peer_failed(err)) {
+    // The connection failed or the node does not answer (it may be
+    // paused): the request may or may not have reached the owner, so it is
+    // not resent; the next one finds the owner anew.
+    forget(name);
+    return {failure_plan::fail, caf::none, peer};
+  }
+  // Another node that no longer owns the namespace: find its owner anew,
+  // here or where the error says.
+  auto moved_on = peer != 0 && has_code(err, error_code::not_owner);
+  if (moved_on)
+    forget(name);
+  auto holder = forward_to(err);
+  if (attempt + 1 >= owner_attempts || !(holder || moved_on))
+    return {failure_plan::fail, caf::none, 0};
+  if (!holder)
+    return {failure_plan::resend, caf::none, 0};
+  // Not applied: resend to the node that owns the namespace.
+  return {failure_plan::forward, std::move(holder), 0};
+}
+
 /// Whether requests with `Atom` go to a namespace's owner: every namespace
 /// operation but namespace_exists, which the router answers from the
 /// database for a namespace that is not active instead of activating it.
@@ -148,9 +203,6 @@ constexpr bool goes_to_owner =
     !std::is_same_v<Atom, list_ns_atom> && !std::is_same_v<Atom, sync_atom> &&
     !std::is_same_v<Atom, stats_atom> && !std::is_same_v<Atom, members_atom>;
 
-/// How many owners a request is sent to before it goes through the router
-/// (which always reaches the current one).
-constexpr int owner_attempts = 3;
 
 namespace detail {
 
@@ -177,42 +229,24 @@ void request_owner_attempt(Self* self, owner_cache* cache, Timeout timeout,
                                              on_error, attempt + 1, name, atom,
                                              ns, xs...);
               };
-              if (owner_moved(err)) {
-                cache->forget(name);
-                next();
-                return;
-              }
-              auto peer = cache->peer_of(name);
-              if (peer != 0 && peer_failed(err)) {
-                // The connection failed or the node does not answer (it
-                // may be paused): the request may or may not have reached
-                // the owner, so it is not resent; the next one finds the
-                // owner anew.
-                cache->forget(name);
-                self->send(cache->directory(), forget_peer_atom::value, peer);
+              auto plan = cache->after_failure(name, err, attempt);
+              if (plan.dropped_peer != 0)
+                self->send(cache->directory(), forget_peer_atom::value,
+                           plan.dropped_peer);
+              if (plan.step == failure_plan::fail) {
                 on_error(err);
                 return;
               }
-              // Another node that no longer owns the namespace: find its
-              // owner anew, here or where the error says.
-              auto moved_on = peer != 0 && has_code(err, error_code::not_owner);
-              if (moved_on)
-                cache->forget(name);
-              auto holder = cache->forward_to(err);
-              if (attempt + 1 >= owner_attempts || !(holder || moved_on)) {
-                on_error(err);
-                return;
-              }
-              if (!holder) {
+              if (plan.step == failure_plan::resend) {
                 next();
                 return;
               }
-              // Not applied: resend to the node that owns the namespace.
+              auto holder = *plan.to;
               self->request(cache->directory(), timeout, peer_atom::value,
-                            *holder)
+                            holder)
                   .then(
                       [=](router_actor& peer) mutable {
-                        cache->remember_peer(name, peer, holder->id);
+                        cache->remember_peer(name, peer, holder.id);
                         next();
                       },
                       [on_error, err](caf::error&) mutable { on_error(err); });
