@@ -153,8 +153,10 @@ caf::expected<Reply> blocking_client::call_owner_once(Atom atom,
               found = true;
             },
             [](caf::error&) {});
+    // Not connected, nothing sent: the node that placement preferred is
+    // passed over now, and this one may take the namespace.
     if (!found)
-      return result;
+      continue;
   }
   return call<Reply>(atom, ns, xs...);
 }

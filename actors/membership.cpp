@@ -1,5 +1,6 @@
 #include "actors/membership.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "actors/log.hpp"
@@ -54,6 +55,116 @@ void node_membership::leaving() {
   live_until_.store(0, std::memory_order_release);
 }
 
+void node_membership::saw_members(std::vector<member_info> live) {
+  auto by_id = [](const member_info& x, const member_info& y) {
+    return x.id < y.id;
+  };
+  std::sort(live.begin(), live.end(), by_id);
+  auto now = clock::now();
+  std::lock_guard<std::mutex> guard{mtx_};
+  bool changed = live.size() != view_.size() ||
+                 !std::equal(live.begin(), live.end(), view_.begin(),
+                             [](const member_info& x, const member_info& y) {
+                               return x.id == y.id && x.port == y.port &&
+                                      x.address == y.address;
+                             });
+  for (auto i = unreachable_.begin(); i != unreachable_.end();) {
+    if (i->second <= now) {
+      i = unreachable_.erase(i);
+      changed = true;
+    } else {
+      ++i;
+    }
+  }
+  if (changed) {
+    view_ = std::move(live);
+    ++generation_;
+  }
+}
+
+void node_membership::unreachable(uint64_t id, clock::time_point until) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  unreachable_[id] = until;
+  ++generation_;
+}
+
+void node_membership::reachable(uint64_t id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (unreachable_.erase(id) > 0)
+    ++generation_;
+}
+
+std::vector<member_info> node_membership::candidates() const {
+  std::vector<member_info> result;
+  result.reserve(view_.size() + 1);
+  for (auto& member : view_)
+    if (member.id != me_.id && unreachable_.count(member.id) == 0)
+      result.push_back(member);
+  result.push_back(me_);
+  return result;
+}
+
+caf::optional<member_info>
+node_membership::placed_elsewhere(const std::string& name) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (view_.empty())
+    return caf::none;
+  auto all = candidates();
+  auto preferred = preferred_member(name, all);
+  if (preferred->id == me_.id)
+    return caf::none;
+  return *preferred;
+}
+
+uint64_t node_membership::view_generation() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return generation_;
+}
+
+size_t node_membership::members_seen() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return view_.size();
+}
+
+namespace {
+
+/// SplitMix64's finalizer: every input bit moves every output bit.
+uint64_t mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+} // namespace
+
+uint64_t placement_rank(uint64_t id, const std::string& name) {
+  // FNV-1a over the name, seeded with the member, then mixed again.
+  uint64_t h = 0xcbf29ce484222325ULL ^ mix(id);
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return mix(h ^ id);
+}
+
+const member_info* preferred_member(const std::string& name,
+                                    const std::vector<member_info>& members) {
+  const member_info* best = nullptr;
+  uint64_t best_rank = 0;
+  for (auto& member : members) {
+    auto rank = placement_rank(member.id, name);
+    if (best == nullptr || rank > best_rank ||
+        (rank == best_rank && member.id > best->id)) {
+      best = &member;
+      best_rank = rank;
+    }
+  }
+  return best;
+}
+
 namespace {
 
 using membership_pointer = membership_actor::stateful_pointer<membership_state>;
@@ -84,6 +195,13 @@ void beat(membership_pointer self) {
     return;
   }
   st.node->renewed(started, *gap);
+  // Placement follows the member table: a member joined, left or died.
+  auto live = st.db->live_members(st.node->options().member_timeout);
+  if (!live) {
+    log(log_level::warning, "cluster members: " + caf::to_string(live.error()));
+    return;
+  }
+  st.node->saw_members(std::move(*live));
 }
 
 } // namespace

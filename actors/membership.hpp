@@ -11,6 +11,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
@@ -54,13 +58,56 @@ class node_membership {
   /// The node is leaving: from now on it serves nothing.
   void leaving();
 
+  // Placement (docs/architecture.md, "Several nodes"): each namespace has
+  // a preferred node, the live member that rendezvous hashing ranks first
+  // for it. Every node computes it from the member table, so they agree
+  // without asking each other once their views of the table agree.
+
+  /// The live members, as the membership actor last read them; this node
+  /// counts among them while it is live. Forgets unreachable marks that
+  /// expired.
+  void saw_members(std::vector<member_info> live);
+
+  /// A member this node could not connect to: it is not preferred for
+  /// placement until `until` (or until a connection to it succeeds).
+  void unreachable(uint64_t id, clock::time_point until);
+  void reachable(uint64_t id);
+
+  /// The member namespace `name` (rendered) is placed on, if that is not
+  /// this node: a live member this node can reach.
+  caf::optional<member_info> placed_elsewhere(const std::string& name) const;
+
+  /// Changes whenever placement may have changed (the view, or a member's
+  /// reachability).
+  uint64_t view_generation() const;
+
+  /// How many live members the view holds (this node included).
+  size_t members_seen() const;
+
  private:
+  /// The members placement ranks: live, and reachable. Under `mtx_`.
+  std::vector<member_info> candidates() const;
+
   member_info me_;
   cluster_options opts_;
   /// Until when the node is live, in clock ticks since the clock's epoch.
   std::atomic<int64_t> live_until_{0};
   std::atomic<uint64_t> term_{1};
+  mutable std::mutex mtx_;
+  std::vector<member_info> view_;
+  std::unordered_map<uint64_t, clock::time_point> unreachable_;
+  uint64_t generation_ = 0;
 };
+
+/// Rendezvous hashing: where `name` (a rendered namespace) ranks member
+/// `id`; the highest ranking member is preferred. The same on every node
+/// and every platform.
+uint64_t placement_rank(uint64_t id, const std::string& name);
+
+/// The member of `members` that namespace `name` is placed on; null if
+/// `members` is empty.
+const member_info* preferred_member(const std::string& name,
+                                    const std::vector<member_info>& members);
 
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 

@@ -249,7 +249,10 @@ void request_owner_attempt(Self* self, owner_cache* cache, Timeout timeout,
                         cache->remember_peer(name, peer, holder.id);
                         next();
                       },
-                      [on_error, err](caf::error&) mutable { on_error(err); });
+                      // Nothing was sent. The node that placement preferred
+                      // is passed over now: this one may take the
+                      // namespace.
+                      [=](caf::error&) mutable { next(); });
             });
   };
   if (auto owner = cache->find(name)) {

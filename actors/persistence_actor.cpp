@@ -200,7 +200,8 @@ load_owned(persistence_pointer self, durable_store& db, const std::string& ns) {
                         "heartbeat is late: PostgreSQL unreachable?); it "
                         "takes no namespace until its heartbeat is renewed");
     auto lease =
-        db.acquire_lease(ns, node->me().id, node->options().member_timeout);
+        db.acquire_lease(ns, node->me().id, node->options().member_timeout,
+                         node->placed_elsewhere(ns));
     if (!lease)
       return std::move(lease.error());
     epoch = *lease;

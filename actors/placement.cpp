@@ -7,6 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/log.hpp"
+#include "actors/membership.hpp"
 #include "actors/namespace_actor.hpp"
 #include "actors/router_actor.hpp"
 #include "messages/error.hpp"
@@ -51,8 +52,9 @@ caf::expected<namespace_actor> activate(router_pointer self,
 /// and only if nothing was resolved to it meanwhile: every message the
 /// owner got from the router is then handled, its writes are durable, and
 /// the next owner of the namespace loads all of them.
+/// `handover`: placement prefers another node for it (counted apart).
 void retire(router_pointer self, const std::string& name,
-            caf::timestamp used_after) {
+            caf::timestamp used_after, bool handover = false) {
   auto& owners = self->state.active.owners;
   auto i = owners.find(name);
   if (i == owners.end() || i->second.retiring)
@@ -72,7 +74,7 @@ void retire(router_pointer self, const std::string& name,
   self->request(handle, self->state.opts.internal_timeout, drain_atom::value,
                 used_after)
       .then(
-          [self, name, handle, current](bool may_retire) {
+          [self, name, handle, current, handover](bool may_retire) {
             auto& st = self->state;
             auto owner = current();
             if (owner == nullptr)
@@ -85,7 +87,7 @@ void retire(router_pointer self, const std::string& name,
             }
             st.active.names.erase(handle.address());
             st.active.owners.erase(name);
-            ++st.active.passivations;
+            ++(handover ? st.active.handovers : st.active.passivations);
             if (st.engine)
               st.engine->release(name);
             self->send(handle, retire_atom::value);
@@ -169,6 +171,33 @@ void retire_idle(router_pointer self) {
   for (auto& name : idle)
     retire(self, name, cutoff);
   retire_beyond_limit(self);
+}
+
+void hand_over_misplaced(router_pointer self) {
+  auto& st = self->state;
+  if (!st.node || !st.node->live())
+    return;
+  auto& active = st.active;
+  auto generation = st.node->view_generation();
+  if (generation == active.checked_generation && !active.handovers_left)
+    return;
+  active.checked_generation = generation;
+  std::vector<std::string> misplaced;
+  for (auto& kvp : active.owners) {
+    if (kvp.second.retiring || !st.node->placed_elsewhere(kvp.first))
+      continue;
+    misplaced.push_back(kvp.first);
+    if (misplaced.size() == max_handovers_per_tick)
+      break;
+  }
+  // Checked again next tick while there were some: the rest, and those
+  // whose retirement a request called off.
+  active.handovers_left = !misplaced.empty();
+  // Whoever uses them: placement is a hard bound, as the active limit is.
+  // Their next request activates them here again, and the load, finding
+  // them placed elsewhere, names that node (owner_cache.hpp forwards).
+  for (auto& name : misplaced)
+    retire(self, name, caf::timestamp::max(), true);
 }
 
 void owner_down(router_pointer self, const caf::down_msg& msg) {

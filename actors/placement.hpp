@@ -55,6 +55,12 @@ struct placement {
   int64_t watchers = 0;
   /// Several nodes: owners that gave their namespace up (stats).
   uint64_t leases_lost = 0;
+  /// Several nodes: owners retired because placement prefers another node
+  /// for their namespace (stats); the view of the members they were
+  /// checked against, and whether some are left to retire.
+  uint64_t handovers = 0;
+  uint64_t checked_generation = 0;
+  bool handovers_left = false;
 };
 
 /// Counts what the owner `who` reported: entries its sweep removed and a
@@ -78,6 +84,15 @@ std::vector<placement::owner> owners_within(router_pointer self,
 /// recently used beyond max-active-namespaces. See "Passivation" in
 /// docs/architecture.md for the two steps that lose no request.
 void retire_idle(router_pointer self);
+
+/// Several nodes: retires (as passivation does) the owners of namespaces
+/// that placement now prefers another node for, at most
+/// `max_handovers_per_tick` at a time, so that a node that joins takes
+/// over its share. Checks again once the view of the members changed, and
+/// on the next tick after one that found some.
+void hand_over_misplaced(router_pointer self);
+
+constexpr size_t max_handovers_per_tick = 256;
 
 /// Forgets an owner that stopped (`msg` from its monitor); in memory,
 /// activates the namespace again at once unless the owner died young.

@@ -179,6 +179,7 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
 void on_tick(router_pointer self) {
   auto& st = self->state;
   retire_idle(self);
+  hand_over_misplaced(self);
   if (!st.persistence.empty())
     self->request(st.persistence.front(), st.opts.internal_timeout,
                   purge_atom::value)
@@ -223,7 +224,7 @@ router_actor_impl(router_pointer self, service_options opts,
       // or gone: the caller drops its session (owner_cache.hpp).
       peering.request_timeout = 2 * node->options().member_timeout;
       self->state.peers =
-          self->spawn<caf::detached + caf::linked>(peers_impl, peering);
+          self->spawn<caf::detached + caf::linked>(peers_impl, peering, node);
     }
   }
   self->state.timer =
@@ -282,6 +283,9 @@ router_actor_impl(router_pointer self, service_options opts,
         init.watchers =
             static_cast<uint64_t>(std::max<int64_t>(active.watchers, 0));
         init.leases_lost = active.leases_lost;
+        init.handovers = active.handovers;
+        if (auto& node = self->state.node)
+          init.cluster_members = node->members_seen();
         return ask_persistence<persistence_stats, service_stats>(
             self, init,
             [](service_stats& acc, const persistence_stats& x) {

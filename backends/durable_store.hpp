@@ -86,13 +86,21 @@ class durable_store {
   virtual caf::expected<std::vector<member_status>>
   members(caf::timespan member_timeout) = 0;
 
+  /// Returns the live members (heartbeat more recent than
+  /// `member_timeout`), in no particular order.
+  virtual caf::expected<std::vector<member_info>>
+  live_members(caf::timespan member_timeout) = 0;
+
   /// Takes the lease of namespace `ns` (rendered) for member `id`, unless
   /// a live member other than `id` (one whose heartbeat is more recent than
   /// `member_timeout`) holds it, and returns its new epoch. `not_owner`
-  /// naming the holder otherwise.
+  /// naming the holder otherwise. With `placed` (the member placement
+  /// prefers, another one), takes only a lease `id` holds already:
+  /// `not_owner` naming the holder, or else `placed`.
   virtual caf::expected<uint64_t>
   acquire_lease(const std::string& ns, uint64_t id,
-                caf::timespan member_timeout) = 0;
+                caf::timespan member_timeout,
+                const caf::optional<member_info>& placed) = 0;
 
   /// Frees the lease of `ns` if it is still at `epoch` (a new epoch, no
   /// owner); does nothing otherwise.

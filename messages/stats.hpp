@@ -67,6 +67,11 @@ struct service_stats {
   uint64_t leases_taken = 0;
   uint64_t leases_lost = 0;
   uint64_t fenced_batches = 0;
+  /// Several nodes: namespaces this node handed over to the node placement
+  /// prefers for them, and the live members it sees (itself included; 0 on
+  /// a single node).
+  uint64_t handovers = 0;
+  uint64_t cluster_members = 0;
   /// How long the committed transactions took, and how many batches each
   /// carried.
   histogram commit_seconds = commit_seconds_histogram();
@@ -78,7 +83,8 @@ typename Inspector::result_type inspect(Inspector& f, service_stats& x) {
   return f(caf::meta::type_name("service_stats"), x.active_namespaces,
            x.commits, x.batches, x.commit_failures, x.activations,
            x.passivations, x.expired_entries, x.watchers, x.leases_taken,
-           x.leases_lost, x.fenced_batches, x.commit_seconds, x.commit_batches);
+           x.leases_lost, x.fenced_batches, x.handovers, x.cluster_members,
+           x.commit_seconds, x.commit_batches);
 }
 
 } // namespace statekeeper

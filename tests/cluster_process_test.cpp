@@ -4,8 +4,9 @@
 // load from clients of the others has its namespaces served by another once
 // its membership times out, with every acknowledged write; a node paused
 // with SIGSTOP past its member timeout, then resumed, serves nothing stale
-// and never commits again; and the epochs stored with the history show one
-// owner after the other, never interleaved.
+// and never commits again; a node that joins under load takes over the
+// namespaces placed on it without losing a write; and the epochs stored
+// with the history show one owner after the other, never interleaved.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -15,53 +16,98 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "actors/membership.hpp"
+#include "messages/namespace_path.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_service.hpp"
 #include "tests/support/net_config.hpp"
 #include "tests/support/scratch_database.hpp"
+#include "tests/support/tcp_proxy.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using statekeeper::namespace_path;
+using statekeeper::render;
 using statekeeper::test::code_of;
+using statekeeper::test::epochs_in_history;
+using statekeeper::test::eventually;
 using statekeeper::test::free_port;
 using statekeeper::test::http_service;
+using statekeeper::test::lease_holder;
 using statekeeper::test::json_object;
+using statekeeper::test::live_members_of;
+using statekeeper::test::metric_value;
 using statekeeper::test::number;
+using statekeeper::test::placed_on;
 using statekeeper::test::reply;
 using statekeeper::test::scratch_database;
+using statekeeper::test::tcp_proxy;
 
 /// A node named `name` of the cluster on `db`, its membership timing out
-/// after a second.
-http_service node(const scratch_database& db, const std::string& name) {
-  return http_service{{"--statekeeper.port=" + std::to_string(free_port()),
-                       "--statekeeper.cluster.peer-token=peer-secret",
-                       "--statekeeper.backend=postgres",
-                       "--statekeeper.postgres.conninfo=" + db.conninfo(),
-                       "--statekeeper.postgres.timeout=5s",
-                       "--statekeeper.cluster.enable",
-                       "--statekeeper.cluster.node-name=" + name,
-                       "--statekeeper.cluster.heartbeat-interval=200ms",
-                       "--statekeeper.cluster.member-timeout=1s"}};
+/// after a second, on CAF port `port` (0: a free one), which it advertises
+/// to the other nodes as `advertised` (0: `port`).
+http_service node(const scratch_database& db, const std::string& name,
+                  uint16_t port = 0, uint16_t advertised = 0) {
+  std::vector<std::string> args{
+      "--statekeeper.port=" + std::to_string(port != 0 ? port : free_port()),
+      "--statekeeper.cluster.peer-token=peer-secret",
+      "--statekeeper.backend=postgres",
+      "--statekeeper.postgres.conninfo=" + db.conninfo(),
+      "--statekeeper.postgres.timeout=5s",
+      "--statekeeper.cluster.enable",
+      "--statekeeper.cluster.node-name=" + name,
+      "--statekeeper.cluster.heartbeat-interval=200ms",
+      "--statekeeper.cluster.member-timeout=1s"};
+  if (advertised != 0)
+    args.push_back("--statekeeper.cluster.port=" + std::to_string(advertised));
+  return http_service{args};
 }
 
-std::string key_path(int i) {
-  return "/v1/ns/acme/keys/k" + std::to_string(i);
+constexpr auto member_timeout = 1s;
+
+/// The path of key `key` of namespace `ns`.
+std::string key_path(const namespace_path& ns, const std::string& key) {
+  std::string escaped;
+  for (char c : render(ns))
+    escaped += c == '/' ? std::string{"%2F"} : std::string{c};
+  return "/v1/ns/" + escaped + "/keys/" + key;
 }
 
-/// Three nodes on a fresh database.
+/// Waits until each of `nodes` sees `n` live members: they agree on
+/// placement then.
+void wait_for_members(std::vector<const http_service*> nodes, long n) {
+  REQUIRE(eventually([&] {
+    for (auto* node : nodes)
+      if (metric_value(node->get("/metrics").body,
+                       "statekeeper_cluster_members") != n)
+        return false;
+    return true;
+  }));
+}
+
+/// Three nodes on a fresh database, and a namespace placed on node-a.
 struct three_nodes {
   three_nodes() {
     REQUIRE_HTTP(a);
     REQUIRE_HTTP(b);
     REQUIRE_HTTP(c);
+    wait_for_members({&a, &b, &c}, 3);
+    ns = placed_on(live_members_of(db, member_timeout), "node-a");
+  }
+
+  std::string key_path(int i) const {
+    return ::key_path(ns, "k" + std::to_string(i));
   }
 
   scratch_database db;
   http_service a = node(db, "node-a");
   http_service b = node(db, "node-b");
   http_service c = node(db, "node-c");
+  namespace_path ns;
 };
 
 /// Whether the lease epochs of a history ("1,1,2") never go down: one
@@ -83,22 +129,27 @@ bool one_owner_at_a_time(const std::string& epochs) {
 }
 
 /// A client of one node writing keys `prefix`0, 1, ... until told to
-/// stop, remembering which writes were acknowledged.
+/// stop, to each of `spaces` in turn, remembering which writes were
+/// acknowledged.
 struct writer {
-  writer(const http_service& node, std::string prefix)
-      : node(node), prefix(std::move(prefix)) {
+  writer(const http_service& node, std::string prefix,
+         std::vector<namespace_path> spaces)
+      : node(node), prefix(std::move(prefix)), spaces(std::move(spaces)) {
     // nop
   }
 
   void run(const std::atomic<bool>& stop) {
     while (!stop) {
-      auto key = prefix + std::to_string(next++);
-      auto r = node.put("/v1/ns/acme/keys/" + key, "v-" + key);
+      auto i = next++;
+      auto key = prefix + std::to_string(i);
+      auto path = key_path(spaces[i % spaces.size()], key);
+      auto sent = std::chrono::steady_clock::now();
+      auto r = node.put(path, "v-" + key);
       auto now = std::chrono::steady_clock::now();
       if (r.status == 200) {
-        acknowledged.push_back(key);
+        acknowledged.push_back(path);
         std::lock_guard<std::mutex> guard{mtx};
-        successes.push_back(now);
+        successes.emplace_back(sent, now);
       } else {
         // Retryable, and said so: nothing else may come back.
         if (r.status != 503 && r.status != 504)
@@ -110,22 +161,36 @@ struct writer {
 
   const http_service& node;
   std::string prefix;
-  int next = 0;
+  std::vector<namespace_path> spaces;
+  size_t next = 0;
+  /// The paths of the keys written, each with the value "v-" and its key.
   std::vector<std::string> acknowledged;
   std::vector<std::string> unexpected;
-  /// When writes were acknowledged; read while the writer runs, so under
-  /// `mtx` (the rest is read once it is done).
-  std::vector<std::chrono::steady_clock::time_point> successes;
+  /// When acknowledged writes were sent, and when they were acknowledged;
+  /// read while the writer runs, so under `mtx` (the rest is read once it
+  /// is done).
+  std::vector<std::pair<std::chrono::steady_clock::time_point,
+                        std::chrono::steady_clock::time_point>>
+      successes;
   mutable std::mutex mtx;
 
-  /// When the first write after `t` was acknowledged; `t` if none was.
+  /// When the first write sent after `t` was acknowledged; `t` if none
+  /// was.
   std::chrono::steady_clock::time_point
   first_success_after(std::chrono::steady_clock::time_point t) const {
     std::lock_guard<std::mutex> guard{mtx};
-    for (auto at : successes)
-      if (at > t)
-        return at;
+    for (auto& [sent, acknowledged] : successes)
+      if (sent > t)
+        return acknowledged;
     return t;
+  }
+
+  /// Whether every acknowledged write reads back through `via`.
+  void check_acknowledged(const http_service& via) const {
+    for (auto& path : acknowledged) {
+      auto key = path.substr(path.rfind('/') + 1);
+      CHECK(via.get(path).body == "v-" + key);
+    }
   }
 };
 
@@ -141,13 +206,12 @@ TEST_CASE_METHOD(three_nodes,
   CHECK_STATUS(c.put(key_path(2), "from c"), 200);
   CHECK(a.get(key_path(2)).body == "from c");
   // statekeeper-cli, through node-b's CAF port.
-  auto cli = b.cli({"get", "acme", "k2"});
+  auto cli = b.cli({"get", render(ns), "k2"});
   CHECK(cli.exit_code == 0);
   CHECK(cli.out == "from c\n");
-  // One owner did all the commits: the node first asked.
-  CHECK(db.query("SELECT m.name FROM sk_leases l JOIN sk_members m"
-                 " ON m.id = l.owner") == "node-a");
-  CHECK(epochs_in_history(db, "acme") == "1,1");
+  // One owner did all the commits: the node placement prefers.
+  CHECK(lease_holder(db, ns) == "node-a");
+  CHECK(epochs_in_history(db, render(ns)) == "1,1");
   // The members, as an operator sees them.
   auto members = c.cli({"cluster", "--json"});
   CHECK(members.exit_code == 0);
@@ -174,8 +238,8 @@ TEST_CASE_METHOD(three_nodes,
   CHECK_STATUS(a.put(key_path(0), "first"), 200);
   // Clients of node-b and node-c write to the namespace node-a owns.
   std::atomic<bool> stop{false};
-  writer on_b{b, "b"};
-  writer on_c{c, "c"};
+  writer on_b{b, "b", {ns}};
+  writer on_c{c, "c", {ns}};
   std::thread tb{[&] { on_b.run(stop); }};
   std::thread tc{[&] { on_c.run(stop); }};
   std::this_thread::sleep_for(500ms);
@@ -210,10 +274,9 @@ TEST_CASE_METHOD(three_nodes,
   WARN("first write acknowledged after SIGKILL, via node-b and node-c (ms): "
        << took(on_b) << ", " << took(on_c));
   for (auto* w : {&on_b, &on_c})
-    for (auto& key : w->acknowledged)
-      CHECK(b.get("/v1/ns/acme/keys/" + key).body == "v-" + key);
+    w->check_acknowledged(b);
   CHECK(b.get(key_path(0)).body == "first");
-  CHECK(one_owner_at_a_time(epochs_in_history(db, "acme")));
+  CHECK(one_owner_at_a_time(epochs_in_history(db, render(ns))));
   // node-a is listed dead, and owns nothing it could serve.
   auto members = b.cli({"cluster"});
   CHECK(members.out.find("node-a\t127.0.0.1:" + std::to_string(a.cli_port()) +
@@ -251,7 +314,9 @@ TEST_CASE_METHOD(three_nodes,
     CHECK((read.status == 503 || read.body == "b1" || read.body == "a2"));
     std::this_thread::sleep_for(50ms);
   }
-  // Once its heartbeat is renewed, node-a forwards to node-b.
+  // Once its heartbeat is renewed, node-a serves again: forwarded to
+  // node-b, or its own once node-b handed the namespace back (placement
+  // prefers node-a, live again).
   reply after;
   for (int i = 0; i < 100; ++i) {
     after = a.put(key_path(1), "a3");
@@ -263,10 +328,132 @@ TEST_CASE_METHOD(three_nodes,
   CHECK_STATUS(after, 200);
   CHECK(b.get(key_path(1)).body == "a3");
   CHECK(db.query("SELECT convert_from(value, 'UTF8') FROM sk_entries") == "a3");
-  CHECK(db.query("SELECT m.name FROM sk_leases l JOIN sk_members m"
-                 " ON m.id = l.owner") == "node-b");
-  // node-a's epoch, then node-b's only.
-  auto epochs = epochs_in_history(db, "acme");
+  CHECK(eventually([&] {
+    return a.get(key_path(1)).body == "a3" && lease_holder(db, ns) == "node-a";
+  }));
+  // node-a's epoch, then node-b's, then node-a's again (after node-b's
+  // release): never interleaved.
+  auto epochs = epochs_in_history(db, render(ns));
   CHECK(epochs.rfind("1,2", 0) == 0);
   CHECK(one_owner_at_a_time(epochs));
+}
+
+TEST_CASE("a node that joins under load takes over the namespaces placed on "
+          "it without losing a write",
+          "[http][pg][cluster]") {
+  scratch_database db;
+  auto a = node(db, "node-a");
+  auto b = node(db, "node-b");
+  REQUIRE_HTTP(a);
+  REQUIRE_HTTP(b);
+  wait_for_members({&a, &b}, 2);
+  // Enough namespaces that some are placed on the third node, whatever
+  // its id: all but (2/3)^30 of the time.
+  std::vector<namespace_path> spaces;
+  for (int i = 0; i < 30; ++i)
+    spaces.push_back(namespace_path{"acme", {"j" + std::to_string(i)}});
+  std::atomic<bool> stop{false};
+  writer on_a{a, "a", spaces};
+  writer on_b{b, "b", spaces};
+  std::thread ta{[&] { on_a.run(stop); }};
+  std::thread tb{[&] { on_b.run(stop); }};
+  std::this_thread::sleep_for(700ms);
+  auto c = node(db, "node-c");
+  REQUIRE_HTTP(c);
+  auto joined = std::chrono::steady_clock::now();
+  wait_for_members({&a, &b, &c}, 3);
+  auto members = live_members_of(db, member_timeout);
+  std::vector<namespace_path> on_c;
+  for (auto& ns : spaces)
+    if (statekeeper::preferred_member(render(ns), members)->name == "node-c")
+      on_c.push_back(ns);
+  // The others hand them over, and node-c takes them as they are used.
+  auto all_on_c = [&] {
+    for (auto& ns : on_c)
+      if (lease_holder(db, ns) != "node-c")
+        return false;
+    return true;
+  };
+  CHECK(eventually(all_on_c, 15s, 50ms));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - joined)
+                  .count();
+  std::this_thread::sleep_for(300ms);
+  stop = true;
+  ta.join();
+  tb.join();
+  REQUIRE_FALSE(on_c.empty());
+  WARN("namespaces placed on the node that joined: "
+       << on_c.size() << " of " << spaces.size() << ", all its own " << took
+       << " ms after it served; writes acknowledged: "
+       << on_a.acknowledged.size() + on_b.acknowledged.size());
+  for (auto* w : {&on_a, &on_b}) {
+    INFO("first unexpected answer: "
+         << (w->unexpected.empty() ? "" : w->unexpected.front()));
+    CHECK(w->unexpected.empty());
+    w->check_acknowledged(c);
+  }
+  // The others kept theirs, and no namespace had two owners at once.
+  for (auto& ns : spaces) {
+    auto holder = lease_holder(db, ns);
+    CHECK(holder == statekeeper::preferred_member(render(ns), members)->name);
+    CHECK(one_owner_at_a_time(epochs_in_history(db, render(ns))));
+  }
+  CHECK(
+      metric_value(a.get("/metrics").body, "statekeeper_handovers_total") +
+          metric_value(b.get("/metrics").body, "statekeeper_handovers_total") >=
+      static_cast<long>(on_c.size()));
+}
+
+TEST_CASE("a connection cut between two nodes is survived by re-routing",
+          "[http][pg][cluster]") {
+  scratch_database db;
+  // node-a reaches node-b through a proxy only: node-b advertises it.
+  auto b_port = free_port();
+  tcp_proxy to_b{b_port};
+  auto a = node(db, "node-a");
+  auto b = node(db, "node-b", b_port, to_b.port());
+  REQUIRE_HTTP(a);
+  REQUIRE_HTTP(b);
+  wait_for_members({&a, &b}, 2);
+  auto ns = placed_on(live_members_of(db, member_timeout), "node-b");
+  CHECK_STATUS(a.put(key_path(ns, "first"), "v-first"), 200);
+  CHECK(to_b.forwarded() == 1);
+  std::atomic<bool> stop{false};
+  writer on_a{a, "a", {ns}};
+  std::thread ta{[&] { on_a.run(stop); }};
+  std::this_thread::sleep_for(300ms);
+  // The connection breaks: node-a opens a new one.
+  to_b.cut();
+  auto cut = std::chrono::steady_clock::now();
+  CHECK(eventually([&] { return on_a.first_success_after(cut) > cut; }));
+  CHECK(to_b.forwarded() >= 2);
+  // Cut, and no connection for 1.5 s, as in a partition: node-b keeps its
+  // namespace, and node-a's callers get retryable errors until it heals.
+  to_b.refuse(true);
+  to_b.cut();
+  std::this_thread::sleep_for(1500ms);
+  to_b.refuse(false);
+  auto healed = std::chrono::steady_clock::now();
+  CHECK(eventually([&] { return on_a.first_success_after(healed) > healed; }));
+  std::this_thread::sleep_for(200ms);
+  stop = true;
+  ta.join();
+  auto after = [](const writer& w, std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               w.first_success_after(t) - t)
+        .count();
+  };
+  WARN("first write acknowledged through node-a after the cut: "
+       << after(on_a, cut)
+       << " ms; after the partition healed: " << after(on_a, healed) << " ms");
+  INFO("first unexpected answer: "
+       << (on_a.unexpected.empty() ? "" : on_a.unexpected.front()));
+  CHECK(on_a.unexpected.empty());
+  on_a.check_acknowledged(b);
+  CHECK(b.get(key_path(ns, "first")).body == "v-first");
+  // One owner throughout: node-b, under its first lease.
+  CHECK(lease_holder(db, ns) == "node-b");
+  auto epochs = epochs_in_history(db, render(ns));
+  CHECK(epochs.find_first_not_of("1,") == std::string::npos);
 }

@@ -4,6 +4,7 @@
 // backend's change history, through postgres_backend directly.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -753,10 +754,10 @@ TEST_CASE("leases pass only from dead members, and a commit under a lease "
   require_ok(pg.join(a));
   require_ok(pg.join(b));
   auto timeout = std::chrono::seconds{3};
-  CHECK(must(pg.acquire_lease("n1", a.id, timeout)) == 1);
-  CHECK(must(pg.acquire_lease("n2", a.id, timeout)) == 1);
+  CHECK(must(pg.acquire_lease("n1", a.id, timeout, caf::none)) == 1);
+  CHECK(must(pg.acquire_lease("n2", a.id, timeout, caf::none)) == 1);
   // Held by a live member: refused, naming it.
-  auto refused = pg.acquire_lease("n2", b.id, timeout);
+  auto refused = pg.acquire_lease("n2", b.id, timeout, caf::none);
   REQUIRE_FALSE(refused);
   CHECK(code(refused) == error_code::not_owner);
   CHECK_THAT(what(refused),
@@ -764,7 +765,7 @@ TEST_CASE("leases pass only from dead members, and a commit under a lease "
   // node-a's heartbeat is old: node-b takes n2 (epoch 2).
   db.query("UPDATE sk_members SET heartbeat_at = now() - interval '1 hour'"
            " WHERE id = 11");
-  CHECK(must(pg.acquire_lease("n2", b.id, timeout)) == 2);
+  CHECK(must(pg.acquire_lease("n2", b.id, timeout, caf::none)) == 2);
   auto a1 = batch_of("n1", {put_change("k", "a", 1)});
   a1.epoch = 1;
   auto a2 = batch_of("n2", {put_change("k", "a", 1)});
@@ -794,17 +795,60 @@ TEST_CASE("leases pass only from dead members, and a commit under a lease "
   CHECK(db.query("SELECT epoch FROM sk_leases WHERE ns = 'n2'::bytea") == "3");
   require_ok(pg.release_lease("n2", 2)); // stale: nothing happens
   CHECK(db.query("SELECT epoch FROM sk_leases WHERE ns = 'n2'::bytea") == "3");
-  CHECK(must(pg.acquire_lease("n2", a.id, timeout)) == 4);
-  CHECK(must(pg.acquire_lease("n1", b.id, timeout)) == 2); // a left
+  CHECK(must(pg.acquire_lease("n2", a.id, timeout, caf::none)) == 4);
+  CHECK(must(pg.acquire_lease("n1", b.id, timeout, caf::none)) == 2); // a left
   // A commit stuck under a lease (its node paused mid-transaction) holds
   // the lease row: taking it gives up after the member timeout, retryable,
   // instead of blocking the persistence actor.
   pqxx::connection stuck_conn{db.conninfo()};
   pqxx::work stuck{stuck_conn};
   stuck.exec("SELECT 1 FROM sk_leases WHERE ns = 'n1'::bytea FOR SHARE");
-  auto blocked = pg.acquire_lease("n1", a.id, std::chrono::milliseconds{300});
+  auto blocked =
+      pg.acquire_lease("n1", a.id, std::chrono::milliseconds{300}, caf::none);
   CHECK(code(blocked) == error_code::not_owner);
   CHECK_THAT(what(blocked), Catch::Contains("still committing"));
+}
+
+TEST_CASE("a node that placement does not prefer takes only a lease it "
+          "holds, and names the holder or the preferred node",
+          "[pg][cluster]") {
+  scratch_database db;
+  postgres_backend pg{db.conninfo()};
+  require_ok(pg.connect());
+  member_info a{11, "node-a", "10.0.0.1", 7411};
+  member_info b{22, "node-b", "10.0.0.2", 7411};
+  member_info c{33, "node-c", "10.0.0.3", 7411};
+  for (auto& member : {a, b, c})
+    require_ok(pg.join(member));
+  db.query("UPDATE sk_members SET heartbeat_at = now() - interval '1 hour'"
+           " WHERE id = 33");
+  auto timeout = std::chrono::seconds{3};
+  // The members placement ranks: the live ones.
+  auto live = must(pg.live_members(timeout));
+  std::vector<uint64_t> ids;
+  for (auto& member : live)
+    ids.push_back(member.id);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<uint64_t>{11, 22});
+  // A free lease placed on node-b: node-a takes nothing, and names node-b.
+  auto deferred = pg.acquire_lease("p1", a.id, timeout, b);
+  CHECK(code(deferred) == error_code::not_owner);
+  CHECK(holder_of(deferred.error())->id == b.id);
+  CHECK_THAT(what(deferred),
+             Catch::Contains("placed on node \"node-b\" at 10.0.0.2:7411"));
+  CHECK(db.query("SELECT count(*) FROM sk_leases") == "0");
+  // Held by a live member: it is named, wherever placement prefers.
+  CHECK(must(pg.acquire_lease("p1", b.id, timeout, caf::none)) == 1);
+  auto held = pg.acquire_lease("p1", a.id, timeout, c);
+  CHECK(holder_of(held.error())->id == b.id);
+  // Held by a dead member: placed elsewhere, it is not taken either.
+  CHECK(must(pg.acquire_lease("p2", c.id, timeout, caf::none)) == 1);
+  CHECK(holder_of(pg.acquire_lease("p2", a.id, timeout, b).error())->id ==
+        b.id);
+  CHECK(db.query("SELECT owner FROM sk_leases WHERE ns = 'p2'::bytea") == "33");
+  // A lease it holds already, it keeps.
+  CHECK(must(pg.acquire_lease("p3", a.id, timeout, caf::none)) == 1);
+  CHECK(must(pg.acquire_lease("p3", a.id, timeout, b)) == 2);
 }
 
 TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {

@@ -126,6 +126,13 @@ std::string http_metrics::render(const service_stats& service,
          "Several nodes: write batches refused, their lease having passed to "
          "another node.",
          service.fenced_batches);
+  single(out, "statekeeper_handovers_total", "counter",
+         "Several nodes: namespaces handed over to the node placement "
+         "prefers for them.",
+         service.handovers);
+  single(out, "statekeeper_cluster_members", "gauge",
+         "Several nodes: live members this node sees, itself included.",
+         service.cluster_members);
   header(out, "statekeeper_commit_duration_seconds", "histogram",
          "Time a committed PostgreSQL transaction took.");
   series(out, "statekeeper_commit_duration_seconds", "",

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "actors/membership.hpp"
 #include "actors/relay.hpp"
 #include "messages/error.hpp"
 
@@ -12,6 +13,10 @@ namespace statekeeper {
 const char* peers_state::name = "statekeeper.peers";
 
 namespace {
+
+/// How many member timeouts a member this node could not connect to is
+/// passed over by placement.
+constexpr int unreachable_for = 5;
 
 // Relays every operation to a session with another node and answers it
 // itself. Remote sessions on this node accept responses only from actors
@@ -58,18 +63,38 @@ router_actor::behavior_type answering_relay_impl(router_actor::pointer self,
 
 peers_actor::behavior_type
 peers_impl(peers_actor::stateful_pointer<peers_state> self,
-           connect_options opts) {
+           connect_options opts, std::shared_ptr<node_membership> node) {
   self->state.opts = std::move(opts);
+  self->state.node = std::move(node);
   return {
       [self](peer_atom,
              const member_info& member) -> caf::result<router_actor> {
         auto& sessions = self->state.sessions;
         if (auto i = sessions.find(member.id); i != sessions.end())
           return i->second;
+        auto& node = *self->state.node;
+        auto& failed = self->state.failed;
+        auto now = node_membership::clock::now();
+        if (auto i = failed.find(member.id); i != failed.end()) {
+          if (now < i->second)
+            return make_error(error_code::storage_unavailable,
+                              "cannot connect to node \"" + member.name +
+                                  "\" at " + member.address + ":" +
+                                  std::to_string(member.port) +
+                                  " (failed moments ago)");
+          failed.erase(i);
+        }
         auto session = connect_service(self->system(), member.address,
                                        member.port, self->state.opts);
-        if (!session)
+        if (!session) {
+          auto timeout = node.options().member_timeout;
+          failed.emplace(member.id, now + timeout);
+          // Placement passes it over for a while: its namespaces are taken
+          // here rather than refused (a lease it holds stays its own).
+          node.unreachable(member.id, now + unreachable_for * timeout);
           return std::move(session.error());
+        }
+        node.reachable(member.id);
         // Stops when the last handle to it is gone, and with it the session.
         auto relay =
             self->spawn(answering_relay_impl, std::move(*session), member);

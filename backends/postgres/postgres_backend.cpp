@@ -116,6 +116,17 @@ int64_t milliseconds(caf::timespan x) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
 }
 
+int64_t microseconds(caf::timespan x) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(x).count();
+}
+
+/// The member in columns `at`.. `at` + 3 of `row`: id, name, address, port.
+member_info member_of(const pqxx::row& row, pqxx::row::size_type at) {
+  return {static_cast<uint64_t>(row[at].as<int64_t>()),
+          row[at + 1].as<std::string>(), row[at + 2].as<std::string>(),
+          static_cast<uint16_t>(row[at + 3].as<int>())};
+}
+
 } // namespace
 
 bool postgres_backend::connected() const {
@@ -301,6 +312,17 @@ void postgres_backend::prepare_statements() {
                          " FROM sk_leases l"
                          " JOIN sk_members m ON m.id = l.owner"
                          " WHERE l.ns = $1");
+  // Whether the lease is ours ($2), and its holder if that is another live
+  // member ($3: the member timeout, microseconds).
+  c.prepare("sk_lease_of",
+            "SELECT l.owner = $2, m.id, m.name, m.address, m.port"
+            " FROM sk_leases l LEFT JOIN sk_members m ON m.id = l.owner"
+            "   AND m.id <> $2"
+            "   AND m.heartbeat_at > now() - $3::bigint * interval '1 us'"
+            " WHERE l.ns = $1");
+  c.prepare("sk_live_members",
+            "SELECT id, name, address, port FROM sk_members"
+            " WHERE heartbeat_at > now() - $1::bigint * interval '1 us'");
   c.prepare("sk_release", "UPDATE sk_leases SET owner = NULL,"
                           " epoch = epoch + 1 WHERE ns = $1 AND epoch = $2");
   c.prepare("sk_trim_log",
@@ -596,10 +618,7 @@ postgres_backend::members(caf::timespan member_timeout) {
     std::vector<member_status> result;
     for (auto row : tx.exec_prepared("sk_members")) {
       member_status x;
-      x.member.id = static_cast<uint64_t>(row[0].as<int64_t>());
-      x.member.name = row[1].as<std::string>();
-      x.member.address = row[2].as<std::string>();
-      x.member.port = static_cast<uint16_t>(row[3].as<int>());
+      x.member = member_of(row, 0);
       x.heartbeat_age = std::chrono::duration_cast<caf::timespan>(
           std::chrono::microseconds{row[4].as<int64_t>()});
       x.live = x.heartbeat_age < member_timeout;
@@ -610,35 +629,57 @@ postgres_backend::members(caf::timespan member_timeout) {
   });
 }
 
+caf::expected<std::vector<member_info>>
+postgres_backend::live_members(caf::timespan member_timeout) {
+  return guarded(
+      "live_members", [&]() -> caf::expected<std::vector<member_info>> {
+        pqxx::read_transaction tx{*conn_};
+        std::vector<member_info> result;
+        for (auto row :
+             tx.exec_prepared("sk_live_members", microseconds(member_timeout)))
+          result.push_back(member_of(row, 0));
+        return result;
+      });
+}
+
 caf::expected<uint64_t>
 postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
-                                caf::timespan member_timeout) {
+                                caf::timespan member_timeout,
+                                const caf::optional<member_info>& placed) {
   return guarded("acquire_lease", [&]() -> caf::expected<uint64_t> {
     pqxx::work tx{*conn_};
     pqxx::binarystring key{ns};
-    auto timeout_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(member_timeout)
-            .count();
+    auto me = static_cast<int64_t>(id);
+    auto timeout_us = microseconds(member_timeout);
+    auto owned_by = [&](const member_info& holder, const char* how) {
+      return owned_elsewhere("namespace \"" + ns + "\" is " + how + " node \"" +
+                                 holder.name + "\" at " + holder.address + ":" +
+                                 std::to_string(holder.port),
+                             holder);
+    };
     // A commit under the current lease holds the row a moment; one stuck
     // longer (its node paused) must not stop this persistence actor.
     tx.exec("SET LOCAL lock_timeout = " +
             std::to_string(milliseconds(member_timeout)));
     tx.exec_prepared("sk_holder_lock", key);
-    auto taken = tx.exec_prepared("sk_acquire", key, static_cast<int64_t>(id),
-                                  static_cast<int64_t>(timeout_us));
+    if (placed) {
+      // Placement prefers another node: take nothing that is not ours.
+      auto rows = tx.exec_prepared("sk_lease_of", key, me, timeout_us);
+      auto ours =
+          !rows.empty() && !rows[0][0].is_null() && rows[0][0].as<bool>();
+      if (!ours) {
+        if (!rows.empty() && !rows[0][1].is_null())
+          return owned_by(member_of(rows[0], 1), "owned by");
+        return owned_by(*placed, "placed on");
+      }
+    }
+    auto taken = tx.exec_prepared("sk_acquire", key, me, timeout_us);
     if (taken.empty()) {
       auto rows = tx.exec_prepared("sk_holder", key);
       if (rows.empty()) // gone since: the next attempt takes it
         return make_error(error_code::not_owner,
                           "namespace \"" + ns + "\" is owned by another node");
-      member_info holder{static_cast<uint64_t>(rows[0][0].as<int64_t>()),
-                         rows[0][1].as<std::string>(),
-                         rows[0][2].as<std::string>(),
-                         static_cast<uint16_t>(rows[0][3].as<int>())};
-      return owned_elsewhere("namespace \"" + ns + "\" is owned by node \"" +
-                                 holder.name + "\" at " + holder.address + ":" +
-                                 std::to_string(holder.port),
-                             holder);
+      return owned_by(member_of(rows[0], 0), "owned by");
     }
     tx.commit();
     return static_cast<uint64_t>(taken[0][0].as<int64_t>());

@@ -74,8 +74,12 @@ class postgres_backend final : public durable_store {
   [[nodiscard]] caf::error leave(uint64_t id) override;
   caf::expected<std::vector<member_status>>
   members(caf::timespan member_timeout) override;
-  caf::expected<uint64_t> acquire_lease(const std::string& ns, uint64_t id,
-                                        caf::timespan member_timeout) override;
+  caf::expected<std::vector<member_info>>
+  live_members(caf::timespan member_timeout) override;
+  caf::expected<uint64_t>
+  acquire_lease(const std::string& ns, uint64_t id,
+                caf::timespan member_timeout,
+                const caf::optional<member_info>& placed) override;
   [[nodiscard]] caf::error release_lease(const std::string& ns,
                                          uint64_t epoch) override;
 

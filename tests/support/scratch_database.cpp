@@ -3,12 +3,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include <unistd.h>
 
 #include <pqxx/pqxx>
 
+#include "actors/membership.hpp"
 #include "tests/support/fixture.hpp"
 
 namespace statekeeper::test {
@@ -114,6 +116,49 @@ service_options pg_options(const scratch_database& db, durability mode) {
   pg.timeout = std::chrono::seconds{10};
   opts.postgres = pg;
   return opts;
+}
+
+std::string lease_holder(const scratch_database& db, const namespace_path& ns) {
+  return db.query("SELECT m.name FROM sk_leases l JOIN sk_members m"
+                  " ON m.id = l.owner WHERE l.ns = '" +
+                  render(ns) + "'::bytea");
+}
+
+std::vector<member_info> live_members_of(const scratch_database& db,
+                                         caf::timespan member_timeout) {
+  auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(member_timeout)
+          .count();
+  // "id name,id name": names are plain in tests.
+  auto listed =
+      db.query("SELECT string_agg(id::text || ' ' || name, ',') FROM sk_members"
+               " WHERE heartbeat_at > now() - " +
+               std::to_string(us) + " * interval '1 us'");
+  std::vector<member_info> result;
+  std::istringstream in{listed};
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    auto space = item.find(' ');
+    member_info member;
+    member.id = std::stoull(item.substr(0, space));
+    member.name = item.substr(space + 1);
+    result.push_back(std::move(member));
+  }
+  return result;
+}
+
+namespace_path placed_on(const std::vector<member_info>& members,
+                         const std::string& node, const std::string& tenant) {
+  for (int i = 0;; ++i) {
+    namespace_path ns{tenant, {"p" + std::to_string(i)}};
+    auto preferred = preferred_member(render(ns), members);
+    if (preferred == nullptr)
+      throw std::logic_error("placed_on: no members");
+    if (preferred->name == node)
+      return ns;
+    if (i > 10000)
+      throw std::logic_error("placed_on: no namespace is placed on " + node);
+  }
 }
 
 std::string epochs_in_history(const scratch_database& db,

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "actors/service_options.hpp"
+#include "messages/cluster.hpp"
+#include "messages/namespace_path.hpp"
 
 namespace statekeeper::test {
 
@@ -47,6 +50,21 @@ private:
 /// (rendered, plain ASCII), comma-separated in revision order.
 std::string epochs_in_history(const scratch_database& db,
                               const std::string& ns);
+
+/// Several nodes: the name of the node that holds the lease of `ns` ("" if
+/// none does).
+std::string lease_holder(const scratch_database& db, const namespace_path& ns);
+
+/// Several nodes: the members of the cluster on `db` whose heartbeat is
+/// within `member_timeout`, as placement ranks them (id, name).
+std::vector<member_info> live_members_of(const scratch_database& db,
+                                         caf::timespan member_timeout);
+
+/// Several nodes: the first namespace `tenant`/pN (N = 0, 1, ...) that
+/// placement puts on the node named `node` among `members`.
+namespace_path placed_on(const std::vector<member_info>& members,
+                         const std::string& node,
+                         const std::string& tenant = "acme");
 
 /// Returns true if the test cluster's environment is present.
 bool have_test_cluster();
