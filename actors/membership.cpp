@@ -60,32 +60,29 @@ void node_membership::saw_members(std::vector<member_info> live) {
     return x.id < y.id;
   };
   std::sort(live.begin(), live.end(), by_id);
-  auto now = clock::now();
   std::lock_guard<std::mutex> guard{mtx_};
-  bool changed = live.size() != view_.size() ||
-                 !std::equal(live.begin(), live.end(), view_.begin(),
-                             [](const member_info& x, const member_info& y) {
-                               return x.id == y.id && x.port == y.port &&
-                                      x.address == y.address;
-                             });
-  for (auto i = unreachable_.begin(); i != unreachable_.end();) {
-    if (i->second <= now) {
-      i = unreachable_.erase(i);
-      changed = true;
-    } else {
-      ++i;
-    }
-  }
-  if (changed) {
-    view_ = std::move(live);
-    ++generation_;
-  }
+  bool same = live.size() == view_.size() &&
+              std::equal(live.begin(), live.end(), view_.begin(),
+                         [](const member_info& x, const member_info& y) {
+                           return x.id == y.id && x.port == y.port &&
+                                  x.address == y.address;
+                         });
+  if (same)
+    return;
+  view_ = std::move(live);
+  // A member that left or died is no longer anybody's concern.
+  std::unordered_set<uint64_t> kept;
+  for (auto& member : view_)
+    if (unreachable_.count(member.id) > 0)
+      kept.insert(member.id);
+  unreachable_ = std::move(kept);
+  ++generation_;
 }
 
-void node_membership::unreachable(uint64_t id, clock::time_point until) {
+void node_membership::unreachable(uint64_t id) {
   std::lock_guard<std::mutex> guard{mtx_};
-  unreachable_[id] = until;
-  ++generation_;
+  if (unreachable_.insert(id).second)
+    ++generation_;
 }
 
 void node_membership::reachable(uint64_t id) {
@@ -94,24 +91,30 @@ void node_membership::reachable(uint64_t id) {
     ++generation_;
 }
 
-std::vector<member_info> node_membership::candidates() const {
+std::vector<member_info> node_membership::unreachable_members() const {
+  std::lock_guard<std::mutex> guard{mtx_};
   std::vector<member_info> result;
-  result.reserve(view_.size() + 1);
   for (auto& member : view_)
-    if (member.id != me_.id && unreachable_.count(member.id) == 0)
+    if (unreachable_.count(member.id) > 0)
       result.push_back(member);
-  result.push_back(me_);
   return result;
 }
 
 caf::optional<member_info>
 node_membership::placed_elsewhere(const std::string& name) const {
   std::lock_guard<std::mutex> guard{mtx_};
-  if (view_.empty())
-    return caf::none;
-  auto all = candidates();
-  auto preferred = preferred_member(name, all);
-  if (preferred->id == me_.id)
+  const member_info* preferred = &me_;
+  auto best = placement_rank(me_.id, name);
+  for (auto& member : view_) {
+    auto rank = placement_rank(member.id, name);
+    if (rank > best || (rank == best && member.id > preferred->id)) {
+      preferred = &member;
+      best = rank;
+    }
+  }
+  // One this node cannot reach: it takes the namespace itself (another
+  // node would name the same one).
+  if (preferred->id == me_.id || unreachable_.count(preferred->id) > 0)
     return caf::none;
   return *preferred;
 }

@@ -13,7 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <caf/stateful_actor.hpp>
@@ -64,17 +64,21 @@ class node_membership {
   // without asking each other once their views of the table agree.
 
   /// The live members, as the membership actor last read them; this node
-  /// counts among them while it is live. Forgets unreachable marks that
-  /// expired.
+  /// counts among them while it is live.
   void saw_members(std::vector<member_info> live);
 
-  /// A member this node could not connect to: it is not preferred for
-  /// placement until `until` (or until a connection to it succeeds).
-  void unreachable(uint64_t id, clock::time_point until);
+  /// A member this node could not connect to, until a connection to it
+  /// succeeds (the peers actor tries again now and then): placement does
+  /// not send it this node's callers.
+  void unreachable(uint64_t id);
   void reachable(uint64_t id);
 
+  /// The live members marked unreachable.
+  std::vector<member_info> unreachable_members() const;
+
   /// The member namespace `name` (rendered) is placed on, if that is not
-  /// this node: a live member this node can reach.
+  /// this node: the live member rendezvous hashing ranks first, unless this
+  /// node cannot reach it (then it takes the namespace itself).
   caf::optional<member_info> placed_elsewhere(const std::string& name) const;
 
   /// Changes whenever placement may have changed (the view, or a member's
@@ -85,9 +89,6 @@ class node_membership {
   size_t members_seen() const;
 
  private:
-  /// The members placement ranks: live, and reachable. Under `mtx_`.
-  std::vector<member_info> candidates() const;
-
   member_info me_;
   cluster_options opts_;
   /// Until when the node is live, in clock ticks since the clock's epoch.
@@ -95,7 +96,7 @@ class node_membership {
   std::atomic<uint64_t> term_{1};
   mutable std::mutex mtx_;
   std::vector<member_info> view_;
-  std::unordered_map<uint64_t, clock::time_point> unreachable_;
+  std::unordered_set<uint64_t> unreachable_;
   uint64_t generation_ = 0;
 };
 

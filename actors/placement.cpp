@@ -183,16 +183,21 @@ void hand_over_misplaced(router_pointer self) {
     return;
   active.checked_generation = generation;
   std::vector<std::string> misplaced;
+  bool left = false;
   for (auto& kvp : active.owners) {
-    if (kvp.second.retiring || !st.node->placed_elsewhere(kvp.first))
+    // Watches keep a namespace where it is, as they keep it active.
+    if (kvp.second.watchers > 0 || !st.node->placed_elsewhere(kvp.first))
       continue;
+    // One on its way out may yet stay (its drain refused): checked again.
+    if (kvp.second.retiring || misplaced.size() == max_handovers_per_tick) {
+      left = true;
+      continue;
+    }
     misplaced.push_back(kvp.first);
-    if (misplaced.size() == max_handovers_per_tick)
-      break;
   }
   // Checked again next tick while there were some: the rest, and those
   // whose retirement a request called off.
-  active.handovers_left = !misplaced.empty();
+  active.handovers_left = left || !misplaced.empty();
   // Whoever uses them: placement is a hard bound, as the active limit is.
   // Their next request activates them here again, and the load, finding
   // them placed elsewhere, names that node (owner_cache.hpp forwards).

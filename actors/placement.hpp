@@ -88,8 +88,9 @@ void retire_idle(router_pointer self);
 /// Several nodes: retires (as passivation does) the owners of namespaces
 /// that placement now prefers another node for, at most
 /// `max_handovers_per_tick` at a time, so that a node that joins takes
-/// over its share. Checks again once the view of the members changed, and
-/// on the next tick after one that found some.
+/// over its share; not those with watches open. Checks again once the view
+/// of the members changed, and on the next tick after one that found
+/// some.
 void hand_over_misplaced(router_pointer self);
 
 constexpr size_t max_handovers_per_tick = 256;

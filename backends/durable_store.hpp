@@ -95,8 +95,9 @@ class durable_store {
   /// a live member other than `id` (one whose heartbeat is more recent than
   /// `member_timeout`) holds it, and returns its new epoch. `not_owner`
   /// naming the holder otherwise. With `placed` (the member placement
-  /// prefers, another one), takes only a lease `id` holds already:
-  /// `not_owner` naming the holder, or else `placed`.
+  /// prefers, another one), takes nothing: `not_owner` naming the live
+  /// holder, or else `placed`; and frees the lease if `id` holds it (its
+  /// owner on that node retired or gave up).
   virtual caf::expected<uint64_t>
   acquire_lease(const std::string& ns, uint64_t id,
                 caf::timespan member_timeout,

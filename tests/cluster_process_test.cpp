@@ -352,6 +352,9 @@ TEST_CASE("a node that joins under load takes over the namespaces placed on "
   std::vector<namespace_path> spaces;
   for (int i = 0; i < 30; ++i)
     spaces.push_back(namespace_path{"acme", {"j" + std::to_string(i)}});
+  // All held by node-a or node-b when node-c joins.
+  for (auto& ns : spaces)
+    CHECK_STATUS(a.put(key_path(ns, "before"), "v-before"), 200);
   std::atomic<bool> stop{false};
   writer on_a{a, "a", spaces};
   writer on_b{b, "b", spaces};
@@ -393,10 +396,15 @@ TEST_CASE("a node that joins under load takes over the namespaces placed on "
     CHECK(w->unexpected.empty());
     w->check_acknowledged(c);
   }
-  // The others kept theirs, and no namespace had two owners at once.
+  // Each is on the node placement prefers (once used again, should a late
+  // heartbeat have moved one meanwhile), and no namespace had two owners
+  // at once.
   for (auto& ns : spaces) {
-    auto holder = lease_holder(db, ns);
-    CHECK(holder == statekeeper::preferred_member(render(ns), members)->name);
+    auto preferred = statekeeper::preferred_member(render(ns), members)->name;
+    CHECK(eventually([&] {
+      return c.get(key_path(ns, "before")).body == "v-before" &&
+             lease_holder(db, ns) == preferred;
+    }));
     CHECK(one_owner_at_a_time(epochs_in_history(db, render(ns))));
   }
   CHECK(
@@ -418,7 +426,8 @@ TEST_CASE("a connection cut between two nodes is survived by re-routing",
   wait_for_members({&a, &b}, 2);
   auto ns = placed_on(live_members_of(db, member_timeout), "node-b");
   CHECK_STATUS(a.put(key_path(ns, "first"), "v-first"), 200);
-  CHECK(to_b.forwarded() == 1);
+  auto before_cut = to_b.forwarded();
+  CHECK(before_cut >= 1);
   std::atomic<bool> stop{false};
   writer on_a{a, "a", {ns}};
   std::thread ta{[&] { on_a.run(stop); }};
@@ -427,7 +436,7 @@ TEST_CASE("a connection cut between two nodes is survived by re-routing",
   to_b.cut();
   auto cut = std::chrono::steady_clock::now();
   CHECK(eventually([&] { return on_a.first_success_after(cut) > cut; }));
-  CHECK(to_b.forwarded() >= 2);
+  CHECK(to_b.forwarded() > before_cut);
   // Cut, and no connection for 1.5 s, as in a partition: node-b keeps its
   // namespace, and node-a's callers get retryable errors until it heals.
   to_b.refuse(true);

@@ -317,8 +317,9 @@ TEST_CASE("a node whose lease passed to another never commits for the "
   slow.cluster->member_timeout = std::chrono::seconds{60};
   service_fixture a{slow};
   service_fixture b{node_options(db, "node-b")};
-  // node-a saw only itself: it takes any namespace. Placed on node-b, the
-  // namespace is node-b's to take once node-a is dead.
+  // Placed on node-b, the namespace is node-b's to take once node-a is
+  // dead. node-a takes it all the same: it saw only itself at its first
+  // heartbeat, or else it cannot reach node-b (no networking here).
   REQUIRE(
       eventually([&] { return must(b.client.stats()).cluster_members == 2; }));
   auto ns = placed_on(live_members_of(db, member_timeout), "node-b");

@@ -809,8 +809,8 @@ TEST_CASE("leases pass only from dead members, and a commit under a lease "
   CHECK_THAT(what(blocked), Catch::Contains("still committing"));
 }
 
-TEST_CASE("a node that placement does not prefer takes only a lease it "
-          "holds, and names the holder or the preferred node",
+TEST_CASE("a node that placement does not prefer takes no lease, and "
+          "names the holder or the preferred node",
           "[pg][cluster]") {
   scratch_database db;
   postgres_backend pg{db.conninfo()};
@@ -846,9 +846,14 @@ TEST_CASE("a node that placement does not prefer takes only a lease it "
   CHECK(holder_of(pg.acquire_lease("p2", a.id, timeout, b).error())->id ==
         b.id);
   CHECK(db.query("SELECT owner FROM sk_leases WHERE ns = 'p2'::bytea") == "33");
-  // A lease it holds already, it keeps.
+  // A lease it holds (its owner retired, its release not in yet) it frees
+  // for the node placement prefers.
   CHECK(must(pg.acquire_lease("p3", a.id, timeout, caf::none)) == 1);
-  CHECK(must(pg.acquire_lease("p3", a.id, timeout, b)) == 2);
+  CHECK(holder_of(pg.acquire_lease("p3", a.id, timeout, b).error())->id ==
+        b.id);
+  CHECK(db.query("SELECT coalesce(owner, 0) || ' ' || epoch FROM sk_leases"
+                 " WHERE ns = 'p3'::bytea") == "0 2");
+  CHECK(must(pg.acquire_lease("p3", b.id, timeout, caf::none)) == 3);
 }
 
 TEST_CASE("a commit whose history write fails writes nothing", "[pg]") {

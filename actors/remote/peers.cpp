@@ -1,5 +1,6 @@
 #include "actors/remote/peers.hpp"
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -14,9 +15,16 @@ const char* peers_state::name = "statekeeper.peers";
 
 namespace {
 
-/// How many member timeouts a member this node could not connect to is
-/// passed over by placement.
+/// In member timeouts: the longest a member whose connection failed waits
+/// for the next attempt, and how often the members marked unreachable are
+/// tried again.
 constexpr int unreachable_for = 5;
+
+/// Sessions opened with each node, each with its relay here and its
+/// session actor there: callers are handed them in turn, so that the
+/// traffic to a node is not serialised through one actor on either side
+/// (nor capped by one session's max-requests-in-flight).
+constexpr size_t sessions_per_peer = 4;
 
 // Relays every operation to a session with another node and answers it
 // itself. Remote sessions on this node accept responses only from actors
@@ -61,47 +69,89 @@ router_actor::behavior_type answering_relay_impl(router_actor::pointer self,
 
 } // namespace
 
-peers_actor::behavior_type
-peers_impl(peers_actor::stateful_pointer<peers_state> self,
-           connect_options opts, std::shared_ptr<node_membership> node) {
+namespace {
+
+using peers_pointer = peers_actor::stateful_pointer<peers_state>;
+
+/// Opens a session with `member` and adds it to its pool; or records the
+/// failure, marking the member unreachable.
+caf::expected<router_actor> open_session(peers_pointer self,
+                                         const member_info& member) {
+  auto& st = self->state;
+  auto session =
+      connect_service(self->system(), member.address, member.port, st.opts);
+  auto timeout = st.node->options().member_timeout;
+  if (!session) {
+    auto& failure = st.failed[member.id];
+    auto backoff = timeout * (1 << std::min(failure.in_a_row, 3));
+    failure.until = node_membership::clock::now() +
+                    std::min(backoff, unreachable_for * timeout);
+    ++failure.in_a_row;
+    // Placement passes it over until it can be reached: its namespaces
+    // are taken here rather than refused (a lease it holds stays its own).
+    st.node->unreachable(member.id);
+    return std::move(session.error());
+  }
+  st.failed.erase(member.id);
+  st.node->reachable(member.id);
+  // Stops when the last handle to it is gone, and with it the session.
+  auto& pool = st.sessions[member.id];
+  pool.push_back(
+      self->spawn(answering_relay_impl, std::move(*session), member));
+  return pool.back();
+}
+
+/// Whether `member` failed to connect moments ago.
+bool failed_lately(peers_pointer self, const member_info& member) {
+  auto i = self->state.failed.find(member.id);
+  return i != self->state.failed.end() &&
+         node_membership::clock::now() < i->second.until;
+}
+
+} // namespace
+
+peers_actor::behavior_type peers_impl(peers_pointer self, connect_options opts,
+                                      std::shared_ptr<node_membership> node) {
   self->state.opts = std::move(opts);
   self->state.node = std::move(node);
+  auto probe_every =
+      unreachable_for * self->state.node->options().member_timeout;
+  self->delayed_send(self, probe_every, probe_atom::value);
   return {
       [self](peer_atom,
              const member_info& member) -> caf::result<router_actor> {
-        auto& sessions = self->state.sessions;
-        if (auto i = sessions.find(member.id); i != sessions.end())
-          return i->second;
-        auto& node = *self->state.node;
-        auto& failed = self->state.failed;
-        auto now = node_membership::clock::now();
-        if (auto i = failed.find(member.id); i != failed.end()) {
-          if (now < i->second)
-            return make_error(error_code::storage_unavailable,
-                              "cannot connect to node \"" + member.name +
-                                  "\" at " + member.address + ":" +
-                                  std::to_string(member.port) +
-                                  " (failed moments ago)");
-          failed.erase(i);
+        auto& st = self->state;
+        auto& pool = st.sessions[member.id];
+        auto reuse = [&]() -> router_actor {
+          return pool[st.next++ % pool.size()];
+        };
+        if (pool.size() >= sessions_per_peer ||
+            (!pool.empty() && failed_lately(self, member)))
+          return reuse();
+        if (failed_lately(self, member)) {
+          st.sessions.erase(member.id);
+          return make_error(error_code::storage_unavailable,
+                            "cannot connect to node \"" + member.name +
+                                "\" at " + member.address + ":" +
+                                std::to_string(member.port) +
+                                " (failed moments ago)");
         }
-        auto session = connect_service(self->system(), member.address,
-                                       member.port, self->state.opts);
-        if (!session) {
-          auto timeout = node.options().member_timeout;
-          failed.emplace(member.id, now + timeout);
-          // Placement passes it over for a while: its namespaces are taken
-          // here rather than refused (a lease it holds stays its own).
-          node.unreachable(member.id, now + unreachable_for * timeout);
-          return std::move(session.error());
-        }
-        node.reachable(member.id);
-        // Stops when the last handle to it is gone, and with it the session.
-        auto relay =
-            self->spawn(answering_relay_impl, std::move(*session), member);
-        sessions.emplace(member.id, relay);
-        return relay;
+        auto opened = open_session(self, member);
+        if (opened)
+          return std::move(*opened);
+        if (auto i = st.sessions.find(member.id);
+            i != st.sessions.end() && !i->second.empty())
+          return i->second[st.next++ % i->second.size()];
+        st.sessions.erase(member.id);
+        return std::move(opened.error());
       },
       [self](forget_peer_atom, uint64_t id) { self->state.sessions.erase(id); },
+      [self, probe_every](probe_atom) {
+        for (auto& member : self->state.node->unreachable_members())
+          if (!failed_lately(self, member))
+            open_session(self, member);
+        self->delayed_send(self, probe_every, probe_atom::value);
+      },
   };
 }
 

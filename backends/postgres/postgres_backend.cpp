@@ -325,6 +325,9 @@ void postgres_backend::prepare_statements() {
             " WHERE heartbeat_at > now() - $1::bigint * interval '1 us'");
   c.prepare("sk_release", "UPDATE sk_leases SET owner = NULL,"
                           " epoch = epoch + 1 WHERE ns = $1 AND epoch = $2");
+  c.prepare("sk_release_ours",
+            "UPDATE sk_leases SET owner = NULL,"
+            " epoch = epoch + 1 WHERE ns = $1 AND owner = $2");
   c.prepare("sk_trim_log",
             "DELETE FROM sk_changes c"
             " USING unnest($1::bytea[], $2::bigint[], $3::bigint[])"
@@ -663,15 +666,20 @@ postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
             std::to_string(milliseconds(member_timeout)));
     tx.exec_prepared("sk_holder_lock", key);
     if (placed) {
-      // Placement prefers another node: take nothing that is not ours.
+      // Placement prefers another node: take nothing. A lease of ours
+      // belongs to an owner here that retired or gave the namespace up (a
+      // load comes only then), whose release may not have come yet: free
+      // it for the node the namespace is placed on.
       auto rows = tx.exec_prepared("sk_lease_of", key, me, timeout_us);
       auto ours =
           !rows.empty() && !rows[0][0].is_null() && rows[0][0].as<bool>();
-      if (!ours) {
-        if (!rows.empty() && !rows[0][1].is_null())
-          return owned_by(member_of(rows[0], 1), "owned by");
-        return owned_by(*placed, "placed on");
+      if (ours) {
+        tx.exec_prepared("sk_release_ours", key, me);
+        tx.commit();
+      } else if (!rows.empty() && !rows[0][1].is_null()) {
+        return owned_by(member_of(rows[0], 1), "owned by");
       }
+      return owned_by(*placed, "placed on");
     }
     auto taken = tx.exec_prepared("sk_acquire", key, me, timeout_us);
     if (taken.empty()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace statekeeper::test {
@@ -64,7 +66,9 @@ class tcp_proxy {
     std::unique_lock<std::mutex> guard{mtx_};
     auto wanted = ++cuts_requested_;
     wake();
-    done_.wait(guard, [&] { return cuts_done_ >= wanted; });
+    if (!done_.wait_for(guard, std::chrono::seconds{10},
+                        [&] { return cuts_done_ >= wanted; }))
+      throw std::runtime_error("tcp_proxy: the cut did not happen");
   }
 
   /// While on, every new connection is closed as soon as it is accepted.
@@ -113,6 +117,10 @@ class tcp_proxy {
       ::close(client);
       return;
     }
+    // A side that stops reading holds the proxy's thread a second at most.
+    timeval limit{1, 0};
+    for (int fd : {client, server})
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
     links_.emplace_back(client, server);
     ++forwarded_;
   }
