@@ -86,6 +86,8 @@ start_node() {
     --statekeeper.cluster.enable --statekeeper.cluster.node-name="$name" \
     --statekeeper.cluster.peer-token=bench-peer-secret "$@" >"$log" 2>&1 &
   pids+=($!)
+  # Not a job of this shell: a node killed on purpose is not reported.
+  disown $!
   local http=
   for _ in $(seq 200); do
     http=$(sed -n 's/.*serving HTTP on 127.0.0.1:\([0-9]*\).*/\1/p' "$log")
@@ -101,7 +103,10 @@ stop_nodes() {
     kill "$pid" 2>/dev/null || true
   done
   for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
   done
   pids=()
   http_ports=()
@@ -152,7 +157,23 @@ function done(summary, latency, requests)
 end
 EOF
 
-# Runs the mix against N fresh nodes; appends "ROUND N rps p50 p99 failed".
+# Busy and total jiffies of all cores so far.
+cpu_jiffies() {
+  awk '$1 == "cpu" { busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 }' /proc/stat
+}
+
+# The sum of metric NAME over the nodes.
+metric_sum() {
+  local name=$1 port total=0 value
+  for port in "${http_ports[@]}"; do
+    value=$(curl -s "http://127.0.0.1:$port/metrics" | awk -v n="$name" '$1 == n { print $2 }')
+    total=$((total + ${value:-0}))
+  done
+  echo "$total"
+}
+
+# Runs the mix against N fresh nodes; appends "ROUND throughput N rps p50
+# p99 failed cpu_busy batches_per_commit".
 throughput() {
   local round=$1 n=$2 db=bench_${1}_$2
   createdb "$db"
@@ -160,7 +181,11 @@ throughput() {
     start_node "$db" "node-$i"
   done
   wait_members "$n"
-  local conns=$((48 / n)) i=0 wrk_pids=()
+  local conns=$((48 / n)) i=0 wrk_pids=() cpu_before cpu_after
+  local commits_before batches_before
+  commits_before=$(metric_sum statekeeper_commits_total)
+  batches_before=$(metric_sum statekeeper_commit_batches_total)
+  cpu_before=$(cpu_jiffies)
   for port in "${http_ports[@]}"; do
     i=$((i + 1))
     wrk -t1 -c"$conns" -d"$seconds"s -s "$lua" "http://127.0.0.1:$port/" \
@@ -170,15 +195,24 @@ throughput() {
   for pid in "${wrk_pids[@]}"; do
     wait "$pid"
   done
+  cpu_after=$(cpu_jiffies)
+  local commits batches
+  commits=$(($(metric_sum statekeeper_commits_total) - commits_before))
+  batches=$(($(metric_sum statekeeper_commit_batches_total) - batches_before))
   stop_nodes
   dropdb "$db"
-  cat "$out"/wrk."$round"."$n".*.txt | awk -v r="$round" -v n="$n" '
+  cat "$out"/wrk."$round"."$n".*.txt | awk -v r="$round" -v n="$n" \
+    -v cpu="$cpu_before $cpu_after" -v commits="$commits" -v batches="$batches" '
     $1 == "figure" && $2 == "rps" { rps += $3 }
     $1 == "figure" && $2 == "p50_ms" { if ($3 > p50) p50 = $3 }
     $1 == "figure" && $2 == "p99_ms" { if ($3 > p99) p99 = $3 }
     $1 == "figure" && $2 == "failed" { failed += $3 }
-    END { printf "%s throughput %d %.0f %.3f %.3f %d\n", r, n, rps, p50, p99, failed }' \
-    >>"$figures"
+    END {
+      split(cpu, c, " ")
+      busy = (c[4] > c[2]) ? (c[3] - c[1]) / (c[4] - c[2]) : 0
+      printf "%s throughput %d %.0f %.3f %.3f %d %.2f %.1f\n", r, n, rps, p50, p99, failed,
+        busy, (commits > 0 ? batches / commits : 0)
+    }' >>"$figures"
 }
 
 # One failover trial on a fresh database; appends "failover MS".
@@ -201,7 +235,6 @@ failover() {
   local killed status
   kill -KILL "${pids[$((owner - 1))]}"
   killed=$(now_ms)
-  wait "${pids[$((owner - 1))]}" 2>/dev/null || true
   for _ in $(seq 3000); do
     status=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary x \
       "http://127.0.0.1:$port$path")
@@ -227,8 +260,8 @@ done
 
 {
   echo "several nodes: $rounds round(s) of $seconds s, 48 connections spread over the nodes; median (range)"
-  printf '%-8s %22s %12s %10s %10s %8s\n' nodes "ratio to 1 node" "requests/s" "p50 ms" "p99 ms" "5xx"
-  awk '$2 == "throughput" { rps[$1, $3] = $4; p50[$1, $3] = $5; p99[$1, $3] = $6; bad[$1, $3] = $7; rounds[$1] = 1 }
+  printf '%-6s %22s %11s %8s %8s %6s %9s %14s\n' nodes "ratio to 1 node" "requests/s" "p50 ms" "p99 ms" "5xx" "CPU busy" "writes/commit"
+  awk '$2 == "throughput" { rps[$1, $3] = $4; p50[$1, $3] = $5; p99[$1, $3] = $6; bad[$1, $3] = $7; busy[$1, $3] = $8; group[$1, $3] = $9; rounds[$1] = 1 }
     function median(a, k,   i, j, t) {
       for (i = 1; i <= k; ++i) for (j = i + 1; j <= k; ++j)
         if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -239,11 +272,12 @@ done
         k = 0; failed = 0
         for (r in rounds) if (rps[r, 1] > 0) {
           ++k; q[k] = rps[r, n] / rps[r, 1]; x[k] = rps[r, n]; y[k] = p50[r, n]; z[k] = p99[r, n]
+          u[k] = busy[r, n]; g[k] = group[r, n]
           failed += bad[r, n]
         }
         lo = q[1]; hi = q[1]
         for (i = 1; i <= k; ++i) { if (q[i] < lo) lo = q[i]; if (q[i] > hi) hi = q[i] }
-        printf "%-8d %8.2fx (%.2f-%.2f) %12.0f %10.2f %10.2f %8d\n", n, median(q, k), lo, hi, median(x, k), median(y, k), median(z, k), failed
+        printf "%-6d %8.2fx (%.2f-%.2f) %11.0f %8.2f %8.2f %6d %8.0f%% %14.1f\n", n, median(q, k), lo, hi, median(x, k), median(y, k), median(z, k), failed, 100 * median(u, k), median(g, k)
       }
     }' "$figures"
   awk '$2 == "failover" { ++k; t[k] = $3 }

@@ -26,6 +26,7 @@
 #include "tests/support/net_config.hpp"
 #include "tests/support/scratch_database.hpp"
 #include "tests/support/tcp_proxy.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -37,8 +38,8 @@ using statekeeper::test::epochs_in_history;
 using statekeeper::test::eventually;
 using statekeeper::test::free_port;
 using statekeeper::test::http_service;
-using statekeeper::test::lease_holder;
 using statekeeper::test::json_object;
+using statekeeper::test::lease_holder;
 using statekeeper::test::live_members_of;
 using statekeeper::test::metric_value;
 using statekeeper::test::number;
@@ -46,22 +47,28 @@ using statekeeper::test::placed_on;
 using statekeeper::test::reply;
 using statekeeper::test::scratch_database;
 using statekeeper::test::tcp_proxy;
+using statekeeper::test::temp_dir;
 
 /// A node named `name` of the cluster on `db`, its membership timing out
 /// after a second, on CAF port `port` (0: a free one), which it advertises
-/// to the other nodes as `advertised` (0: `port`).
+/// to the other nodes as `advertised` (0: `port`). The cluster's settings
+/// come from a config file, as the peer token should in production (not on
+/// a command line that every user of the machine can read).
 http_service node(const scratch_database& db, const std::string& name,
                   uint16_t port = 0, uint16_t advertised = 0) {
+  temp_dir dir;
+  auto config = dir.write("node.ini", "[statekeeper.cluster]\n"
+                                      "enable=true\n"
+                                      "peer-token=\"peer-secret\"\n"
+                                      "heartbeat-interval=200ms\n"
+                                      "member-timeout=1s\n");
   std::vector<std::string> args{
+      "--config-file=" + config,
       "--statekeeper.port=" + std::to_string(port != 0 ? port : free_port()),
-      "--statekeeper.cluster.peer-token=peer-secret",
       "--statekeeper.backend=postgres",
       "--statekeeper.postgres.conninfo=" + db.conninfo(),
       "--statekeeper.postgres.timeout=5s",
-      "--statekeeper.cluster.enable",
-      "--statekeeper.cluster.node-name=" + name,
-      "--statekeeper.cluster.heartbeat-interval=200ms",
-      "--statekeeper.cluster.member-timeout=1s"};
+      "--statekeeper.cluster.node-name=" + name};
   if (advertised != 0)
     args.push_back("--statekeeper.cluster.port=" + std::to_string(advertised));
   return http_service{args};

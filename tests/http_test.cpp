@@ -735,6 +735,29 @@ TEST_CASE("HTTPS: clients that trust the CA get in, plain HTTP does not",
   CHECK(plain.status == 0);
 }
 
+TEST_CASE("a config file's nested groups apply, and the command line wins "
+          "over them",
+          "[http]") {
+  temp_dir dir;
+  // The file's port loses to the command line's (http_service passes 0).
+  auto config = dir.write("statekeeper.ini",
+                          "[statekeeper]\nsweep-interval=1s\n"
+                          "[statekeeper.http]\nport=1\nmax-body-bytes=16\n");
+  http_service service{{"--config-file=" + config}};
+  REQUIRE_HTTP(service);
+  CHECK(service.port() != 1);
+  CHECK_STATUS(service.put(acme + "/keys/k", std::string(16, 'x')), 200);
+  CHECK_STATUS(service.put(acme + "/keys/k", std::string(17, 'x')), 413);
+  // A value of the wrong type is refused, naming the option.
+  auto wrong =
+      dir.write("wrong.ini", "[statekeeper.http]\nmax-body-bytes=\"ten\"\n");
+  auto run = run_to_completion(
+      STATEKEEPER_BINARY, {"--statekeeper.port=0", "--config-file=" + wrong},
+      {}, 20s);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("statekeeper.http.max-body-bytes"));
+}
+
 TEST_CASE("the binary refuses HTTP settings that would expose it or "
           "cannot work",
           "[http]") {

@@ -312,6 +312,29 @@ app_config::make_http_options(const remote_options& remote) const {
   return std::optional<http_options>{std::move(result)};
 }
 
+caf::error app_config::apply_nested_groups() {
+  auto text = [](caf::string_view x) {
+    return std::string{x.begin(), x.end()};
+  };
+  for (const auto& opt : custom_options_) {
+    if (opt.category().find('.') == caf::string_view::npos)
+      continue; // stored by CAF's own parse
+    // The command line's value, if any, replaced the file's here.
+    auto value = caf::get_if(&content, opt.full_name());
+    if (value == nullptr)
+      continue;
+    if (opt.check(*value))
+      return make_error(error_code::invalid_argument,
+                        text(opt.full_name()) + ": expected " +
+                            text(opt.type_name()) + ", got " +
+                            caf::to_string(*value) +
+                            " (strings are quoted in the config file, "
+                            "durations are not)");
+    opt.store(*value);
+  }
+  return caf::none;
+}
+
 void app_config::print_help(std::ostream& out) const {
   out << "statekeeper: a key/value state service\n\n"
          "Usage: statekeeper [--config-file=FILE] [--OPTION=VALUE ...]\n"

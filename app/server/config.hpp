@@ -37,6 +37,15 @@ class app_config : public caf::actor_system_config {
   caf::expected<std::optional<http_options>>
   make_http_options(const remote_options& remote) const;
 
+  /// Stores the values of the nested groups' options (statekeeper.http.*,
+  /// statekeeper.postgres.*, statekeeper.cluster.*) into their variables.
+  /// CAF 0.17 reads a config file's `[statekeeper.http]` section into
+  /// `content` but stores only the options of top-level groups; call after
+  /// `parse` succeeded. A value on the command line wins over the file's,
+  /// as for other options. Errors: invalid_argument naming an option whose
+  /// value has the wrong type.
+  caf::error apply_nested_groups();
+
   /// Prints every option with its type, description and default.
   void print_help(std::ostream& out) const;
 

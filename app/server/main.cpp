@@ -82,6 +82,8 @@ std::variant<checked_options, int> configure(statekeeper::app_config& cfg,
     return bad_configuration(cfg.render(err));
   if (cfg.cli_helptext_printed)
     return 0;
+  if (auto err = cfg.apply_nested_groups())
+    return bad_configuration(statekeeper::context_of(err));
   // Before the actor system exists our errors render through their context.
   auto opts = cfg.make_service_options();
   if (!opts)
