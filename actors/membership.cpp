@@ -100,6 +100,12 @@ std::vector<member_info> node_membership::unreachable_members() const {
   return result;
 }
 
+bool node_membership::is_live_member(uint64_t id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return std::any_of(view_.begin(), view_.end(),
+                     [id](const member_info& x) { return x.id == id; });
+}
+
 caf::optional<member_info>
 node_membership::placed_elsewhere(const std::string& name) const {
   std::lock_guard<std::mutex> guard{mtx_};

@@ -76,6 +76,9 @@ class node_membership {
   /// The live members marked unreachable.
   std::vector<member_info> unreachable_members() const;
 
+  /// Whether member `id` is in the view.
+  bool is_live_member(uint64_t id) const;
+
   /// The member namespace `name` (rendered) is placed on, if that is not
   /// this node: the live member rendezvous hashing ranks first, unless this
   /// node cannot reach it (then it takes the namespace itself).

@@ -96,8 +96,8 @@ class durable_store {
   /// `member_timeout`) holds it, and returns its new epoch. `not_owner`
   /// naming the holder otherwise. With `placed` (the member placement
   /// prefers, another one), takes nothing: `not_owner` naming the live
-  /// holder, or else `placed`; and frees the lease if `id` holds it (its
-  /// owner on that node retired or gave up).
+  /// holder, or else `placed`; and frees the lease if `id` holds it (the
+  /// caller holds no data of `ns` and has committed its writes).
   virtual caf::expected<uint64_t>
   acquire_lease(const std::string& ns, uint64_t id,
                 caf::timespan member_timeout,

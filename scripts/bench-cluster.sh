@@ -132,28 +132,37 @@ wait_members() {
 
 lua=$out/mix.lua
 cat >"$lua" <<'EOF'
--- 16-byte keys, 100-byte values, 64 namespaces, GET and PUT in turn.
+-- 16-byte keys, 100-byte values, 100 keys in each of 64 namespaces, GET
+-- and PUT in turn. The argument seeds each wrk apart from the others.
 local value = string.rep("v", 100)
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) n = 0; failed = 0; math.randomseed(os.time() + #threads) end
+function init(args)
+  n = 0; failed = 0; missing = 0
+  math.randomseed(os.time() * 1000 + tonumber(args[1] or 0))
+end
 function request()
   n = n + 1
   local path = string.format("/v1/ns/bench%%2Fn%d/keys/key-%012d",
-                             math.random(0, 63), math.random(0, 9999))
+                             math.random(0, 63), math.random(0, 99))
   if n % 2 == 0 then return wrk.format("PUT", path, nil, value) end
   return wrk.format("GET", path)
 end
-function response(status) if status >= 500 then failed = failed + 1 end end
+-- A GET of a key not written yet is a 404 (counted apart); anything else
+-- but a 200 is an error.
+function response(status)
+  if status == 404 then missing = missing + 1
+  elseif status ~= 200 then failed = failed + 1 end
+end
 function done(summary, latency, requests)
-  local f = 0
-  for _, t in ipairs(threads) do f = f + t:get("failed") end
+  local f, m = 0, 0
+  for _, t in ipairs(threads) do f = f + t:get("failed"); m = m + t:get("missing") end
+  local e = summary.errors
   io.write(string.format("figure rps %.1f\n", summary.requests / summary.duration * 1e6))
   io.write(string.format("figure p50_ms %.3f\n", latency:percentile(50) / 1000))
   io.write(string.format("figure p99_ms %.3f\n", latency:percentile(99) / 1000))
-  io.write(string.format("figure failed %d\n", f))
-  io.write(string.format("figure socket_errors %d\n",
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  io.write(string.format("figure failed %d\n", f + e.connect + e.read + e.write + e.timeout))
+  io.write(string.format("figure missing %d\n", m))
 end
 EOF
 
@@ -173,7 +182,10 @@ metric_sum() {
 }
 
 # Runs the mix against N fresh nodes; appends "ROUND throughput N rps p50
-# p99 failed cpu_busy batches_per_commit".
+# p99 errors cpu_busy batches_per_commit not_found" (p50 and p99: the
+# slowest node's; errors: answers other than 200 and 404, and socket
+# errors; batches per commit: namespaces' write batches each PostgreSQL
+# transaction carried).
 throughput() {
   local round=$1 n=$2 db=bench_${1}_$2
   createdb "$db"
@@ -183,13 +195,23 @@ throughput() {
   wait_members "$n"
   local conns=$((48 / n)) i=0 wrk_pids=() cpu_before cpu_after
   local commits_before batches_before
+  # Warm-up: the namespaces load and most keys are written.
+  for port in "${http_ports[@]}"; do
+    i=$((i + 1))
+    wrk -t1 -c"$conns" -d1s -s "$lua" "http://127.0.0.1:$port/" -- "$i" >/dev/null 2>&1 &
+    wrk_pids+=($!)
+  done
+  for pid in "${wrk_pids[@]}"; do
+    wait "$pid"
+  done
+  i=0 wrk_pids=()
   commits_before=$(metric_sum statekeeper_commits_total)
   batches_before=$(metric_sum statekeeper_commit_batches_total)
   cpu_before=$(cpu_jiffies)
   for port in "${http_ports[@]}"; do
     i=$((i + 1))
     wrk -t1 -c"$conns" -d"$seconds"s -s "$lua" "http://127.0.0.1:$port/" \
-      >"$out/wrk.$round.$n.$i.txt" 2>&1 &
+      -- "$((10 * n + i))" >"$out/wrk.$round.$n.$i.txt" 2>&1 &
     wrk_pids+=($!)
   done
   for pid in "${wrk_pids[@]}"; do
@@ -207,11 +229,12 @@ throughput() {
     $1 == "figure" && $2 == "p50_ms" { if ($3 > p50) p50 = $3 }
     $1 == "figure" && $2 == "p99_ms" { if ($3 > p99) p99 = $3 }
     $1 == "figure" && $2 == "failed" { failed += $3 }
+    $1 == "figure" && $2 == "missing" { missing += $3 }
     END {
       split(cpu, c, " ")
       busy = (c[4] > c[2]) ? (c[3] - c[1]) / (c[4] - c[2]) : 0
-      printf "%s throughput %d %.0f %.3f %.3f %d %.2f %.1f\n", r, n, rps, p50, p99, failed,
-        busy, (commits > 0 ? batches / commits : 0)
+      printf "%s throughput %d %.0f %.3f %.3f %d %.2f %.1f %d\n", r, n, rps, p50, p99, failed,
+        busy, (commits > 0 ? batches / commits : 0), missing
     }' >>"$figures"
 }
 
@@ -260,8 +283,8 @@ done
 
 {
   echo "several nodes: $rounds round(s) of $seconds s, 48 connections spread over the nodes; median (range)"
-  printf '%-6s %22s %11s %8s %8s %6s %9s %14s\n' nodes "ratio to 1 node" "requests/s" "p50 ms" "p99 ms" "5xx" "CPU busy" "writes/commit"
-  awk '$2 == "throughput" { rps[$1, $3] = $4; p50[$1, $3] = $5; p99[$1, $3] = $6; bad[$1, $3] = $7; busy[$1, $3] = $8; group[$1, $3] = $9; rounds[$1] = 1 }
+  printf '%-6s %22s %11s %8s %8s %7s %9s %15s %10s\n' nodes "ratio to 1 node" "requests/s" "p50 ms" "p99 ms" "errors" "CPU busy" "batches/commit" "404 share"
+  awk '$2 == "throughput" { rps[$1, $3] = $4; p50[$1, $3] = $5; p99[$1, $3] = $6; bad[$1, $3] = $7; busy[$1, $3] = $8; group[$1, $3] = $9; nf[$1, $3] = $10; rounds[$1] = 1 }
     function median(a, k,   i, j, t) {
       for (i = 1; i <= k; ++i) for (j = i + 1; j <= k; ++j)
         if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -272,14 +295,14 @@ done
         k = 0; failed = 0
         for (r in rounds) if (rps[r, 1] > 0) {
           ++k; q[k] = rps[r, n] / rps[r, 1]; x[k] = rps[r, n]; y[k] = p50[r, n]; z[k] = p99[r, n]
-          u[k] = busy[r, n]; g[k] = group[r, n]
+          u[k] = busy[r, n]; g[k] = group[r, n]; h[k] = nf[r, n] / (rps[r, n] * secs)
           failed += bad[r, n]
         }
         lo = q[1]; hi = q[1]
         for (i = 1; i <= k; ++i) { if (q[i] < lo) lo = q[i]; if (q[i] > hi) hi = q[i] }
-        printf "%-6d %8.2fx (%.2f-%.2f) %11.0f %8.2f %8.2f %6d %8.0f%% %14.1f\n", n, median(q, k), lo, hi, median(x, k), median(y, k), median(z, k), failed, 100 * median(u, k), median(g, k)
+        printf "%-6d %8.2fx (%.2f-%.2f) %11.0f %8.2f %8.2f %7d %8.0f%% %15.1f %9.1f%%\n", n, median(q, k), lo, hi, median(x, k), median(y, k), median(z, k), failed, 100 * median(u, k), median(g, k), 100 * median(h, k)
       }
-    }' "$figures"
+    }' secs="$seconds" "$figures"
   awk '$2 == "failover" { ++k; t[k] = $3 }
     END {
       if (k == 0) exit

@@ -1,10 +1,12 @@
 #include "actors/remote/peers.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <type_traits>
 #include <utility>
 
+#include "actors/log.hpp"
 #include "actors/membership.hpp"
 #include "actors/relay.hpp"
 #include "messages/error.hpp"
@@ -16,8 +18,8 @@ const char* peers_state::name = "statekeeper.peers";
 namespace {
 
 /// In member timeouts: the longest a member whose connection failed waits
-/// for the next attempt, and how often the members marked unreachable are
-/// tried again.
+/// for the next attempt. The members marked unreachable are tried again
+/// once their wait has passed, one per member timeout.
 constexpr int unreachable_for = 5;
 
 /// Sessions opened with each node, each with its relay here and its
@@ -87,9 +89,12 @@ caf::expected<router_actor> open_session(peers_pointer self,
     failure.until = node_membership::clock::now() +
                     std::min(backoff, unreachable_for * timeout);
     ++failure.in_a_row;
-    // Placement passes it over until it can be reached: its namespaces
-    // are taken here rather than refused (a lease it holds stays its own).
-    st.node->unreachable(member.id);
+    // With no session left, placement passes it over until it can be
+    // reached: its namespaces are taken here rather than refused (a lease
+    // it holds stays its own).
+    if (auto i = st.sessions.find(member.id);
+        i == st.sessions.end() || i->second.empty())
+      st.node->unreachable(member.id);
     return std::move(session.error());
   }
   st.failed.erase(member.id);
@@ -114,8 +119,7 @@ peers_actor::behavior_type peers_impl(peers_pointer self, connect_options opts,
                                       std::shared_ptr<node_membership> node) {
   self->state.opts = std::move(opts);
   self->state.node = std::move(node);
-  auto probe_every =
-      unreachable_for * self->state.node->options().member_timeout;
+  auto probe_every = self->state.node->options().member_timeout;
   self->delayed_send(self, probe_every, probe_atom::value);
   return {
       [self](peer_atom,
@@ -147,9 +151,29 @@ peers_actor::behavior_type peers_impl(peers_pointer self, connect_options opts,
       },
       [self](forget_peer_atom, uint64_t id) { self->state.sessions.erase(id); },
       [self, probe_every](probe_atom) {
-        for (auto& member : self->state.node->unreachable_members())
-          if (!failed_lately(self, member))
-            open_session(self, member);
+        auto& st = self->state;
+        // Sessions with members that left or died go (once the view was
+        // read: before, it is empty).
+        auto seen = st.node->members_seen() > 0;
+        auto gone = [&](uint64_t id) {
+          return seen && !st.node->is_live_member(id);
+        };
+        for (auto i = st.sessions.begin(); i != st.sessions.end();)
+          i = gone(i->first) ? st.sessions.erase(i) : std::next(i);
+        for (auto i = st.failed.begin(); i != st.failed.end();)
+          i = gone(i->first) ? st.failed.erase(i) : std::next(i);
+        // One connection attempt per tick at most (each blocks this actor
+        // for up to the connect timeout), once its back-off has passed.
+        for (auto& member : st.node->unreachable_members()) {
+          if (failed_lately(self, member))
+            continue;
+          if (auto opened = open_session(self, member); !opened)
+            log(log_level::warning,
+                "cluster: cannot connect to node \"" + member.name + "\" at " +
+                    member.address + ":" + std::to_string(member.port) + ": " +
+                    caf::to_string(opened.error()));
+          break;
+        }
         self->delayed_send(self, probe_every, probe_atom::value);
       },
   };

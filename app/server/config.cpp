@@ -326,8 +326,7 @@ caf::error app_config::apply_nested_groups() {
     if (opt.check(*value))
       return make_error(error_code::invalid_argument,
                         text(opt.full_name()) + ": expected " +
-                            text(opt.type_name()) + ", got " +
-                            caf::to_string(*value) +
+                            text(opt.type_name()) +
                             " (strings are quoted in the config file, "
                             "durations are not)");
     opt.store(*value);

@@ -667,9 +667,9 @@ postgres_backend::acquire_lease(const std::string& ns, uint64_t id,
     tx.exec_prepared("sk_holder_lock", key);
     if (placed) {
       // Placement prefers another node: take nothing. A lease of ours
-      // belongs to an owner here that retired or gave the namespace up (a
-      // load comes only then), whose release may not have come yet: free
-      // it for the node the namespace is placed on.
+      // belongs to an owner that holds no data of the namespace (one that
+      // retired or gave it up, its release still on its way, or the
+      // loading one itself): free it for the node it is placed on.
       auto rows = tx.exec_prepared("sk_lease_of", key, me, timeout_us);
       auto ours =
           !rows.empty() && !rows[0][0].is_null() && rows[0][0].as<bool>();
