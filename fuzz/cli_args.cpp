@@ -1,9 +1,9 @@
 // statekeeper-cli's command line, from whoever runs it (and from scripts
 // that build it from data). The input is split at NUL bytes into
 // arguments. parse_args never throws; a refusal is one printable line; an
-// accepted invocation names a valid namespace (or the empty prefix of
-// `namespaces`), a positive timeout and, for a write with --ttl, a positive
-// one.
+// accepted invocation names a valid namespace (unless its command takes
+// none, or it is the empty prefix of `namespaces`), a positive timeout and,
+// for a write with --ttl, a positive one.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/cli/cli_args.hpp"
+#include "app/cli/cli_commands.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "messages/namespace_path.hpp"
 #include "messages/utf8.hpp"
@@ -37,9 +38,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (auto* run = std::get_if<cli::invocation>(&result)) {
-    bool prefix_only =
-        run->command == cli::command_kind::namespaces && run->ns.tenant.empty();
-    FUZZ_CHECK(prefix_only || !validate_namespace(run->ns));
+    // `cluster` names no namespace, `namespaces` at most a prefix.
+    bool no_namespace =
+        cli::spec_of(run->command).operands.empty() ||
+        (run->command == cli::command_kind::namespaces &&
+         run->ns.tenant.empty());
+    FUZZ_CHECK(no_namespace || !validate_namespace(run->ns));
     FUZZ_CHECK(run->connection.timeout.count() > 0);
     if (run->ttl)
       FUZZ_CHECK(run->ttl->count() > 0);
