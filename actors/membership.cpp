@@ -17,6 +17,14 @@ int64_t ticks(node_membership::clock::time_point t) {
   return t.time_since_epoch().count();
 }
 
+/// Whether placement ranks `x` before `y` for `name`: by rank, then by id.
+bool outranks(const member_info& x, const member_info& y,
+              const std::string& name) {
+  auto rx = placement_rank(x.id, name);
+  auto ry = placement_rank(y.id, name);
+  return rx > ry || (rx == ry && x.id > y.id);
+}
+
 } // namespace
 
 node_membership::node_membership(cluster_options opts)
@@ -109,18 +117,12 @@ bool node_membership::is_live_member(uint64_t id) const {
 caf::optional<member_info>
 node_membership::placed_elsewhere(const std::string& name) const {
   std::lock_guard<std::mutex> guard{mtx_};
-  const member_info* preferred = &me_;
-  auto best = placement_rank(me_.id, name);
-  for (auto& member : view_) {
-    auto rank = placement_rank(member.id, name);
-    if (rank > best || (rank == best && member.id > preferred->id)) {
-      preferred = &member;
-      best = rank;
-    }
-  }
-  // One this node cannot reach: it takes the namespace itself (another
-  // node would name the same one).
-  if (preferred->id == me_.id || unreachable_.count(preferred->id) > 0)
+  // This node counts, whether or not the view holds it yet. One this node
+  // cannot reach: it takes the namespace itself (another node would name
+  // the same one).
+  auto preferred = preferred_member(name, view_);
+  if (preferred == nullptr || !outranks(*preferred, me_, name) ||
+      unreachable_.count(preferred->id) > 0)
     return caf::none;
   return *preferred;
 }
@@ -162,15 +164,9 @@ uint64_t placement_rank(uint64_t id, const std::string& name) {
 const member_info* preferred_member(const std::string& name,
                                     const std::vector<member_info>& members) {
   const member_info* best = nullptr;
-  uint64_t best_rank = 0;
-  for (auto& member : members) {
-    auto rank = placement_rank(member.id, name);
-    if (best == nullptr || rank > best_rank ||
-        (rank == best_rank && member.id > best->id)) {
+  for (auto& member : members)
+    if (best == nullptr || outranks(member, *best, name))
       best = &member;
-      best_rank = rank;
-    }
-  }
   return best;
 }
 

@@ -126,13 +126,17 @@ peers_actor::behavior_type peers_impl(peers_pointer self, connect_options opts,
              const member_info& member) -> caf::result<router_actor> {
         auto& st = self->state;
         auto& pool = st.sessions[member.id];
-        auto reuse = [&]() -> router_actor {
-          return pool[st.next++ % pool.size()];
-        };
-        if (pool.size() >= sessions_per_peer ||
-            (!pool.empty() && failed_lately(self, member)))
-          return reuse();
-        if (failed_lately(self, member)) {
+        // A full pool, or one a new session failed to join moments ago,
+        // hands out its sessions in turn.
+        if (pool.size() < sessions_per_peer && !failed_lately(self, member)) {
+          auto opened = open_session(self, member);
+          if (opened || pool.empty()) {
+            if (pool.empty())
+              st.sessions.erase(member.id);
+            return opened;
+          }
+        }
+        if (pool.empty()) {
           st.sessions.erase(member.id);
           return make_error(error_code::storage_unavailable,
                             "cannot connect to node \"" + member.name +
@@ -140,14 +144,7 @@ peers_actor::behavior_type peers_impl(peers_pointer self, connect_options opts,
                                 std::to_string(member.port) +
                                 " (failed moments ago)");
         }
-        auto opened = open_session(self, member);
-        if (opened)
-          return std::move(*opened);
-        if (auto i = st.sessions.find(member.id);
-            i != st.sessions.end() && !i->second.empty())
-          return i->second[st.next++ % i->second.size()];
-        st.sessions.erase(member.id);
-        return std::move(opened.error());
+        return pool[st.next++ % pool.size()];
       },
       [self](forget_peer_atom, uint64_t id) { self->state.sessions.erase(id); },
       [self, probe_every](probe_atom) {
