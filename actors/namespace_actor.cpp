@@ -27,20 +27,20 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
                      persistence_actor persistence, async_backlog_actor backlog,
                      service_options opts,
                      std::shared_ptr<const node_membership> node) {
-  self->monitor(router);
-  // CAF 0.17 keeps a monitor on the router until the router stops, and
-  // with it this actor's memory: take it back when this owner stops.
-  self->attach_functor([self, router] { self->demonitor(router); });
-  self->set_down_handler([self, router](caf::down_msg& msg) {
-    if (msg.source == router) {
-      // Tell watchers, so that they resume elsewhere instead of waiting.
-      drop_all_watchers(self, "the namespace's owner stopped (the service "
-                              "is stopping)");
-      abandon_commits(self, "the service stopped before the commit was "
-                            "acknowledged; it may or may not be durable");
-      self->quit(msg.reason);
-    } else
-      self->state.hub.remove_all(msg.source); // a watcher went away
+  // The router stops its owners when it stops (router_state). It does not
+  // monitor them the other way round: a monitor taken back walks the
+  // router's list of monitors, one per active owner, so each passivation
+  // and, at shutdown, each owner would cost time in their number.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    // Tell watchers, so that they resume elsewhere instead of waiting.
+    drop_all_watchers(self, "the namespace's owner stopped (the service "
+                            "is stopping)");
+    abandon_commits(self, "the service stopped before the commit was "
+                          "acknowledged; it may or may not be durable");
+    self->quit(msg.reason);
+  });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    self->state.hub.remove_all(msg.source); // a watcher went away
   });
   auto& st = self->state;
   st.router = router;
@@ -206,15 +206,14 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
           return false; // watchers keep a namespace active
         if (st.last_request > used_after)
           return false; // in use by callers that reach it directly
-        if (!st.persistence)
-          return st.retired = !st.space || st.space->revision() == 0;
-        if (!all_durable(st))
+        if (st.persistence && !all_durable(st))
           return false; // busy: commits are under way
         // From here on, no request is handled (a caller resolves again,
-        // which calls the retirement off with `resume`).
+        // which calls the retirement off with `resume`), and the store is
+        // left alone: in memory the engine keeps it for the next owner.
         st.sweeps_on_hold = true;
         st.retired = true;
-        if (st.opts.postgres->mode == durability::sync)
+        if (!st.persistence || st.opts.postgres->mode == durability::sync)
           return true; // and every write is committed
         auto rp = self->make_response_promise<bool>();
         self->request(st.persistence, st.opts.postgres->timeout,

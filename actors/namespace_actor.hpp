@@ -134,8 +134,8 @@ struct namespace_state {
 
 using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;
 
-/// Behavior of the owner of namespace `ns` (rendered). It stops when
-/// `router` does. Without persistence it serves `store`; with it, `store` is
+/// Behavior of the owner of namespace `ns` (rendered). It stops on an exit
+/// message, which the router sends it when the router stops. Without persistence it serves `store`; with it, `store` is
 /// null and the namespace is loaded from `persistence`. With `node` (one of
 /// several nodes), it stops when its lease passes to another node, or may
 /// have (see actors/membership.hpp).

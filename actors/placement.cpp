@@ -1,6 +1,7 @@
 #include "actors/placement.hpp"
 
 #include <algorithm>
+#include <list>
 #include <utility>
 
 #include <caf/stateful_actor.hpp>
@@ -44,8 +45,27 @@ caf::expected<namespace_actor> activate(router_pointer self,
   ++st.active.activations;
   st.active.names.emplace(owner.address(), name);
   auto now = caf::make_timestamp();
-  st.active.owners.emplace(name, placement::owner{ns, owner, now, now, false});
+  placement::owner entry;
+  entry.ns = ns;
+  entry.handle = owner;
+  entry.last_used = now;
+  entry.use_order = st.active.by_use.insert(st.active.by_use.end(), name);
+  st.active.owners.emplace(name, std::move(entry));
   return owner;
+}
+
+/// Marks `owner` (of namespace `name`) retiring: out of the order of use.
+void start_retiring(placement& active, placement::owner& owner) {
+  owner.retiring = true;
+  active.by_use.erase(owner.use_order);
+}
+
+/// Calls the retirement of `owner` off: it was used just now.
+void stop_retiring(placement& active, const std::string& name,
+                   placement::owner& owner) {
+  owner.retiring = false;
+  owner.last_used = caf::make_timestamp();
+  owner.use_order = active.by_use.insert(active.by_use.end(), name);
 }
 
 /// Passivation, step 1: ask the owner to drain. Step 2 follows its reply,
@@ -59,7 +79,7 @@ void retire(router_pointer self, const std::string& name,
   auto i = owners.find(name);
   if (i == owners.end() || i->second.retiring)
     return;
-  i->second.retiring = true;
+  start_retiring(self->state.active, i->second);
   auto drain = ++i->second.drains;
   auto handle = i->second.handle;
   // Only the reply to this drain, while it is still under way, counts.
@@ -79,9 +99,8 @@ void retire(router_pointer self, const std::string& name,
             auto owner = current();
             if (owner == nullptr)
               return; // used meanwhile, drained again, or gone
-            owner->retiring = false;
             if (!may_retire) {
-              owner->last_used = caf::make_timestamp();
+              stop_retiring(st.active, name, *owner);
               self->send(handle, resume_atom::value);
               return;
             }
@@ -92,9 +111,9 @@ void retire(router_pointer self, const std::string& name,
               st.engine->release(name);
             self->send(handle, retire_atom::value);
           },
-          [self, handle, current](caf::error&) {
+          [self, name, handle, current](caf::error&) {
             if (auto owner = current()) {
-              owner->retiring = false;
+              stop_retiring(self->state.active, name, *owner);
               self->send(handle, resume_atom::value);
             }
           });
@@ -104,20 +123,15 @@ void retire(router_pointer self, const std::string& name,
 void retire_beyond_limit(router_pointer self) {
   auto& st = self->state;
   auto limit = st.opts.max_active_namespaces;
-  if (limit == 0 || st.active.owners.size() <= limit)
-    return;
-  std::vector<std::pair<caf::timestamp, std::string>> by_use;
-  for (auto& kvp : st.active.owners)
-    if (!kvp.second.retiring)
-      by_use.emplace_back(kvp.second.last_used, kvp.first);
   // Owners already retiring are on their way out: only the others count.
-  if (by_use.size() <= limit)
-    return;
-  auto excess = by_use.size() - limit;
-  std::partial_sort(by_use.begin(), by_use.begin() + excess, by_use.end());
   // A hard bound: retire them even if callers use them directly.
-  for (size_t i = 0; i < excess; ++i)
-    retire(self, by_use[i].second, caf::timestamp::max());
+  while (limit != 0 && st.active.by_use.size() > limit) {
+    auto before = st.active.by_use.size();
+    retire(self, std::string{st.active.by_use.front()},
+           caf::timestamp::max());
+    if (st.active.by_use.size() == before)
+      return; // cannot happen: the front is active and not retiring
+  }
 }
 
 } // namespace
@@ -137,11 +151,14 @@ caf::expected<namespace_actor> resolve(router_pointer self,
   auto i = st.active.owners.find(name);
   if (i != st.active.owners.end()) {
     auto& owner = i->second;
-    owner.last_used = caf::make_timestamp();
     if (owner.retiring) {
       // Called off: the drain's reply finds it no longer retiring.
-      owner.retiring = false;
+      stop_retiring(st.active, name, owner);
       self->send(owner.handle, resume_atom::value);
+    } else {
+      owner.last_used = caf::make_timestamp();
+      st.active.by_use.splice(st.active.by_use.end(), st.active.by_use,
+                              owner.use_order);
     }
     return owner.handle;
   }
@@ -215,27 +232,19 @@ void owner_down(router_pointer self, const caf::down_msg& msg) {
   auto j = st.active.owners.find(name);
   if (j == st.active.owners.end())
     return;
-  auto ns = std::move(j->second.ns);
-  auto age = caf::make_timestamp() - j->second.spawned;
   // Its watches went with it.
   st.active.watchers -= j->second.watchers;
+  if (!j->second.retiring)
+    st.active.by_use.erase(j->second.use_order);
   st.active.owners.erase(j);
-  // One that gave its namespace up to another node said so itself.
+  // One that gave its namespace up to another node said so itself. The
+  // next request activates the namespace again: in memory the engine still
+  // holds its data, with PostgreSQL the database.
   if (has_code(msg.reason, error_code::not_owner))
     ++st.active.leases_lost;
   else if (msg.reason)
     log(log_level::warning, "the owner of namespace \"" + name +
                                 "\" stopped: " + caf::to_string(msg.reason));
-  // In memory, activate again at once: the engine still holds the
-  // namespace's data, and a namespace without owner would be missing from
-  // list_namespaces. Not an owner that died young, though: it would likely
-  // die again, in a loop; its next request activates it. With PostgreSQL
-  // the next request loads it again.
-  if (!st.engine || age < std::chrono::seconds{1})
-    return;
-  if (auto again = activate(self, ns, name); !again)
-    log(log_level::error, "cannot activate namespace \"" + name +
-                              "\" again: " + caf::to_string(again.error()));
 }
 
 const persistence_actor& persistence_of(router_pointer self,

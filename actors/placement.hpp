@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,14 +30,13 @@ struct placement {
   struct owner {
     namespace_path ns;
     namespace_actor handle;
-    /// When it was spawned: an owner that dies young is not respawned at
-    /// once (it would likely die again), only on its next request.
-    caf::timestamp spawned;
     /// When it was last resolved for a request (passivation).
     caf::timestamp last_used;
     /// Passivation asked it to drain; resolving it again calls that off
     /// (and tells the owner to `resume`).
     bool retiring = false;
+    /// Its place in `by_use` while it is not retiring.
+    std::list<std::string>::iterator use_order;
     /// Numbers the drains sent to it: a reply counts only for the latest
     /// (an earlier drain's reply may come after a later drain was sent).
     uint64_t drains = 0;
@@ -45,6 +45,9 @@ struct placement {
   };
   /// Active owners by rendered namespace.
   std::unordered_map<std::string, owner> owners;
+  /// The active owners not retiring, least recently used first: the
+  /// max-active-namespaces bound retires from the front.
+  std::list<std::string> by_use;
   /// Rendered namespace of each active owner, to handle its down message.
   std::unordered_map<caf::actor_addr, std::string> names;
   /// Owners started, and retired by passivation (stats).

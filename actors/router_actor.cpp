@@ -18,6 +18,11 @@ namespace statekeeper {
 
 const char* router_state::name = "statekeeper.router";
 
+router_state::~router_state() {
+  for (auto& kvp : active.owners)
+    caf::anon_send_exit(kvp.second.handle, caf::exit_reason::user_shutdown);
+}
+
 namespace {
 
 /// Forwards every namespace operation to the owner of its namespace, which
@@ -138,9 +143,35 @@ void ask_owners(router_pointer self,
       });
 }
 
+/// In memory: the namespaces at or under `prefix` without an owner
+/// (passivated) whose store, which the engine keeps, holds a live entry.
+std::set<namespace_path> inactive_in_memory(router_pointer self,
+                                            const namespace_path& prefix,
+                                            bool everything) {
+  std::set<namespace_path> found;
+  auto& st = self->state;
+  auto now = caf::make_timestamp();
+  st.engine->visit([&](const std::string& name, const namespace_store& store) {
+    if (st.active.owners.count(name) != 0)
+      return; // its owner answers for it
+    auto ns = parse_namespace(name);
+    if (!ns || (!everything && !is_within(*ns, prefix)))
+      return;
+    bool live = false;
+    store.scan("", "", [&](const std::string&, const stored_entry& e) {
+      live = !e.expires_at || *e.expires_at > now;
+      return !live;
+    });
+    if (live)
+      found.insert(std::move(*ns));
+  });
+  return found;
+}
+
 /// Every namespace at or under `prefix` that holds a live entry: the
-/// database's answer (with PostgreSQL), corrected by the active owners,
-/// whose latest (async) writes may not be committed yet.
+/// database's answer (with PostgreSQL), or the engine's passivated
+/// namespaces (in memory), corrected by the active owners, whose latest
+/// (async) writes may not be committed yet.
 caf::result<namespace_list> list_namespaces(router_pointer self,
                                             const namespace_path& prefix) {
   bool everything = prefix.tenant.empty() && prefix.scopes.empty();
@@ -149,13 +180,15 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
       return err;
   auto& st = self->state;
   auto owners = owners_within(self, prefix);
-  if (owners.empty() && st.persistence.empty())
-    return namespace_list{};
-  auto rp = self->make_response_promise<namespace_list>();
   if (st.persistence.empty()) {
-    ask_owners(self, rp, owners, {});
+    auto inactive = inactive_in_memory(self, prefix, everything);
+    if (owners.empty())
+      return namespace_list(inactive.begin(), inactive.end());
+    auto rp = self->make_response_promise<namespace_list>();
+    ask_owners(self, rp, owners, std::move(inactive));
     return rp;
   }
+  auto rp = self->make_response_promise<namespace_list>();
   self->request(st.persistence.front(), st.opts.internal_timeout,
                 list_ns_atom::value,
                 everything ? std::string{} : render(prefix))

@@ -26,6 +26,8 @@ namespace statekeeper {
 
 struct router_state {
   static const char* name;
+  /// Stops the active owners: the router goes away, with whatever reason.
+  ~router_state();
   service_options opts;
   /// The in-memory engine; null with PostgreSQL.
   std::shared_ptr<storage_engine> engine;

@@ -75,9 +75,17 @@ public:
   open(const namespace_path& ns, const std::string& rendered)
     = 0;
 
-  /// Tells the engine that the owner of `rendered` stopped and the
-  /// namespace was never written: it may forget its store. Default: nop.
+  /// Tells the engine that the owner of `rendered` stopped (passivation):
+  /// it may forget the store if it holds nothing to keep (never written).
+  /// Default: nop.
   virtual void release(const std::string& rendered);
+
+  /// Calls `visit` with the rendered name and store of every namespace the
+  /// engine keeps. Only for stores no owner has (the caller knows which).
+  /// Default: none.
+  using store_visitor = std::function<void(const std::string& rendered,
+                                           const namespace_store& store)>;
+  virtual void visit(const store_visitor& visit) const;
 };
 
 } // namespace statekeeper

@@ -67,7 +67,7 @@ TEST_CASE("namespaces activated and passivated by the thousand leave no "
   service_fixture f{opts};
   auto idle = f.sys.registry().running();
   // Every read activates a namespace; beyond 50 the least recently used
-  // are passivated (never written, so an in-memory one may go).
+  // are passivated.
   auto round = [&](int r) {
     for (int i = 0; i < 10000; ++i) {
       namespace_path ns{"acme", {"r" + std::to_string(r), std::to_string(i)}};

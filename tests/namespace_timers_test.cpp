@@ -38,8 +38,7 @@ struct owner_fixture {
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched =
       dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  // Stands in for the router: the owner monitors it and reports its usage
-  // to it. (Spawned with an argument: CAF 0.17 dereferences a null argument
+  // Stands in for the router: the owner reports its usage to it. (Spawned with an argument: CAF 0.17 dereferences a null argument
   // tuple for functions that take none, which UBSan reports.)
   caf::actor router = sys.spawn(
       [](caf::event_based_actor*, int) {
@@ -59,6 +58,7 @@ struct owner_fixture {
   }
 
   ~owner_fixture() {
+    caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
     sched.run();
   }

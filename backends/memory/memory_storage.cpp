@@ -10,6 +10,10 @@ void storage_engine::release(const std::string&) {
   // nop
 }
 
+void storage_engine::visit(const store_visitor&) const {
+  // nop
+}
+
 const stored_entry* memory_store::find(const std::string& key) const {
   auto i = entries_.find(key);
   return i != entries_.end() ? &i->second : nullptr;
@@ -67,7 +71,16 @@ memory_engine::open(const namespace_path&, const std::string& rendered) {
 }
 
 void memory_engine::release(const std::string& rendered) {
-  stores_.erase(rendered);
+  // A namespace that was written keeps its data, and its revision (so that
+  // versions keep growing), for its next owner.
+  auto i = stores_.find(rendered);
+  if (i != stores_.end() && i->second->revision() == 0)
+    stores_.erase(i);
+}
+
+void memory_engine::visit(const store_visitor& visit) const {
+  for (auto& [rendered, store] : stores_)
+    visit(rendered, *store);
 }
 
 std::unique_ptr<storage_engine> make_memory_engine() {

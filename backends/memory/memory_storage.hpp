@@ -33,6 +33,7 @@ public:
   std::shared_ptr<namespace_store>
   open(const namespace_path& ns, const std::string& rendered) override;
   void release(const std::string& rendered) override;
+  void visit(const store_visitor& visit) const override;
 
 private:
   // Keyed by rendered namespace. The engine only keeps stores alive between
