@@ -30,7 +30,6 @@ using namespace statekeeper::bench;
 
 namespace {
 
-const std::string value(64, 'v');
 
 void prepare_table(pqxx::connection& conn) {
   pqxx::work tx{conn};
@@ -40,31 +39,45 @@ void prepare_table(pqxx::connection& conn) {
   tx.commit();
 }
 
-// One writer: `writes` upserts, each in its own transaction.
-void write_one_by_one(int writer, int writes) {
+// One writer: `writes` upserts, each in its own transaction; the latency
+// of each goes to `latencies`.
+void write_one_by_one(int writer, int writes, std::vector<double>* latencies) {
   pqxx::connection conn;
   conn.prepare("upsert",
                "INSERT INTO bench_entries VALUES ($1, $2, $3, $4, NULL)"
                " ON CONFLICT (ns, key) DO UPDATE SET value = EXCLUDED.value,"
                " version = EXCLUDED.version");
   pqxx::binarystring ns{"bench/w" + std::to_string(writer)};
-  pqxx::binarystring val{value};
+  pqxx::binarystring val{bench_value()};
+  latencies->reserve(writes);
   for (int i = 0; i < writes; ++i) {
+    auto sent = clock_type::now();
     pqxx::work tx{conn};
-    tx.exec_prepared("upsert", ns, pqxx::binarystring{"k" + std::to_string(i)},
-                     val, i + 1);
+    tx.exec_prepared("upsert", ns, pqxx::binarystring{key_of(i)}, val, i + 1);
     tx.commit();
+    latencies->push_back(micros_since(sent));
   }
 }
 
-double libpqxx_rate(int writers, int writes) {
+measured libpqxx_rate(int writers, int writes) {
   auto start = clock_type::now();
   std::vector<std::thread> threads;
+  std::vector<std::vector<double>> latencies(writers);
   for (int w = 0; w < writers; ++w)
-    threads.emplace_back(write_one_by_one, w, writes / writers);
+    threads.emplace_back(write_one_by_one, w, writes / writers, &latencies[w]);
   for (auto& t : threads)
     t.join();
-  return writes / seconds_since(start);
+  measured result;
+  result.rate = writes / seconds_since(start);
+  result.latency = summarize(latencies);
+  return result;
+}
+
+/// Key `i` of writer `n`: 16 bytes, no two writers alike.
+std::string writer_key(int n, int i) {
+  char key[32];
+  std::snprintf(key, sizeof key, "w%03d-%011d", n % 1000, i);
+  return key;
 }
 
 /// The service's persistence counters.
@@ -79,7 +92,7 @@ sk::service_stats service_commits(caf::actor_system& sys,
 
 /// What one statekeeper scenario measured.
 struct sk_result {
-  double rate = 0;
+  measured rate;
   /// Writes per transaction.
   double per_commit = 0;
 };
@@ -118,7 +131,7 @@ sk_result statekeeper_rate(caf::actor_system& sys, int writes, int writers,
     }
     sk::namespace_path ns{"bench", {"ns" + std::to_string(n % namespaces)}};
     self->request(r, caf::infinite, sk::put_atom::value, ns,
-                  "w" + std::to_string(n) + "k" + std::to_string(i), value,
+                  writer_key(n, i), bench_value(),
                   sk::ttl_option{})
         .then([next](uint64_t) { next(); },
               [next, failed](caf::error&) {
@@ -159,7 +172,7 @@ int main(int argc, char** argv) {
   sk::register_types(cfg);
   caf::actor_system sys{cfg};
 
-  std::printf("statekeeper PostgreSQL bench: durable writes, 64-byte values, "
+  std::printf("statekeeper PostgreSQL bench: durable writes, 100-byte values, "
               "fsync on, %d rounds (median, range)\n",
               rounds);
   std::vector<double> baseline;
@@ -169,19 +182,24 @@ int main(int argc, char** argv) {
   std::vector<double> many_ns_batch;
   std::vector<double> one_ns_rate;
   std::vector<double> many_ns_rate;
+  // The last round's latencies go with the median rates.
+  measured base;
+  sk_result one;
+  sk_result many;
   for (int round = 0; round < rounds; ++round) {
-    baseline.push_back(libpqxx_rate(writers, writes / 8));
-    auto one = statekeeper_rate(sys, writes, writers, 1, 1);
-    auto many = statekeeper_rate(sys, writes, writers, 4, writers);
-    one_ns.push_back(one.rate / baseline.back());
-    many_ns.push_back(many.rate / baseline.back());
-    one_ns_rate.push_back(one.rate);
-    many_ns_rate.push_back(many.rate);
+    base = libpqxx_rate(writers, writes / 8);
+    baseline.push_back(base.rate);
+    one = statekeeper_rate(sys, writes, writers, 1, 1);
+    many = statekeeper_rate(sys, writes, writers, 4, writers);
+    one_ns.push_back(one.rate.rate / baseline.back());
+    many_ns.push_back(many.rate.rate / baseline.back());
+    one_ns_rate.push_back(one.rate.rate);
+    many_ns_rate.push_back(many.rate.rate);
     one_ns_batch.push_back(one.per_commit);
     many_ns_batch.push_back(many.per_commit);
     std::printf("  round %d: baseline %.0f writes/s, one namespace %.0f, "
                 "64 namespaces %.0f\n",
-                round + 1, baseline.back(), one.rate, many.rate);
+                round + 1, baseline.back(), one.rate.rate, many.rate.rate);
   }
   auto row = [](const char* what, std::vector<double> xs, const char* unit) {
     std::sort(xs.begin(), xs.end());
@@ -193,8 +211,9 @@ int main(int argc, char** argv) {
   row("  writes per transaction", one_ns_batch, "");
   row("statekeeper sync, 64 namespaces, 256 in flight", many_ns, "x");
   row("  writes per transaction", many_ns_batch, "");
-  print_figures({{"sync_libpqxx_64", summarize(baseline).median},
-                 {"sync_1ns_64", summarize(one_ns_rate).median},
-                 {"sync_64ns_256", summarize(many_ns_rate).median}});
+  print_figures(
+      {{"sync_libpqxx_64", summarize(baseline).median, base.latency},
+       {"sync_1ns_64", summarize(one_ns_rate).median, one.rate.latency},
+       {"sync_64ns_256", summarize(many_ns_rate).median, many.rate.latency}});
   return 0;
 }

@@ -1,7 +1,8 @@
 // The HTTP gateway under wrk, against its floor measured in the same run: a
 // minimal Boost.Beast server on one thread (as the gateway runs by default)
 // that answers every request with a fixed body, keep-alive. GET and PUT of
-// 64-byte values over 10,000 keys, 50 connections, wrk with 2 threads.
+// 100-byte values over 10,000 keys of 16 bytes, 50 connections, wrk with 2
+// threads.
 // The service runs with the binary's scheduler (use_service_scheduler).
 // Prints requests/s and latency (p50, p99) for each, and `figure` lines
 // for scripts/bench.sh. Needs wrk (Debian package; bench.sh installs it).
@@ -38,7 +39,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr int keys = 10000;
-constexpr size_t value_bytes = 64;
+using statekeeper::bench::bench_value;
+using statekeeper::bench::key_of;
+using statekeeper::bench::value_bytes;
 
 // -- the floor: a Beast server answering a fixed body ---------------------
 
@@ -62,7 +65,7 @@ class floor_session : public std::enable_shared_from_this<floor_session> {
     res_.set(http::field::server, "floor");
     if (req_.method() == http::verb::get) {
       res_.set(http::field::content_type, "application/octet-stream");
-      res_.body() = std::string(value_bytes, 'v');
+      res_.body() = bench_value();
     } else {
       res_.set(http::field::content_type, "application/json");
       res_.body() = "{\"version\":1}";
@@ -131,15 +134,27 @@ std::string write_script(const std::string& method) {
   if (method == "PUT")
     out << "local body = string.rep(\"v\", " << value_bytes << ")\n"
         << "request = function()\n"
-        << "  return wrk.format(\"PUT\", \"/v1/ns/bench/keys/k\" .. "
-           "math.random(1, "
-        << keys << "), nil, body)\nend\n";
+        << "  return wrk.format(\"PUT\", \"/v1/ns/bench/keys/\" .. "
+           "string.format(\"key-%012d\", math.random(0, "
+        << keys - 1 << ")), nil, body)\nend\n";
   else
     out << "request = function()\n"
-        << "  return wrk.format(\"GET\", \"/v1/ns/bench/keys/k\" .. "
-           "math.random(1, "
-        << keys << "))\nend\n";
+        << "  return wrk.format(\"GET\", \"/v1/ns/bench/keys/\" .. "
+           "string.format(\"key-%012d\", math.random(0, "
+        << keys - 1 << ")))\nend\n";
   return path;
+}
+
+// wrk's latency ("812.00us", "1.52ms", "1.01s") in microseconds.
+double micros_of(const std::string& text) {
+  auto value = std::atof(text.c_str());
+  if (text.find("us") != std::string::npos)
+    return value;
+  if (text.find("ms") != std::string::npos)
+    return value * 1e3;
+  if (text.find('s') != std::string::npos)
+    return value * 1e6;
+  return 0;
 }
 
 std::string field_after(const std::string& text, const std::string& label) {
@@ -202,9 +217,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wrk is missing: apt-get install wrk\n");
     return 2;
   }
-  std::vector<std::pair<std::string, double>> figures;
+  std::vector<statekeeper::bench::figure> figures;
   std::printf("HTTP keep-alive, %d connections, wrk -t2, %d s each, "
-              "64-byte values over %d keys\n",
+              "100-byte values over %d keys\n",
               connections, seconds, keys);
   {
     floor_server floor;
@@ -212,7 +227,8 @@ int main(int argc, char** argv) {
       auto r = run_wrk(floor.port(), method, seconds, connections);
       std::printf("  minimal Beast server %-3s %9.0f req/s  p50 %s  p99 %s\n",
                   method, r.rps, r.p50.c_str(), r.p99.c_str());
-      figures.emplace_back(std::string{"http_floor_"} + method, r.rps);
+      figures.push_back({std::string{"http_floor_"} + method, r.rps,
+                         {micros_of(r.p50), micros_of(r.p99)}});
     }
   }
   caf::actor_system_config cfg;
@@ -229,8 +245,8 @@ int main(int argc, char** argv) {
   {
     statekeeper::blocking_client client{sys, *router};
     statekeeper::namespace_path ns{"bench"};
-    for (int i = 1; i <= keys; ++i)
-      client.put(ns, "k" + std::to_string(i), std::string(value_bytes, 'v'));
+    for (int i = 0; i < keys; ++i)
+      client.put(ns, key_of(i), bench_value());
   }
   statekeeper::http_options opts;
 
@@ -244,7 +260,8 @@ int main(int argc, char** argv) {
     auto r = run_wrk((*gateway)->port(), method, seconds, connections);
     std::printf("  statekeeper gateway  %-3s %9.0f req/s  p50 %s  p99 %s\n",
                 method, r.rps, r.p50.c_str(), r.p99.c_str());
-    figures.emplace_back(std::string{"http_"} + method, r.rps);
+    figures.push_back({std::string{"http_"} + method, r.rps,
+                       {micros_of(r.p50), micros_of(r.p99)}});
   }
   (*gateway)->stop();
   statekeeper::stop_service(*router);

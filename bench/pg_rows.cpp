@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   std::printf("rows to PostgreSQL: upserts of %d rows per transaction, %d "
               "transactions per run, synchronous_commit off\n",
               rows_per_txn, transactions);
-  std::vector<std::pair<std::string, double>> figures;
+  std::vector<figure> figures;
   for (size_t value_size : {size_t{64}, size_t{4096}}) {
     // Warm-up: the table's pages and the statements' plans.
     run(conn, send_binary, transactions / 5, value_size);
@@ -205,9 +205,9 @@ int main(int argc, char** argv) {
     print("hex text arrays", text);
     print("COPY + INSERT SELECT", copy);
     auto size = std::to_string(value_size);
-    figures.emplace_back("rows_binary_" + size, binary.rows_per_s);
-    figures.emplace_back("rows_text_" + size, text.rows_per_s);
-    figures.emplace_back("rows_copy_" + size, copy.rows_per_s);
+    figures.push_back({"rows_binary_" + size, binary.rows_per_s, {}});
+    figures.push_back({"rows_text_" + size, text.rows_per_s, {}});
+    figures.push_back({"rows_copy_" + size, copy.rows_per_s, {}});
   }
   print_figures(figures);
   return 0;

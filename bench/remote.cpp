@@ -166,34 +166,10 @@ struct server_process {
 // -- the client
 // -------------------------------------------------------------------
 
-struct figures {
-  double ops_per_s = 0;
-  double median_us = 0;
-  double p99_us = 0;
-};
-
 // Runs `ops` requests `op` from one client actor, `in_flight` at a time.
-figures measure(caf::actor_system& sys, const request_fn& op, int ops,
-                int in_flight) {
-  // One driver: only its actor touches the latencies.
-  auto latencies = std::make_shared<std::vector<double>>();
-  latencies->reserve(ops);
-  auto timed = [op, latencies](caf::event_based_actor* self, int i,
-                               std::function<void()> next) {
-    auto sent = clock_type::now();
-    op(self, i, [latencies, sent, next] {
-      latencies->push_back(
-          std::chrono::duration<double, std::micro>(clock_type::now() - sent)
-              .count());
-      next();
-    });
-  };
-  figures result;
-  result.ops_per_s = run_drivers(sys, timed, ops, 1, in_flight);
-  auto summary = summarize(std::move(*latencies));
-  result.median_us = summary.median;
-  result.p99_us = summary.p99;
-  return result;
+measured measure(caf::actor_system& sys, const request_fn& op, int ops,
+                 int in_flight) {
+  return run_drivers(sys, op, ops, 1, in_flight);
 }
 
 request_fn statekeeper_op(sk::router_actor router) {
@@ -211,13 +187,13 @@ request_fn raw_op(caf::actor owner) {
       };
 }
 
-void print(const char* name, int in_flight, const figures& f,
-           const figures& base) {
+void print(const char* name, int in_flight, const measured& f,
+           const measured& base) {
   std::printf("  %-24s %3d in flight: %9.0f ops/s (%.2fx)  median %7.1f us "
               "(%.1fx)  p99 %7.1f us (%.1fx)\n",
-              name, in_flight, f.ops_per_s, f.ops_per_s / base.ops_per_s,
-              f.median_us, f.median_us / base.median_us, f.p99_us,
-              f.p99_us / base.p99_us);
+              name, in_flight, f.rate, f.rate / base.rate, f.latency.median,
+              f.latency.median / base.latency.median, f.latency.p99,
+              f.latency.p99 / base.latency.p99);
 }
 
 } // namespace
@@ -259,13 +235,13 @@ int main(int argc, char** argv) {
     } else {
       std::printf("statekeeper over CAF networking vs raw CAF remoting, "
                   "client and server in separate processes (%d ops per run, "
-                  "50/50 put/get, 64-byte values; ratios against raw CAF "
+                  "50/50 put/get, 16-byte keys, 100-byte values; ratios against raw CAF "
                   "remoting)\n",
                   ops);
       // The plain actor behind statekeeper's hops: handle, link, session.
       auto link = sys.spawn(promise_relay, *session);
       auto handle = sys.spawn(delegating_relay, link);
-      std::vector<std::pair<std::string, double>> rows;
+      std::vector<figure> rows;
       for (int in_flight : {1, 64}) {
         // Warm up each path once so connections and the namespace exist.
         measure(sys, raw_op(*raw), ops / 10, in_flight);
@@ -282,10 +258,10 @@ int main(int argc, char** argv) {
         print("statekeeper, TCP", in_flight, over_tcp, floor);
         print("statekeeper, anonymous TLS", in_flight, over_tls, floor);
         auto n = std::to_string(in_flight);
-        rows.emplace_back("remote_raw_" + n, floor.ops_per_s);
-        rows.emplace_back("remote_hops_" + n, hops.ops_per_s);
-        rows.emplace_back("remote_tcp_" + n, over_tcp.ops_per_s);
-        rows.emplace_back("remote_tls_" + n, over_tls.ops_per_s);
+        rows.push_back(make_figure("remote_raw_" + n, floor));
+        rows.push_back(make_figure("remote_hops_" + n, hops));
+        rows.push_back(make_figure("remote_tcp_" + n, over_tcp));
+        rows.push_back(make_figure("remote_tls_" + n, over_tls));
       }
       print_figures(rows);
       caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);

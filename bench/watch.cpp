@@ -1,4 +1,4 @@
-// Measures watch delivery in-process: one writer keeps 64 puts (64-byte
+// Measures watch delivery in-process: one writer keeps 64 puts (100-byte
 // values, one namespace) in flight while 0, 1 or 100 watchers follow the
 // namespace. Prints the write rate as a ratio of the run without watchers
 // (the baseline, same process), the rate of events delivered to all
@@ -88,7 +88,7 @@ result run(int watchers, int writes) {
                                 std::function<void()> next) {
     client
         ->request(router, caf::infinite, sk::put_atom::value, ns,
-                  "key-" + std::to_string(i % 1000), std::string(64, 'v'),
+                  key_of(i), bench_value(),
                   sk::ttl_option{})
         .then([times, next](uint64_t revision) {
           if (revision < times->acked.size())
@@ -103,7 +103,7 @@ result run(int watchers, int writes) {
   auto delivered = seconds_since(start);
   sk::stop_service(router);
   result r;
-  r.writes_per_s = write_rate;
+  r.writes_per_s = write_rate.rate;
   if (watchers == 0)
     return r;
   r.events_per_s = static_cast<double>(writes) * watchers / delivered;
@@ -123,17 +123,17 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strncmp(argv[i], "--writes=", 9) == 0)
       writes = std::max(1000, std::atoi(argv[i] + 9));
-  std::printf("watch delivery, in-process (%d puts, %d in flight, 64-byte "
+  std::printf("watch delivery, in-process (%d puts, %d in flight, 100-byte "
               "values, one namespace)\n",
               writes, in_flight);
   auto base = run(0, writes);
   std::printf("  %3d watchers: %9.0f writes/s (baseline)\n", 0,
               base.writes_per_s);
-  std::vector<std::pair<std::string, double>> figures{
-      {"watch_0", base.writes_per_s}};
+  std::vector<figure> figures{{"watch_0", base.writes_per_s, {}}};
   for (int watchers : {1, 100}) {
     auto r = run(watchers, writes);
-    figures.emplace_back("watch_" + std::to_string(watchers), r.writes_per_s);
+    figures.push_back(
+        {"watch_" + std::to_string(watchers), r.writes_per_s, {}});
     std::printf("  %3d watchers: %9.0f writes/s (%.2fx)  %10.0f events/s "
                 "delivered  ack->event median %7.1f us  p99 %8.1f us\n",
                 watchers, r.writes_per_s, r.writes_per_s / base.writes_per_s,

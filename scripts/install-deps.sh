@@ -2,7 +2,7 @@
 # Installs what statekeeper needs to build, test and run, from Debian 12's
 # packages. Idempotent: when everything is present it changes nothing.
 # Run as root (or with sudo available). With --fuzz, also what the fuzz
-# harnesses need.
+# harnesses need; with --bench, the peers and tools scripts/bench.sh runs.
 set -euo pipefail
 
 packages=(
@@ -13,10 +13,18 @@ packages=(
   curl openssl
 )
 
-# The fuzz harnesses (scripts/fuzz.sh) need clang and its libFuzzer.
-if [ "${1:-}" = "--fuzz" ]; then
-  packages+=(clang-14 libclang-rt-14-dev)
-fi
+for option in "$@"; do
+  case $option in
+  # The fuzz harnesses (scripts/fuzz.sh) need clang and its libFuzzer.
+  --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+  # scripts/bench.sh: Redis, wrk, Zeek Broker (its data store), gnuplot.
+  --bench) packages+=(redis-server redis-tools wrk libbroker-dev gnuplot-nox) ;;
+  *)
+    echo "usage: $0 [--fuzz] [--bench]" >&2
+    exit 2
+    ;;
+  esac
+done
 
 missing=()
 for pkg in "${packages[@]}"; do
