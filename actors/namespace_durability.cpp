@@ -19,14 +19,8 @@ const char* persistence_name = "PostgreSQL (its persistence actor)";
 
 /// Fills the keyspace from a snapshot of the database, taking its contents.
 caf::error install(namespace_pointer self, namespace_snapshot& snap) {
-  std::vector<change_record> rows;
-  rows.reserve(snap.entries.size());
-  for (auto& e : snap.entries)
-    rows.push_back(change_record{change_kind::put, std::move(e.key), e.version,
-                                 std::move(e.value), e.expires_at});
   auto store = std::make_shared<memory_store>();
-  if (auto err = store->apply(rows, snap.revision))
-    return err;
+  store->load(std::move(snap.entries), snap.revision);
   auto& st = self->state;
   st.space.emplace(std::move(store), st.opts.limits);
   st.hub.restore(std::move(snap.history), snap.history_floor);

@@ -1,8 +1,10 @@
 // What statekeeper's data costs and how fast namespaces come and go, one
 // measurement per run (so that each starts from a fresh process):
-//   --memory --keys=N --namespaces=M
+//   --memory --keys=N --namespaces=M [--active=A]
 //       resident memory taken by N entries (16-byte keys, 100-byte values)
-//       spread evenly over M namespaces, in memory; prints the growth of
+//       spread evenly over M namespaces, in memory, at most A namespace
+//       actors running (max-active-namespaces; default: no limit); prints
+//       the growth of
 //       the process's resident set per entry, in bytes (memory_sk_flat for
 //       one namespace, memory_sk_spread for several). scripts/bench.sh
 //       compares it with Redis holding the same data.
@@ -76,11 +78,13 @@ void fill(sk::blocking_client& client, const sk::namespace_path& ns, int first,
   }
 }
 
-int memory(int keys, int namespaces) {
+int memory(int keys, int namespaces, int active) {
   caf::actor_system_config cfg;
   sk::register_types(cfg);
   caf::actor_system sys{cfg};
-  auto router = *sk::spawn_service(sys);
+  sk::service_options opts;
+  opts.max_active_namespaces = static_cast<size_t>(active);
+  auto router = *sk::spawn_service(sys, opts);
   sk::blocking_client client{sys, router, std::chrono::seconds{60}};
   auto before = resident_bytes();
   auto per_namespace = keys / namespaces;
@@ -195,7 +199,7 @@ int int_option(int argc, char** argv, const char* name, int fallback) {
   auto len = std::strlen(name);
   for (int i = 1; i < argc; ++i)
     if (std::strncmp(argv[i], name, len) == 0 && argv[i][len] == '=')
-      return std::max(1, std::atoi(argv[i] + len + 1));
+      return std::max(0, std::atoi(argv[i] + len + 1));
   return fallback;
 }
 
@@ -205,7 +209,8 @@ int main(int argc, char** argv) {
   auto mode = argc > 1 ? std::string{argv[1]} : std::string{};
   if (mode == "--memory")
     return memory(int_option(argc, argv, "--keys", 1000000),
-                  int_option(argc, argv, "--namespaces", 1));
+                  int_option(argc, argv, "--namespaces", 1),
+                  int_option(argc, argv, "--active", 0));
   if (mode == "--activation")
     return activation(int_option(argc, argv, "--keys", 100000));
   if (mode == "--namespaces")

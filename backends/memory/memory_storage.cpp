@@ -62,6 +62,15 @@ caf::error memory_store::apply(const std::vector<change_record>& batch,
   return caf::none;
 }
 
+void memory_store::load(std::vector<entry>&& entries, uint64_t revision) {
+  // In key order each entry goes at the end: no search.
+  for (auto& e : entries)
+    entries_.emplace_hint(
+        entries_.end(), std::move(e.key),
+        stored_entry{std::move(e.value), e.version, e.expires_at});
+  revision_ = revision;
+}
+
 std::shared_ptr<namespace_store>
 memory_engine::open(const namespace_path&, const std::string& rendered) {
   auto& store = stores_[rendered];
