@@ -21,20 +21,26 @@
 # Installs what it needs from Debian (scripts/install-deps.sh --bench),
 # starts its own Redis servers and throwaway PostgreSQL clusters (fsync on).
 # Usage: scripts/bench.sh [--rounds=N] [--quick] [--out=DIR]
+#        scripts/bench.sh --report=DIR
 #   --quick: small runs (seconds, not minutes): checks that it works; the
 #            figures are then only indicative.
+#   --report: measures nothing; writes the summary, results.csv, table.md
+#             (the rows as a Markdown table) and chart.svg again from the
+#             figures of an earlier run in DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3
 quick=0
 out=
+report=
 for arg in "$@"; do
   case $arg in
   --rounds=*) rounds=${arg#--rounds=} ;;
   --quick) quick=1 ;;
   --out=*) out=${arg#--out=} ;;
+  --report=*) report=${arg#--report=} ;;
   *)
-    echo "usage: $0 [--rounds=N] [--quick] [--out=DIR]" >&2
+    echo "usage: $0 [--rounds=N] [--quick] [--out=DIR] | --report=DIR" >&2
     exit 2
     ;;
   esac
@@ -52,15 +58,26 @@ else
 fi
 
 scripts/install-deps.sh --bench
-echo "building" >&2
-scripts/build.sh >/dev/null
-[ -x build/statekeeper_broker_bench ] ||
-  { echo "bench: libbroker-dev was not found by the build" >&2; exit 1; }
-
-out=${out:-$(mktemp -d /tmp/statekeeper-bench.XXXXXX)}
-mkdir -p "$out"
-figures=$out/figures.txt
-: >"$figures"
+if [ -n "$report" ]; then
+  out=$report
+  figures=$out/figures.txt
+  [ -s "$figures" ] || { echo "bench: no figures in $out" >&2; exit 1; }
+  rounds=$(awk '$1 > n { n = $1 } END { print n }' "$figures")
+  # The sizes of the scenarios measured, for the rows' labels.
+  read -r memory_keys memory_namespaces activation_keys namespace_writes \
+    <"$out/sizes.txt"
+else
+  echo "building" >&2
+  scripts/build.sh >/dev/null
+  [ -x build/statekeeper_broker_bench ] ||
+    { echo "bench: libbroker-dev was not found by the build" >&2; exit 1; }
+  out=${out:-$(mktemp -d /tmp/statekeeper-bench.XXXXXX)}
+  mkdir -p "$out"
+  figures=$out/figures.txt
+  : >"$figures"
+  echo "$memory_keys $memory_namespaces $activation_keys $namespace_writes" \
+    >"$out/sizes.txt"
+fi
 started=$SECONDS
 
 # Prints progress: the round, the step, the time so far.
@@ -159,6 +176,7 @@ redis_memory() {
 }
 
 for round in $(seq "$rounds"); do
+  [ -z "$report" ] || break
   step "in-process"
   build/statekeeper_bench --ops=$inproc_ops >"$out/inprocess.$round.txt"
   record "$out/inprocess.$round.txt"
@@ -247,9 +265,12 @@ rows=(
   "watch, 100 watchers, vs no watcher|watch_100|watch_0|higher|writes/s|>= 0.25x|watch, 100 watchers: none"
 )
 csv=$out/results.csv
+table=$out/table.md
 chart_data=$out/chart.dat
 echo "scenario,statekeeper_figure,baseline_figure,better,unit,ratio_median,ratio_min,ratio_max,statekeeper,baseline,statekeeper_p50_us,statekeeper_p99_us,baseline_p50_us,baseline_p99_us,goal,rounds" >"$csv"
 : >"$chart_data"
+echo "| scenario | statekeeper vs baseline | statekeeper | baseline | p50 / p99, statekeeper | p50 / p99, baseline | goal |" >"$table"
+echo "|---|---|---|---|---|---|---|" >>"$table"
 {
   echo "statekeeper vs floors and peers: $rounds round(s), ratios within each round; median (range)"
   echo "ratio: statekeeper / baseline (for B/key, lower is better; everywhere else higher)"
@@ -258,7 +279,7 @@ echo "scenario,statekeeper_figure,baseline_figure,better,unit,ratio_median,ratio
     IFS='|' read -r what num den better unit goal label <<<"$row"
     awk -v num="$num" -v den="$den" -v what="$what" -v better="$better" \
       -v unit="$unit" -v goal="$goal" -v label="$label" -v csv="$csv" \
-      -v chart="$chart_data" '
+      -v chart="$chart_data" -v table="$table" '
       $2 == num { n[$1] = $3; np50[$1] = $4; np99[$1] = $5 }
       $2 == den { d[$1] = $3; dp50[$1] = $4; dp99[$1] = $5 }
       function median(a, k,   i, j, t) {
@@ -268,7 +289,14 @@ echo "scenario,statekeeper_figure,baseline_figure,better,unit,ratio_median,ratio
       }
       function latency(us) {
         if (us <= 0) return "-"
-        return us >= 1000 ? sprintf("%.1fms", us / 1000) : sprintf("%.0fus", us)
+        if (us >= 1000) return sprintf("%.1fms", us / 1000)
+        return us >= 10 ? sprintf("%.0fus", us) : sprintf("%.1fus", us)
+      }
+      function amount(x) {
+        if (unit == "B/key") return sprintf("%.0f B/key", x)
+        if (x >= 1e6) return sprintf("%.2fM/s", x / 1e6)
+        if (x >= 1e3) return sprintf("%.1fk/s", x / 1e3)
+        return sprintf("%.0f/s", x)
       }
       END {
         k = 0
@@ -276,12 +304,20 @@ echo "scenario,statekeeper_figure,baseline_figure,better,unit,ratio_median,ratio
           ++k; q[k] = n[r] / d[r]; x[k] = n[r]; y[k] = d[r]
           a50[k] = np50[r]; a99[k] = np99[r]; b50[k] = dp50[r]; b99[k] = dp99[r]
         }
-        if (k == 0) { printf "%-64s %19s\n", what, "n/a"; exit }
+        if (k == 0) {
+          printf "%-64s %19s\n", what, "n/a"
+          printf "| %s | n/a | | | | | %s |\n", what, goal >> table
+          exit
+        }
         lo = q[1]; hi = q[1]
         for (i = 1; i <= k; ++i) { if (q[i] < lo) lo = q[i]; if (q[i] > hi) hi = q[i] }
         m = median(q, k); mx = median(x, k); my = median(y, k)
         m50 = median(a50, k); m99 = median(a99, k); n50 = median(b50, k); n99 = median(b99, k)
         printf "%-64s %5.2fx (%.2f-%.2f) %11.0f %11.0f %9s %9s %8s\n", what, m, lo, hi, mx, my, latency(m50), latency(n50), goal
+        pair = (m50 > 0) ? latency(m50) " / " latency(m99) : "-"
+        base = (n50 > 0) ? latency(n50) " / " latency(n99) : "-"
+        t = what; sub(/^  /, "... ", t)
+        printf "| %s | %.2fx (%.2f-%.2f) | %s | %s | %s | %s | %s |\n", t, m, lo, hi, amount(mx), amount(my), pair, base, goal >> table
         printf "\"%s\",%s,%s,%s,%s,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,\"%s\",%d\n", label, num, den, better, unit, m, lo, hi, mx, my, m50, m99, n50, n99, goal, k >> csv
         # The chart shows how many times better statekeeper does.
         if (better == "lower") { adv = 1 / m; alo = 1 / hi; ahi = 1 / lo } else { adv = m; alo = lo; ahi = hi }
@@ -295,7 +331,7 @@ echo "scenario,statekeeper_figure,baseline_figure,better,unit,ratio_median,ratio
 
 rows_in_chart=$(wc -l <"$chart_data")
 gnuplot <<EOF
-set terminal svg size 1000,$((120 + 22 * rows_in_chart)) dynamic font "sans,12" background "white"
+set terminal svg size 1000,$((120 + 22 * rows_in_chart)) dynamic noenhanced font "sans,12" background "white"
 set output "$out/chart.svg"
 set datafile separator "|"
 set title "statekeeper against floors and peers, same machine, same run: median and range of $rounds round(s)"
@@ -308,5 +344,7 @@ set grid xtics
 set key off
 set arrow from 1, graph 0 to 1, graph 1 nohead dashtype 2 linecolor rgb "#555555"
 set lmargin 40
-plot "$chart_data" using 2:0:3:4:ytic(1) with xerrorbars pointtype 7 pointsize 1 linecolor rgb "#1f5fa8"
+plot "$chart_data" using 2:0:3:4:ytic(1) with xerrorbars pointtype 7 pointsize 0.8 linecolor rgb "#1f5fa8", \
+  "" using (\$2 >= 1 ? \$2 : 1/0):0 with points pointtype 7 pointsize 1.2 linecolor rgb "#2e8b57", \
+  "" using (\$2 < 1 ? \$2 : 1/0):0 with points pointtype 7 pointsize 1.2 linecolor rgb "#d2691e"
 EOF
