@@ -32,6 +32,8 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   // router's list of monitors, one per active owner, so each passivation
   // and, at shutdown, each owner would cost time in their number.
   self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (msg.reason == caf::exit_reason::normal)
+      return; // as CAF does by default: not a reason to stop
     // Tell watchers, so that they resume elsewhere instead of waiting.
     drop_all_watchers(self, "the namespace's owner stopped (the service "
                             "is stopping)");
@@ -52,10 +54,10 @@ namespace_actor_impl(namespace_pointer self, caf::actor_addr router,
   st.hub = watch_hub{st.opts.watch_history, st.opts.watch_max_lag};
   if (store) {
     st.space.emplace(std::move(store), st.opts.limits);
-    // A respawned owner gets its entries back, not their history. Each
-    // owner of an in-memory namespace is an incarnation of its own: a
-    // cursor from before a restart (or a crash) is never taken for one of
-    // now.
+    // A later owner (after a passivation or a crash) gets the entries
+    // back, not their history. Each owner of an in-memory namespace is an
+    // incarnation of its own: a cursor from before a restart, a
+    // passivation or a crash is never taken for one of now.
     st.hub.restore({}, st.space->revision());
     st.incarnation = fresh_incarnation();
   }

@@ -1,10 +1,10 @@
-// The owner of one namespace. Spawned and monitored by the router; the only
-// code that touches the namespace's keyspace and backend store, so neither
-// needs a lock. Runs on the cooperative scheduler, or on a thread of its own
-// when service_options::pin_namespaces is set. Its parts: this behavior,
-// loading and making changes durable (namespace_durability.hpp), watch
-// delivery (namespace_watches.hpp) and its expiry timer
-// (namespace_expiry.hpp).
+// The owner of one namespace. Spawned and monitored by the router; while it
+// is active, the only code that touches the namespace's keyspace and
+// backend store, so neither needs a lock. Runs on the cooperative scheduler, or
+// on a thread of its own when service_options::pin_namespaces is set. Its
+// parts: this behavior, loading and making changes durable
+// (namespace_durability.hpp), watch delivery (namespace_watches.hpp) and its
+// expiry timer (namespace_expiry.hpp).
 //
 // With PostgreSQL, it loads its namespace from its persistence actor on
 // first use (requests that arrive meanwhile wait, in order). In sync
@@ -135,8 +135,9 @@ struct namespace_state {
 using namespace_pointer = namespace_actor::stateful_pointer<namespace_state>;
 
 /// Behavior of the owner of namespace `ns` (rendered). It stops on an exit
-/// message, which the router sends it when the router stops. Without persistence it serves `store`; with it, `store` is
-/// null and the namespace is loaded from `persistence`. With `node` (one of
+/// message, which the router sends it when the router stops. Without
+/// persistence it serves `store`; with it, `store` is null and the
+/// namespace is loaded from `persistence`. With `node` (one of
 /// several nodes), it stops when its lease passes to another node, or may
 /// have (see actors/membership.hpp).
 namespace_actor::behavior_type

@@ -257,7 +257,9 @@ void drop_all_watchers(namespace_pointer self, const std::string& why) {
 void on_progress(namespace_pointer self) {
   auto& st = self->state;
   st.progress_scheduled = false;
-  if (gave_up_lapsed(self))
+  // A retired owner has no watchers, and its store may already be its
+  // successor's (in memory): it must not read it.
+  if (st.retired || gave_up_lapsed(self))
     return;
   schedule_progress(self);
   // Progress must not overtake changes.

@@ -98,9 +98,8 @@ void hand_over_misplaced(router_pointer self);
 
 constexpr size_t max_handovers_per_tick = 256;
 
-/// Forgets an owner that stopped (`msg` from its monitor); in memory,
-/// activates the namespace again at once unless the owner died young.
-/// Ignores a message about another actor.
+/// Forgets an owner that stopped (`msg` from its monitor): the next request
+/// activates its namespace again. Ignores a message about another actor.
 void owner_down(router_pointer self, const caf::down_msg& msg);
 
 /// The persistence actor of the namespace rendered as `name` (with

@@ -117,32 +117,6 @@ caf::result<Result> ask_persistence(router_pointer self, Acc acc, Fold fold,
 
 using namespace_list = std::vector<namespace_path>;
 
-/// Starts from `found` (what the database knows, or nothing) and asks each
-/// owner about its own namespace: a live entry adds it, none removes it. An
-/// owner that stopped meanwhile (passivated) leaves `found` as it was.
-/// Delivers the result sorted.
-void ask_owners(router_pointer self,
-                caf::typed_response_promise<namespace_list> rp,
-                const std::vector<placement::owner>& owners,
-                std::set<namespace_path> found) {
-  fan_in<bool>(
-      self, rp, owners, on_error::skip, std::move(found),
-      [](router_pointer self, const placement::owner& owner) {
-        return self->request(owner.handle, self->state.opts.internal_timeout,
-                             ns_exists_atom::value, owner.ns);
-      },
-      [](std::set<namespace_path>& found, const placement::owner& owner,
-         bool exists) {
-        if (exists)
-          found.insert(owner.ns);
-        else
-          found.erase(owner.ns);
-      },
-      [](const std::set<namespace_path>& xs) {
-        return namespace_list(xs.begin(), xs.end());
-      });
-}
-
 /// In memory: the namespaces at or under `prefix` without an owner
 /// (passivated) whose store, which the engine keeps, holds a live entry.
 std::set<namespace_path> inactive_in_memory(router_pointer self,
@@ -168,6 +142,55 @@ std::set<namespace_path> inactive_in_memory(router_pointer self,
   return found;
 }
 
+/// Starts from `found` (what the database knows, or the engine's inactive
+/// namespaces) and asks each owner about its own namespace: a live entry
+/// adds it, none removes it. With PostgreSQL, an owner that stopped
+/// meanwhile (passivated) leaves `found` as it was. In memory, one that
+/// refused because it retired meanwhile left its namespace to the engine,
+/// which is asked again, or to a new owner, which counts as live (it was
+/// just used). Delivers the result sorted.
+void ask_owners(router_pointer self,
+                caf::typed_response_promise<namespace_list> rp,
+                const std::vector<placement::owner>& owners,
+                std::set<namespace_path> found, const namespace_path& prefix,
+                bool everything) {
+  struct listing {
+    std::set<namespace_path> found;
+    std::set<caf::actor_addr> answered;
+  };
+  fan_in<bool>(
+      self, rp, owners, on_error::skip, listing{std::move(found), {}},
+      [](router_pointer self, const placement::owner& owner) {
+        return self->request(owner.handle, self->state.opts.internal_timeout,
+                             ns_exists_atom::value, owner.ns);
+      },
+      [](listing& acc, const placement::owner& owner, bool exists) {
+        acc.answered.insert(owner.handle.address());
+        if (exists)
+          acc.found.insert(owner.ns);
+        else
+          acc.found.erase(owner.ns);
+      },
+      [self, owners, prefix, everything](listing& acc) {
+        if (self->state.engine) {
+          caf::optional<std::set<namespace_path>> inactive;
+          for (auto& owner : owners) {
+            if (acc.answered.count(owner.handle.address()) != 0)
+              continue;
+            if (self->state.active.owners.count(render(owner.ns)) != 0) {
+              acc.found.insert(owner.ns);
+              continue;
+            }
+            if (!inactive)
+              inactive = inactive_in_memory(self, prefix, everything);
+            if (inactive->count(owner.ns) != 0)
+              acc.found.insert(owner.ns);
+          }
+        }
+        return namespace_list(acc.found.begin(), acc.found.end());
+      });
+}
+
 /// Every namespace at or under `prefix` that holds a live entry: the
 /// database's answer (with PostgreSQL), or the engine's passivated
 /// namespaces (in memory), corrected by the active owners, whose latest
@@ -185,7 +208,7 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
     if (owners.empty())
       return namespace_list(inactive.begin(), inactive.end());
     auto rp = self->make_response_promise<namespace_list>();
-    ask_owners(self, rp, owners, std::move(inactive));
+    ask_owners(self, rp, owners, std::move(inactive), prefix, everything);
     return rp;
   }
   auto rp = self->make_response_promise<namespace_list>();
@@ -193,12 +216,13 @@ caf::result<namespace_list> list_namespaces(router_pointer self,
                 list_ns_atom::value,
                 everything ? std::string{} : render(prefix))
       .then(
-          [self, rp, owners](std::vector<std::string>& stored) mutable {
+          [self, rp, owners, prefix,
+           everything](std::vector<std::string>& stored) mutable {
             std::set<namespace_path> found;
             for (auto& name : stored)
               if (auto ns = parse_namespace(name))
                 found.insert(std::move(*ns));
-            ask_owners(self, rp, owners, std::move(found));
+            ask_owners(self, rp, owners, std::move(found), prefix, everything);
           },
           [rp](caf::error& err) mutable {
             if (rp.pending())

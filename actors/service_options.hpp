@@ -124,7 +124,7 @@ struct service_options {
   bool pin_namespaces = false;
   /// Passivation: a namespace actor idle for this long is stopped, freeing
   /// its memory; the next operation starts it again (with PostgreSQL, from
-  /// the database). In memory, only namespaces never written are stopped.
+  /// the database; in memory, the engine keeps the data for the next owner).
   /// Checked each sweep_interval. Default: 5 min.
   caf::timespan passivate_after = std::chrono::minutes{5};
   /// Most namespace actors kept running; beyond it the least recently used

@@ -10,6 +10,7 @@
 // Usage: statekeeper_pg_bench [--writes=N] [--rounds=N]
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -39,14 +40,34 @@ void prepare_table(pqxx::connection& conn) {
   tx.commit();
 }
 
-// One writer: `writes` upserts, each in its own transaction; the latency
-// of each goes to `latencies`.
-void write_one_by_one(int writer, int writes, std::vector<double>* latencies) {
+/// Holds writers until every one has connected: the clock starts then.
+struct start_line {
+  std::mutex mtx;
+  std::condition_variable all_ready;
+  int waiting;
+  clock_type::time_point start;
+
+  void arrive() {
+    std::unique_lock<std::mutex> guard{mtx};
+    if (--waiting == 0) {
+      start = clock_type::now();
+      all_ready.notify_all();
+    } else {
+      all_ready.wait(guard, [this] { return waiting == 0; });
+    }
+  }
+};
+
+// One writer: connects, waits for the others, then makes `writes` upserts,
+// each in its own transaction; the latency of each goes to `latencies`.
+void write_one_by_one(int writer, int writes, start_line* line,
+                      std::vector<double>* latencies) {
   pqxx::connection conn;
   conn.prepare("upsert",
                "INSERT INTO bench_entries VALUES ($1, $2, $3, $4, NULL)"
                " ON CONFLICT (ns, key) DO UPDATE SET value = EXCLUDED.value,"
                " version = EXCLUDED.version");
+  line->arrive();
   pqxx::binarystring ns{"bench/w" + std::to_string(writer)};
   pqxx::binarystring val{bench_value()};
   latencies->reserve(writes);
@@ -60,15 +81,17 @@ void write_one_by_one(int writer, int writes, std::vector<double>* latencies) {
 }
 
 measured libpqxx_rate(int writers, int writes) {
-  auto start = clock_type::now();
   std::vector<std::thread> threads;
   std::vector<std::vector<double>> latencies(writers);
+  start_line line;
+  line.waiting = writers;
+  auto each = std::max(1, writes / writers);
   for (int w = 0; w < writers; ++w)
-    threads.emplace_back(write_one_by_one, w, writes / writers, &latencies[w]);
+    threads.emplace_back(write_one_by_one, w, each, &line, &latencies[w]);
   for (auto& t : threads)
     t.join();
   measured result;
-  result.rate = writes / seconds_since(start);
+  result.rate = double(each) * writers / seconds_since(line.start);
   result.latency = summarize(latencies);
   return result;
 }
@@ -187,7 +210,8 @@ int main(int argc, char** argv) {
   sk_result one;
   sk_result many;
   for (int round = 0; round < rounds; ++round) {
-    base = libpqxx_rate(writers, writes / 8);
+    // Fewer: one row per transaction is slow. At least 16 per writer.
+    base = libpqxx_rate(writers, std::max(writes / 8, writers * 16));
     baseline.push_back(base.rate);
     one = statekeeper_rate(sys, writes, writers, 1, 1);
     many = statekeeper_rate(sys, writes, writers, 4, writers);

@@ -55,6 +55,12 @@ inline std::string key_of(int i) {
   return key;
 }
 
+/// The key of request `i` of a 50/50 mix: a put (even `i`) and the get
+/// after it (odd `i`) share a key, so every get finds a value.
+inline std::string key_of_request(int i) {
+  return key_of(i / 2);
+}
+
 inline double micros_since(clock_type::time_point start) {
   return std::chrono::duration<double, std::micro>(clock_type::now() - start)
       .count();
@@ -141,7 +147,7 @@ inline measured run_drivers(caf::actor_system& sys, request_fn op, int ops,
   for (int c = 0; c < clients; ++c)
     waiter->receive([](bool) {});
   measured result;
-  result.rate = ops / seconds_since(start);
+  result.rate = double(ops / clients) * clients / seconds_since(start);
   result.latency = summarize(latencies);
   return result;
 }
@@ -171,11 +177,11 @@ inline void map_put_or_get(caf::event_based_actor* self,
                            const caf::actor& owner, int i,
                            std::function<void()> next) {
   if (i % 2 == 0)
-    self->request(owner, caf::infinite, map_put::value, key_of(i),
+    self->request(owner, caf::infinite, map_put::value, key_of_request(i),
                   bench_value())
         .then([next](bool) { next(); });
   else
-    self->request(owner, caf::infinite, map_get::value, key_of(i))
+    self->request(owner, caf::infinite, map_get::value, key_of_request(i))
         .then([next](const std::string&) { next(); });
 }
 
@@ -199,11 +205,11 @@ template <class Target>
 void put_or_get(caf::event_based_actor* self, const Target& target,
                 const namespace_path& ns, int i, std::function<void()> next) {
   if (i % 2 == 0)
-    self->request(target, caf::infinite, put_atom::value, ns, key_of(i),
+    self->request(target, caf::infinite, put_atom::value, ns, key_of_request(i),
                   bench_value(), ttl_option{})
         .then([next](uint64_t) { next(); });
   else
-    self->request(target, caf::infinite, get_atom::value, ns, key_of(i))
+    self->request(target, caf::infinite, get_atom::value, ns, key_of_request(i))
         .then([next](caf::optional<entry>&) { next(); });
 }
 

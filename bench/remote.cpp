@@ -1,7 +1,7 @@
 // Measures statekeeper over CAF networking against raw CAF remoting, with
 // the service and the client in separate processes (this program starts
 // itself with --serve as the server). One client actor keeps 1 or 64
-// requests (50/50 put/get, 64-byte values, one namespace) in flight and
+// requests (50/50 put/get, 100-byte values, one namespace) in flight and
 // records the latency of each. The floor: a plain actor owning an
 // unordered_map, published with caf::io::publish and reached with
 // caf::io::remote_actor, answering the same puts and gets (a get returns

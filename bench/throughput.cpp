@@ -50,8 +50,10 @@ struct shape {
   int clients;
 };
 
+// The namespace of request `i`: a put and the get after it go to the same
+// one (as they share a key: key_of_request).
 sk::namespace_path bench_ns(int i, int namespaces) {
-  return {"bench", {"ns-" + std::to_string(i % namespaces)}};
+  return {"bench", {"ns-" + std::to_string(i / 2 % namespaces)}};
 }
 
 // -- the three designs
@@ -77,7 +79,7 @@ measured direct_rate(caf::actor_system& sys, shape load, int ops) {
   auto router = *sk::spawn_service(sys);
   std::unordered_map<std::string, sk::namespace_operations> owners;
   for (int n = 0; n < namespaces; ++n) {
-    auto ns = bench_ns(n, namespaces);
+    auto ns = bench_ns(2 * n, namespaces);
     owners.emplace(sk::render(ns), resolve_owner(sys, router, ns));
   }
   // Read-only from here: the drivers share it.
@@ -98,6 +100,7 @@ measured actor_map_rate(caf::actor_system& sys, int clients, int ops) {
                     std::function<void()> next) {
     map_put_or_get(self, owner, i, std::move(next));
   };
+  (void)run_drivers(sys, op, ops / 10, clients, in_flight); // warm-up
   auto rate = run_drivers(sys, op, ops, clients, in_flight);
   caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
   return rate;
@@ -112,7 +115,7 @@ struct locked_store {
   // Request `i`: a put if even, else a get (a copy of the value, as a
   // reply would carry).
   void apply(int i) {
-    auto key = key_of(i);
+    auto key = key_of_request(i);
     std::lock_guard<std::mutex> guard{mtx};
     if (i % 2 == 0) {
       map[key] = bench_value();
@@ -129,10 +132,15 @@ measured mutex_map_rate(int namespaces, int ops) {
   std::vector<locked_store> stores(namespaces);
   std::vector<std::vector<double>> latencies(clients);
   auto work = [&](int offset) {
-    latencies[offset].reserve(ops / clients);
+    // Every 64th operation timed: timing each would double its cost.
+    latencies[offset].reserve(ops / clients / 64 + 1);
     for (int i = offset; i < ops; i += clients) {
+      if (i % 128 >= clients) {
+        stores[i / 2 % namespaces].apply(i);
+        continue;
+      }
       auto sent = clock_type::now();
-      stores[i % namespaces].apply(i);
+      stores[i / 2 % namespaces].apply(i);
       latencies[offset].push_back(micros_since(sent));
     }
   };
@@ -165,7 +173,7 @@ measured thread_bridge_rate(shape load, int in_flight, int ops) {
     }
     auto sent = clock_type::now();
     std::thread{[&, i, sent] {
-      stores[i % load.namespaces].apply(i);
+      stores[i / 2 % load.namespaces].apply(i);
       std::lock_guard<std::mutex> guard{mtx};
       latencies.push_back(micros_since(sent));
       --running;
@@ -193,9 +201,9 @@ measured blocking_client_rate(caf::actor_system& sys, int ops) {
     for (int i = 0; i < n; ++i) {
       auto sent = clock_type::now();
       if (i % 2 == 0)
-        (void)client.put(ns, key_of(i), bench_value());
+        (void)client.put(ns, key_of_request(i), bench_value());
       else
-        (void)client.get(ns, key_of(i));
+        (void)client.get(ns, key_of_request(i));
       latencies.push_back(micros_since(sent));
     }
   };
@@ -215,18 +223,23 @@ measured scoped_actor_rate(caf::actor_system& sys, int ops) {
   caf::scoped_actor self{sys};
   std::vector<double> latencies;
   latencies.reserve(ops);
+  auto run = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto sent = clock_type::now();
+      if (i % 2 == 0)
+        self->request(owner, caf::infinite, map_put::value, key_of_request(i),
+                      bench_value())
+            .receive([](bool) {}, [](caf::error&) {});
+      else
+        self->request(owner, caf::infinite, map_get::value, key_of_request(i))
+            .receive([](const std::string&) {}, [](caf::error&) {});
+      latencies.push_back(micros_since(sent));
+    }
+  };
+  run(ops / 10); // warm-up, as for the blocking client
+  latencies.clear();
   auto start = clock_type::now();
-  for (int i = 0; i < ops; ++i) {
-    auto sent = clock_type::now();
-    if (i % 2 == 0)
-      self->request(owner, caf::infinite, map_put::value, key_of(i),
-                    bench_value())
-          .receive([](bool) {}, [](caf::error&) {});
-    else
-      self->request(owner, caf::infinite, map_get::value, key_of(i))
-          .receive([](const std::string&) {}, [](caf::error&) {});
-    latencies.push_back(micros_since(sent));
-  }
+  run(ops);
   measured result;
   result.rate = ops / seconds_since(start);
   result.latency = summarize(std::move(latencies));

@@ -63,6 +63,8 @@ counting_watcher(sk::watcher_actor::pointer, std::shared_ptr<timeline> times,
 
 struct result {
   double writes_per_s = 0;
+  /// Of the writes, from request to acknowledgement.
+  latency_summary latency;
   double events_per_s = 0;
   double median_us = 0;
   double p99_us = 0;
@@ -104,6 +106,7 @@ result run(int watchers, int writes) {
   sk::stop_service(router);
   result r;
   r.writes_per_s = write_rate.rate;
+  r.latency = write_rate.latency;
   if (watchers == 0)
     return r;
   r.events_per_s = static_cast<double>(writes) * watchers / delivered;
@@ -129,11 +132,11 @@ int main(int argc, char** argv) {
   auto base = run(0, writes);
   std::printf("  %3d watchers: %9.0f writes/s (baseline)\n", 0,
               base.writes_per_s);
-  std::vector<figure> figures{{"watch_0", base.writes_per_s, {}}};
+  std::vector<figure> figures{{"watch_0", base.writes_per_s, base.latency}};
   for (int watchers : {1, 100}) {
     auto r = run(watchers, writes);
     figures.push_back(
-        {"watch_" + std::to_string(watchers), r.writes_per_s, {}});
+        {"watch_" + std::to_string(watchers), r.writes_per_s, r.latency});
     std::printf("  %3d watchers: %9.0f writes/s (%.2fx)  %10.0f events/s "
                 "delivered  ack->event median %7.1f us  p99 %8.1f us\n",
                 watchers, r.writes_per_s, r.writes_per_s / base.writes_per_s,

@@ -32,8 +32,7 @@ using handle_atom = caf::atom_constant<caf::atom("handle")>;
 ///   write durable, then reply whether the owner may retire: not if it
 ///   handled a request after `used_after` (callers that reach it directly
 ///   use it without the router knowing), nor with watchers or commits under
-///   way; in memory only if the namespace was never written, since the
-///   owner is what holds an in-memory namespace in listings;
+///   way (in memory the engine keeps the store for the next owner);
 /// - `retire` (step 2, only if the router forwarded nothing since `drain`):
 ///   stop;
 /// - `resume`: the router called the retirement off; sweep again.

@@ -27,7 +27,7 @@
 #   --report: measures nothing; writes the summary, results.csv, table.md
 #             (the rows as a Markdown table) and chart.svg again from the
 #             figures of an earlier run in DIR.
-set -euo pipefail
+set -eEuo pipefail
 cd "$(dirname "$0")/.."
 rounds=3
 quick=0
@@ -57,16 +57,20 @@ else
   namespace_writes=100000
 fi
 
-scripts/install-deps.sh --bench
 if [ -n "$report" ]; then
+  command -v gnuplot >/dev/null ||
+    { echo "bench: --report needs gnuplot (apt-get install gnuplot-nox)" >&2; exit 1; }
   out=$report
   figures=$out/figures.txt
   [ -s "$figures" ] || { echo "bench: no figures in $out" >&2; exit 1; }
   rounds=$(awk '$1 > n { n = $1 } END { print n }' "$figures")
   # The sizes of the scenarios measured, for the rows' labels.
-  read -r memory_keys memory_namespaces activation_keys namespace_writes \
-    <"$out/sizes.txt"
+  if [ -s "$out/sizes.txt" ]; then
+    read -r memory_keys memory_namespaces activation_keys namespace_writes \
+      <"$out/sizes.txt"
+  fi
 else
+  scripts/install-deps.sh --bench
   echo "building" >&2
   scripts/build.sh >/dev/null
   [ -x build/statekeeper_broker_bench ] ||
@@ -81,13 +85,17 @@ fi
 started=$SECONDS
 
 # Prints progress: the round, the step, the time so far.
+last_step=
 step() {
-  echo "[$((SECONDS - started))s] round $round/$rounds: $*" >&2
+  last_step="round $round/$rounds: $*"
+  echo "[$((SECONDS - started))s] $last_step" >&2
 }
+trap '[ -z "$last_step" ] || echo "bench: failed during $last_step (outputs in $out)" >&2' ERR
 
 # Appends the `figure NAME VALUE P50 P99` lines of a bench's output to the
 # figures, tagged with the round.
 record() {
+  grep -q '^figure ' "$1" || { echo "bench: no figures in $1" >&2; exit 1; }
   grep '^figure ' "$1" | awk -v r="$round" '{ print r, $2, $3, $4 + 0, $5 + 0 }' >>"$figures"
 }
 
@@ -95,24 +103,30 @@ free_port() {
   echo $((20000 + RANDOM % 30000))
 }
 
-# Starts a fresh redis-server with the given options; sets redis_port,
-# redis_pid and redis_dir.
+# Starts a fresh redis-server with the given options (another port if the
+# one drawn is taken); sets redis_port, redis_pid and redis_dir.
 start_redis() {
-  redis_port=$(free_port)
-  redis_dir=$(mktemp -d)
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" \
-    --save '' "$@" >"$redis_dir/server.log" 2>&1 &
-  redis_pid=$!
-  for _ in $(seq 100); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return
-    sleep 0.1
+  for _ in 1 2 3 4 5; do
+    redis_port=$(free_port)
+    redis_dir=$(mktemp -d)
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$redis_dir" \
+      --save '' "$@" >"$redis_dir/server.log" 2>&1 &
+    redis_pid=$!
+    for _ in $(seq 100); do
+      kill -0 "$redis_pid" 2>/dev/null || break
+      redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return
+      sleep 0.1
+    done
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+    echo "redis-server did not start on port $redis_port: $(cat "$redis_dir/server.log")" >&2
+    rm -rf "$redis_dir"
   done
-  echo "redis-server did not start: $(cat "$redis_dir/server.log")" >&2
   exit 1
 }
 
 stop_redis() {
-  kill "$redis_pid"
+  kill "$redis_pid" 2>/dev/null || true
   wait "$redis_pid" 2>/dev/null || true
   rm -rf "$redis_dir"
 }
@@ -247,7 +261,9 @@ rows=(
   "Zeek Broker: get, 1 at a time (blocking get)|peer_sk_get_1|peer_broker_get_1|higher|ops/s|> 1.0x|Broker get, 1 at a time"
   "Zeek Broker: get, 64 in flight (store proxy)|peer_sk_get_64|peer_broker_get_64|higher|ops/s|> 1.0x|Broker proxy get, 64 in flight"
   "remote, 1 in flight, vs raw CAF remoting|remote_tcp_1|remote_raw_1|higher|ops/s|>= 0.9x|remote, 1 in flight: raw CAF"
+  "  raw CAF remoting behind statekeeper's hops, vs raw|remote_hops_1|remote_raw_1|higher|ops/s||raw CAF behind our hops, 1: raw"
   "remote, 64 in flight, vs raw CAF remoting|remote_tcp_64|remote_raw_64|higher|ops/s|>= 1.0x|remote, 64 in flight: raw CAF"
+  "  raw CAF remoting behind statekeeper's hops, vs raw|remote_hops_64|remote_raw_64|higher|ops/s||raw CAF behind our hops, 64: raw"
   "remote, 64 in flight, vs redis-benchmark -c 50 -P 1|remote_tcp_64|redis_50|higher|ops/s|>= 1.0x|remote, 64: redis-benchmark -P 1"
   "remote, 64 in flight, vs redis-benchmark -c 50 -P 16|remote_tcp_64|redis_50_p16|higher|ops/s||remote, 64: redis-benchmark -P 16"
   "sync, 1 namespace, 64 writers, vs libpqxx 64 threads|sync_1ns_64|sync_libpqxx_64|higher|writes/s|>= 10x|sync, 1 ns: libpqxx, 64 threads"
@@ -256,10 +272,10 @@ rows=(
   "sync, 64 namespaces, 256 in flight, vs Redis always, 256|sync_64ns_256|redis_always_256|higher|writes/s|>= 0.5x|sync, 64 ns: Redis fsync always"
   "HTTP GET, 50 connections, vs minimal Beast server|http_GET|http_floor_GET|higher|req/s|>= 0.7x|HTTP GET: minimal Beast"
   "HTTP PUT, 50 connections, vs minimal Beast server|http_PUT|http_floor_PUT|higher|req/s|>= 0.7x|HTTP PUT: minimal Beast"
-  "memory, $n_mem keys in 1 namespace, vs Redis used_memory|memory_sk_flat|redis_memory_flat|lower|B/key|<= 1.0x|memory, 1 ns: Redis used_memory"
-  "  vs Redis resident set|memory_sk_flat|redis_rss_flat|lower|B/key||memory, 1 ns: Redis RSS"
-  "memory, $n_ns namespaces of 10 keys (1,000 active), vs Redis hashes|memory_sk_spread|redis_memory_spread|lower|B/key|<= 1.0x|memory, 10 keys/ns: Redis used_memory"
-  "  vs Redis resident set|memory_sk_spread|redis_rss_spread|lower|B/key||memory, 10 keys/ns: Redis RSS"
+  "memory, $n_mem keys in 1 namespace, vs Redis resident set|memory_sk_flat|redis_rss_flat|lower|B/key|<= 1.0x|memory, 1 ns: Redis RSS"
+  "  vs Redis used_memory (its allocator's count)|memory_sk_flat|redis_memory_flat|lower|B/key||memory, 1 ns: Redis used_memory"
+  "memory, $n_ns namespaces of 10 keys (1,000 active), vs Redis hashes, resident set|memory_sk_spread|redis_rss_spread|lower|B/key|<= 1.0x|memory, 10 keys/ns: Redis RSS"
+  "  vs Redis used_memory (its allocator's count)|memory_sk_spread|redis_memory_spread|lower|B/key||memory, 10 keys/ns: Redis used_memory"
   "activation of $n_act keys from PostgreSQL, vs one SELECT|activation_sk|activation_select|higher|keys/s|>= 0.67x|activation: one SELECT"
   "$n_new writes creating namespaces (1,000 active), vs to 1,000|namespaces_new|namespaces_active|higher|writes/s|>= 0.5x|new namespaces: active ones"
   "watch, 100 watchers, vs no watcher|watch_100|watch_0|higher|writes/s|>= 0.25x|watch, 100 watchers: none"

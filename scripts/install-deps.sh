@@ -44,5 +44,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
   --no-install-recommends "${missing[@]}"

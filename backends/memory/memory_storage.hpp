@@ -41,9 +41,10 @@ public:
   void visit(const store_visitor& visit) const override;
 
 private:
-  // Keyed by rendered namespace. The engine only keeps stores alive between
-  // owners; it never reads or writes their contents.
-  std::unordered_map<std::string, std::shared_ptr<memory_store>> stores_;
+ // Keyed by rendered namespace. The engine only keeps stores alive between
+ // owners; it reads them only for `release` (the revision) and `visit`
+ // (stores without an owner), never writes them.
+ std::unordered_map<std::string, std::shared_ptr<memory_store>> stores_;
 };
 
 /// Returns a new in-memory engine.
