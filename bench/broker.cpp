@@ -42,22 +42,6 @@ std::string fresh_key(int i) {
   return key;
 }
 
-/// Runs `op(i)` for i in [0, ops) one at a time and times each.
-template <class Op> measured one_at_a_time(int ops, Op op) {
-  std::vector<double> latencies;
-  latencies.reserve(ops);
-  auto start = clock_type::now();
-  for (int i = 0; i < ops; ++i) {
-    auto sent = clock_type::now();
-    op(i);
-    latencies.push_back(micros_since(sent));
-  }
-  measured result;
-  result.rate = ops / seconds_since(start);
-  result.latency = summarize(std::move(latencies));
-  return result;
-}
-
 struct results {
   measured insert;
   measured get;

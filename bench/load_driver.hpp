@@ -83,6 +83,22 @@ summarize(const std::vector<std::vector<double>>& latencies) {
   return summarize(std::move(all));
 }
 
+/// Runs `op(i)` for i in [0, ops) one at a time and times each.
+template <class Op> measured one_at_a_time(int ops, Op op) {
+  std::vector<double> latencies;
+  latencies.reserve(ops);
+  auto start = clock_type::now();
+  for (int i = 0; i < ops; ++i) {
+    auto sent = clock_type::now();
+    op(i);
+    latencies.push_back(micros_since(sent));
+  }
+  measured result;
+  result.rate = ops / seconds_since(start);
+  result.latency = summarize(std::move(latencies));
+  return result;
+}
+
 /// Issues request number `i` from `self` and calls `next` once it is
 /// answered (successfully or not).
 using request_fn =

@@ -195,25 +195,15 @@ measured blocking_client_rate(caf::actor_system& sys, int ops) {
   auto router = *sk::spawn_service(sys);
   sk::blocking_client client{sys, router};
   const sk::namespace_path ns{"bench", {"blocking"}};
-  std::vector<double> latencies;
-  latencies.reserve(ops);
-  auto run = [&](int n) {
-    for (int i = 0; i < n; ++i) {
-      auto sent = clock_type::now();
-      if (i % 2 == 0)
-        (void)client.put(ns, key_of_request(i), bench_value());
-      else
-        (void)client.get(ns, key_of_request(i));
-      latencies.push_back(micros_since(sent));
-    }
+  auto op = [&](int i) {
+    if (i % 2 == 0)
+      (void)client.put(ns, key_of_request(i), bench_value());
+    else
+      (void)client.get(ns, key_of_request(i));
   };
-  run(ops / 10); // warm-up: the namespace active, its owner cached
-  latencies.clear();
-  auto start = clock_type::now();
-  run(ops);
-  measured result;
-  result.rate = ops / seconds_since(start);
-  result.latency = summarize(std::move(latencies));
+  one_at_a_time(ops / 10,
+                op); // warm-up: the namespace active, its owner cached
+  auto result = one_at_a_time(ops, op);
   sk::stop_service(router);
   return result;
 }
@@ -221,28 +211,17 @@ measured blocking_client_rate(caf::actor_system& sys, int ops) {
 measured scoped_actor_rate(caf::actor_system& sys, int ops) {
   auto owner = sys.spawn(map_owner);
   caf::scoped_actor self{sys};
-  std::vector<double> latencies;
-  latencies.reserve(ops);
-  auto run = [&](int n) {
-    for (int i = 0; i < n; ++i) {
-      auto sent = clock_type::now();
-      if (i % 2 == 0)
-        self->request(owner, caf::infinite, map_put::value, key_of_request(i),
-                      bench_value())
-            .receive([](bool) {}, [](caf::error&) {});
-      else
-        self->request(owner, caf::infinite, map_get::value, key_of_request(i))
-            .receive([](const std::string&) {}, [](caf::error&) {});
-      latencies.push_back(micros_since(sent));
-    }
+  auto op = [&](int i) {
+    if (i % 2 == 0)
+      self->request(owner, caf::infinite, map_put::value, key_of_request(i),
+                    bench_value())
+          .receive([](bool) {}, [](caf::error&) {});
+    else
+      self->request(owner, caf::infinite, map_get::value, key_of_request(i))
+          .receive([](const std::string&) {}, [](caf::error&) {});
   };
-  run(ops / 10); // warm-up, as for the blocking client
-  latencies.clear();
-  auto start = clock_type::now();
-  run(ops);
-  measured result;
-  result.rate = ops / seconds_since(start);
-  result.latency = summarize(std::move(latencies));
+  one_at_a_time(ops / 10, op); // warm-up, as for the blocking client
+  auto result = one_at_a_time(ops, op);
   caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
   return result;
 }
